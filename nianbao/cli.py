@@ -1,0 +1,63 @@
+"""The `nianbao` command. Each concern registers its own sub-commands from its own package.
+
+Sub-commands are imported lazily so that `nianbao check` does not pay for Scrapy, SQLAlchemy or the
+web stack. To add a command, add a line to COMMANDS: (name, "module:attribute") of a click.Command.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+COMMANDS: dict[str, str] = {
+    "check": "monitor.check_cli:check",
+    "crawl": "crawler.commands:crawl",
+    "reports": "storage.commands:reports",
+    "status": "monitor.commands:status",
+    "digest": "alerts.commands:digest",
+    "run": "monitor.daemon:run",
+    "demo": "monitor.demo:demo",
+    "serve": "dashboard.commands:serve",
+    "user": "dashboard.commands:user",
+    "db": "storage.commands:db",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                raise click.UsageError(f"'{cmd_name}' is not available in this build") from exc
+            raise
+        return getattr(module, attribute)
+
+
+@click.group(cls=LazyGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="NIANBAO_CONFIG",
+    help="Settings file (default: config/nianbao.yaml).",
+)
+@click.version_option(package_name="nianbao")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """nianbao: find, parse, validate and monitor 政府信息公开工作年度报告."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+if __name__ == "__main__":
+    main()
