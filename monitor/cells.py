@@ -1,0 +1,149 @@
+"""Reading the numbers of one table row out of a stretch of text.
+
+Three shapes reach this module:
+- field rows: cells separated by TAB or '|' (HTML/DOCX/PDF tables, markdown), where an empty field is a
+  blank cell (None);
+- token rows: numbers separated by spaces or line breaks (layout text, a cell per line);
+- run-together rows: digits glued by a lossy conversion ("230 000023" for 23 0 0 0 0 0 23). These are split
+  only when exactly one split is valid (and, where the table has one, satisfies its sum rule); otherwise the
+  row is reported unreadable rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from monitor.model import Cell, Number
+
+NUMBER = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
+# A whole cell holding one number, maybe with a unit or a thousands separator: "17个", "174,360元", "+17".
+NUMBER_CELL = re.compile(
+    r"^[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?\s*(?:个|件|项|条|次|元|万元|亿元|人次|家|起|份|%)?$"
+)
+BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣]+|无)$")
+FIELD_SEPARATORS = re.compile(r"[\t|]")
+MAX_SPLITS = 50_000  # bound the search over run-together digits
+
+Check = Callable[[list[Number]], bool]
+
+
+class Ambiguous(Exception):
+    """The text holds numbers, but not exactly one reading of them."""
+
+
+def to_number(text: str) -> Number:
+    cleaned = text.replace(",", "").replace("−", "-").strip()
+    cleaned = re.sub(r"[^\d.+\-]", "", cleaned)
+    return float(cleaned) if "." in cleaned else int(cleaned)
+
+
+def is_number_cell(text: str) -> bool:
+    return bool(NUMBER_CELL.match(text.strip()))
+
+
+def is_blank_cell(text: str) -> bool:
+    return bool(BLANK_CELL.match(text.strip()))
+
+
+def has_fields(segment: str) -> bool:
+    return bool(FIELD_SEPARATORS.search(segment))
+
+
+def read_fields(segment: str, n: int) -> list[Cell] | None:
+    """Cells of a TAB/pipe row segment; None when it does not hold a row of n cells."""
+    fields = FIELD_SEPARATORS.split(segment)
+    if fields and not fields[0].strip():
+        fields = fields[1:]  # the separator right after the label
+    values: list[Cell] = []
+    numbers = 0
+    for field in fields:
+        text = field.strip()
+        if is_number_cell(text):
+            values.append(to_number(text))
+            numbers += 1
+        elif is_blank_cell(text):
+            values.append(None)
+        # anything else is a stray label fragment: skip it
+    # Extra blank fields come from a label cell spanning two columns or a trailing separator.
+    while len(values) > n and values[-1] is None:
+        values.pop()
+    while len(values) > n and values[0] is None:
+        values.pop(0)
+    if len(values) == n:
+        return values
+    if len(values) > n:
+        raise Ambiguous(f"{len(values)} cells where {n} were expected")
+    if numbers == len(values) and numbers:
+        return None  # fewer numbers than cells: let the token reader try splitting glued digits
+    return None
+
+
+def read_tokens(segment: str, n: int, check: Check | None) -> list[Cell] | None:
+    """Numbers of a segment without field separators; splits glued digits when that is unambiguous."""
+    tokens = [t for t in NUMBER.findall(segment)]
+    if not tokens:
+        return None
+    if len(tokens) == n:
+        return [to_number(t) for t in tokens]
+    if len(tokens) > n:
+        raise Ambiguous(f"{len(tokens)} numbers where {n} were expected")
+    if any("." in t or "," in t for t in tokens):
+        raise Ambiguous(f"only {len(tokens)} numbers where {n} were expected")
+    return split_glued(tokens, n, check)
+
+
+def read_row(segment: str, n: int, check: Check | None = None, *, fields: bool = True) -> list[Cell] | None:
+    """The n cells of a row in `segment`, None when there are no numbers, Ambiguous when unclear."""
+    if fields and has_fields(segment):
+        row = read_fields(segment, n)
+        if row is not None:
+            return row
+    return read_tokens(segment, n, check)
+
+
+# --- glued digits ------------------------------------------------------------------------------------
+
+
+def split_glued(tokens: list[str], n: int, check: Check | None) -> list[Cell]:
+    """The one way to cut `tokens` into n numbers (each token into >= 1 parts) that `check` accepts."""
+    solutions: list[list[Number]] = []
+    for count, parts in enumerate(_splits(tokens, n)):
+        if count > MAX_SPLITS:
+            raise Ambiguous("too many ways to split run-together digits")
+        values = [to_number(p) for p in parts]
+        if check is None or check(values):
+            solutions.append(values)
+            if len(solutions) > 1 and solutions[0] != solutions[-1]:
+                raise Ambiguous("run-together digits can be split more than one way: " + " ".join(tokens))
+    if not solutions:
+        raise Ambiguous("run-together digits cannot be split into a consistent row: " + " ".join(tokens))
+    return list(solutions[0])
+
+
+def _splits(tokens: list[str], n: int) -> Iterator[list[str]]:
+    if not tokens:
+        if n == 0:
+            yield []
+        return
+    head, rest = tokens[0], tokens[1:]
+    sign = head[0] if head[0] in "+-−" else ""
+    digits = head[len(sign):]
+    max_parts = min(len(digits), n - len(rest))
+    for k in range(1, max_parts + 1):
+        for parts in _cut(digits, k):
+            parts = [sign + parts[0], *parts[1:]]
+            for tail in _splits(rest, n - k):
+                yield parts + tail
+
+
+def _cut(digits: str, k: int) -> Iterator[list[str]]:
+    """Cut a digit string into k numbers without leading zeros."""
+    if k == 1:
+        if digits == "0" or not digits.startswith("0"):
+            yield [digits]
+        return
+    first_max = 1 if digits.startswith("0") else len(digits) - k + 1
+    for i in range(1, first_max + 1):
+        for rest in _cut(digits[i:], k - 1):
+            yield [digits[:i], *rest]

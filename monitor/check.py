@@ -1,0 +1,31 @@
+"""One call from bytes to a validated report: read -> parse -> validate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.model import Finding, Report
+from monitor.parser import parse_document
+from monitor.readers import Document, read_document
+from monitor.validate import validate
+
+
+@dataclass
+class CheckResult:
+    report: Report
+    findings: list[Finding]
+    document: Document
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def check_document(document: Document) -> CheckResult:
+    report = parse_document(document)
+    return CheckResult(report, validate(report), document)
+
+
+def check_bytes(data: bytes, filename: str | None = None) -> CheckResult:
+    """Parse and validate one published document. Raises UnreadableDocument (or NotAReport)."""
+    return check_document(read_document(data, filename))

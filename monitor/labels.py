@@ -1,0 +1,122 @@
+"""What the parser looks for, as data: headings, row labels and their variants, header keywords, claims.
+
+Every pattern is written against NFKC-normalised text (full-width brackets and digits already folded to
+ASCII). `keyword()` turns a plain keyword into a regex that tolerates stray whitespace between characters
+("不 予 公 开", "总 计"), which PDF and Word conversions insert everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def keyword(word: str) -> str:
+    """Regex for `word` with optional whitespace between its characters (regex metachars escaped)."""
+    return r"\s*".join(re.escape(ch) for ch in word)
+
+
+def any_of(*words: str) -> str:
+    return "(?:" + "|".join(keyword(w) for w in words) + ")"
+
+
+# --- Section headings (parts 一 … 六) --------------------------------------------------------------
+# A heading is a numeral marker ("三、", "3、", "（三）" is not used for parts) followed by its keywords.
+# Matching the numeral but not its value copes with mis-numbered parts ("二、收到和处理…" as part three).
+# Run-on text glues a heading to the cell before it ("…0000000四、政府信息公开…", "…元三、收到…"), so a
+# Chinese numeral may follow anything; an Arabic one must not follow a digit.
+HEADING_MARKER = r"(?:[一二三四五六七八九十]|(?<!\d)[1-9])\s*[、.．]\s*"
+SECTION_KEYWORDS: dict[int, str] = {
+    1: any_of("总体情况", "概述", "基本情况"),
+    2: keyword("主动公开政府信息") + r"[^\n。]{0,3}?" + keyword("情况"),
+    3: keyword("收到和处理") + r"[^\n。]{0,16}?" + keyword("申请") + r"[^\n。]{0,4}?" + keyword("情况"),
+    4: r"(?:[^\n。]{0,20}?)" + keyword("行政复议"),
+    5: r"(?:[^\n。]{0,12}?)" + any_of("存在的主要问题", "存在主要问题", "主要问题及改进", "存在的问题"),
+    6: any_of("其他需要报告的事项", "其它需要报告的事项", "其他需要报告事项"),
+}
+
+# --- Part 三 row labels -----------------------------------------------------------------------------
+# row key -> regex of the distinctive keyword(s). The matched span is later widened to the whole label
+# cell (numbering before, explanation after), so keywords only need to be unambiguous.
+APPLICATION_LABELS: dict[str, str] = {
+    "new_received": any_of("本年新收", "本年度新收", "新收政府信息公开申请"),
+    "carried_over": any_of("上年结转", "上年度结转"),
+    "granted": any_of("予以公开"),
+    "partially_granted": any_of("部分公开"),
+    "refused.state_secret": any_of("国家秘密"),
+    "refused.prohibited_by_law": any_of("其他法律", "行政法规禁止", "法规禁止公开"),
+    "refused.safety_stability": any_of("三安全一稳定", "危及"),
+    "refused.third_party": any_of("第三方"),
+    "refused.internal_affairs": any_of("内部事务"),
+    "refused.process_info": any_of("过程性信息", "四类过程"),
+    "refused.enforcement_files": any_of("执法案卷"),
+    "refused.admin_query": any_of("行政查询"),
+    "unable.not_held": any_of("不掌握"),
+    "unable.needs_creation": any_of("另行制作", "没有现成"),
+    "unable.unclear": any_of("仍不明确", "补正后申请"),
+    "not_processed.petition": any_of("信访举报", "举报投诉", "信访"),
+    "not_processed.duplicate": any_of("重复申请"),
+    "not_processed.publication": any_of("公开出版物"),
+    "not_processed.excessive": any_of("大量反复", "无正当理由大量"),
+    "not_processed.confirm_reissue": any_of("重新出具", "确认或重新"),
+    "other.no_correction": any_of("逾期不补正", "不补正"),
+    "other.unpaid_fee": any_of("缴纳费用", "收费通知"),
+    # "3.其他" only counts when it stands alone as a label (not 其他处理/其他法律/其他结果/其他 column).
+    "other.other": r"(?<![\u4e00-\u9fff])3\s*[.、]\s*" + keyword("其他") + r"(?![\u4e00-\u9fff])",
+    "other": r"\(\s*六\s*\)\s*" + keyword("其他处理") + r"|(?<![\u4e00-\u9fff])" + keyword("其他处理"),
+    "total_handled": r"\(\s*七\s*\)\s*" + keyword("总计") + r"|七\s*[)、]\s*" + keyword("总计"),
+    "carried_forward": any_of("结转下年度", "转下年度继续", "结转下一年度"),
+}
+
+# --- Part 二 row labels -----------------------------------------------------------------------------
+PROACTIVE_LABELS: dict[str, str] = {
+    "regulations": r"(?<!政府)(?<!部门)" + keyword("规章") + r"(?!制度)",
+    "normative_documents": any_of("行政规范性文件", "规范性文件"),
+    "licensing": any_of("行政许可"),
+    "other_services": any_of("其他对外管理服务事项", "对外管理服务"),
+    "punishment": any_of("行政处罚"),
+    "coercion": any_of("行政强制"),
+    "fees": any_of("行政事业性收费"),
+    "procurement": any_of("政府集中采购"),
+}
+
+# Header keywords that tell the two formats apart (national formats of 2019 and 2021).
+FORMAT_2021_HEADERS = any_of("本年制发件数", "本年废止件数", "本年度止件数", "现行有效件数", "本年处理决定数量",
+                             "本年度处理决定数量", "本年收费金额")
+FORMAT_2019_HEADERS = any_of("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
+                             "采购项目数量", "其他对外管理服务事项", "政府集中采购")
+
+# --- Title, year, dates ------------------------------------------------------------------------------
+TITLE = re.compile(
+    r"(?P<pre>[^\n。]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<mid>[^\n。\d]{0,40}?)"
+    r"政\s*府\s*信\s*息\s*公\s*开(?:\s*工\s*作)?\s*(?:年\s*度\s*)?(?:工\s*作\s*)?(?:报\s*告|年\s*报)"
+)
+STATISTICS_PERIOD = re.compile(r"(?:统计期限|统计周期|统计时限)[^\n。]{0,6}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+PAGE_DATE = re.compile(
+    r"(?:发布时间|发布日期|成文日期|日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+)
+# Words that end an agency name; used to trim noise before the name in a title.
+AGENCY_NOISE = re.compile(r"^(?:.*?(?:标题|题目|当前位置|首页|正文|_GoBack\]|\]))\s*[:：>»]?\s*")
+
+# --- Claims in part 一 checked against table three (text_vs_table) ----------------------------------
+# Each claim: a regex whose group "n" is a count (件) and optional group "pct" a percentage, and the
+# table rows (summed, total column) it states. Ordered: longer phrases first, their spans are consumed.
+NUM = r"(?P<n>\d[\d,]*)\s*(?:件|个|条)"
+PCT = r"(?:[^\d。；;]{0,8}?(?P<pct>\d+(?:\.\d+)?)\s*%)?"
+CLAIMS: list[tuple[str, tuple[str, ...]]] = [
+    (keyword("予以公开") + r"(?:和|及|与|、)" + keyword("部分公开") + r"[^\d。；;]{0,12}?" + NUM + PCT,
+     ("granted", "partially_granted")),
+    (r"(?:共|累计|全年|总计)?\s*(?:受理|收到|新收)[^\d。；;]{0,16}?" + keyword("申请") + r"[^\d。；;]{0,4}?" + NUM,
+     ("new_received",)),
+    (r"(?:上年度?|上一年度?)\s*结转[^\d。；;]{0,6}?" + NUM, ("carried_over",)),
+    (r"(?:答复|办结|办理完成)[^\d。；;]{0,12}?" + keyword("申请") + r"[^\d。；;]{0,4}?" + NUM, ("total_handled",)),
+    (r"(?<!不)" + keyword("予以公开") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("granted",)),
+    (keyword("部分公开") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("partially_granted",)),
+    (keyword("不予公开") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("refused",)),
+    (keyword("无法提供") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("unable",)),
+    (keyword("不予处理") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("not_processed",)),
+]
+APPEAL_CLAIMS: list[tuple[str, tuple[str, ...]]] = [
+    (keyword("行政复议") + r"[^\d。；;，,]{0,6}?" + NUM, ("review",)),
+    (keyword("行政诉讼") + r"[^\d。；;，,]{0,6}?" + NUM, ("litigation_direct", "litigation_after_review")),
+]

@@ -1,0 +1,228 @@
+"""Document text -> Report: normalise, cut into the six parts, read metadata and the three tables."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from monitor import labels, tables
+from monitor.model import Report
+from monitor.readers import Document, UnreadableDocument
+
+
+class NotAReport(UnreadableDocument):
+    """Readable, but not an annual report on open government information."""
+
+
+# Noise that conversions leave behind: Word bookmarks, page numbers ("- 3 -", "— 4 —", "第 2 页").
+_NOISE = re.compile(r"\[bookmark:[^\]]*\]|\u200b|\ufeff")
+_PAGE_NUMBER_LINE = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$",
+                               re.M)
+_MARKDOWN_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", re.M)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits/brackets to ASCII), one newline style, conversion noise removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _NOISE.sub("", text)
+    text = _PAGE_NUMBER_LINE.sub("", text)
+    text = _MARKDOWN_RULE.sub("", text)
+    # Markdown rows: "| a | b |" -> "a\tb" so pipes and tabs are one kind of separator.
+    text = re.sub(r"^[ \t]*\|(.*?)\|?[ \t]*$", lambda m: m.group(1).replace("|", "\t"), text, flags=re.M)
+    return text
+
+
+@dataclass
+class Sections:
+    spans: dict[int, tuple[int, int]]  # part number -> (start of heading, end of part)
+    heading_ends: dict[int, int]
+
+    def body(self, text: str, part: int) -> str | None:
+        if part not in self.spans:
+            return None
+        return text[self.heading_ends[part]: self.spans[part][1]]
+
+
+_HEADINGS = {n: re.compile(labels.HEADING_MARKER + "(?:" + kw + ")") for n, kw in labels.SECTION_KEYWORDS.items()}
+
+
+def find_sections(text: str) -> Sections:
+    """Headings of parts 一…六 in order; a part's heading is searched only after the previous one's."""
+    found: dict[int, re.Match[str]] = {}
+    cursor = 0
+    for part in range(1, 7):
+        match = _HEADINGS[part].search(text, cursor)
+        if match:
+            found[part] = match
+            cursor = match.end()
+    starts = sorted((m.start(), part) for part, m in found.items())
+    spans = {}
+    for i, (start, part) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        spans[part] = (start, end)
+    return Sections(spans, {part: _heading_line_end(text, m) for part, m in found.items()})
+
+
+def _heading_line_end(text: str, match: re.Match[str]) -> int:
+    """End of the heading itself: the end of its line, or of the title phrase in run-on text."""
+    end = match.end()
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if line_end - end <= 20:
+        return line_end
+    for closer in ("情况", "事项"):
+        idx = text.find(closer, end - len(closer), end + 20)
+        if idx >= 0:
+            return idx + len(closer)
+    return end
+
+
+# --- metadata ----------------------------------------------------------------------------------------
+
+
+def read_title(text: str, page_title: str | None) -> tuple[str | None, str | None, int | None]:
+    """(title, agency, year) from the first title-like phrase near the top (or the page title)."""
+    head = re.sub(r"[ \t\u3000]+", "", text[:3000])
+    candidates = [head.replace("\n", "")[:600], re.sub(r"\s+", "", page_title or "")]
+    found: tuple[str | None, str | None, int | None] = (None, None, None)
+    for block in (head, *candidates):
+        match = labels.TITLE.search(block)
+        if not match:
+            continue
+        agency = _clean_agency(match.group("pre")) or _clean_agency(match.group("mid"))
+        if found[0] is None:
+            found = (re.sub(r"\s+", "", _clean_title(match.group(0))), agency, int(match.group("year")))
+        elif found[1] is None and agency:
+            found = (found[0], agency, found[2])  # a title split over lines: "机关\n2020年…报告"
+        if found[1]:
+            break
+    title, agency, year = found
+    if title and agency and agency not in title:
+        title = agency + title  # the agency stood on the line above the title
+    return title, agency, year
+
+
+def _clean_agency(raw: str | None) -> str | None:
+    """The agency name that ends a title prefix: its trailing run of Chinese characters."""
+    if not raw:
+        return None
+    name = labels.AGENCY_NOISE.sub("", raw)
+    match = re.search(r"[\u4e00-\u9fff()（）·]+$", name.strip(" 　-—《》\"'“”"))
+    if not match:
+        return None
+    name = re.sub(r"^(?:关于|转发|印发|公布|发布)", "", match.group(0))
+    return name if len(name) >= 2 else None
+
+
+def _clean_title(raw: str) -> str:
+    title = labels.AGENCY_NOISE.sub("", raw)
+    match = re.search(r"[\u4e00-\u9fff()（）·]*(?:19|20)\d{2}.*$", title)
+    return match.group(0) if match else title
+
+
+def read_year(text: str, title_year: int | None) -> int | None:
+    if title_year:
+        return title_year
+    match = labels.STATISTICS_PERIOD.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def read_published_date(text: str, sections: Sections, page_date: str | None) -> str | None:
+    """The date signed at the end (after part 六, else the last lines), else the page's date."""
+    tail_start = sections.spans.get(6, (max(0, len(text) - 400), 0))[0]
+    signed = list(labels.CN_DATE.finditer(text, tail_start))
+    if signed:
+        return _iso(*signed[-1].groups())
+    if page_date:
+        return page_date
+    match = labels.PAGE_DATE.search(text[:3000])
+    return _iso(*match.groups()) if match else None
+
+
+def _clean_text(body: str | None) -> str | None:
+    if body is None:
+        return None
+    lines = [re.sub(r"[ \t\u3000]+", " ", line).strip() for line in body.split("\n")]
+    cleaned = "\n".join(line for line in lines if line)
+    return cleaned or None
+
+
+# --- the whole report ----------------------------------------------------------------------------------
+
+
+def parse_document(document: Document) -> Report:
+    text = normalise(document.text)
+    sections = find_sections(text)
+    title, agency, title_year = read_title(text, document.page_title)
+    report = Report(title=title, agency=agency, year=read_year(text, title_year))
+    report.published_date = read_published_date(text, sections, document.page_date)
+
+    part_two = _part_text(text, sections, 2, fallback_until=3)
+    part_three = _part_text(text, sections, 3, fallback_until=4)
+    part_four = _part_text(text, sections, 4, fallback_until=5)
+
+    applications, app_unreadable, shape = tables.read_applications(part_three)
+    version, mixed = tables.detect_format(part_two, shape)
+    report.format_version = version
+    report.applications = applications
+    report.unreadable.update({f"applications.{k}": v for k, v in app_unreadable.items()})
+    if version:
+        proactive, pro_unreadable = tables.read_proactive(part_two, version)
+        report.proactive = proactive
+        report.unreadable.update({f"proactive.{k}": v for k, v in pro_unreadable.items()})
+    if mixed:
+        report.unreadable["format"] = "parts 二 and 三 follow different format versions"
+    if 4 in sections.spans or re.search(labels.keyword("行政复议"), part_four):
+        appeals, problem = tables.read_appeals(part_four)
+        if appeals:
+            report.appeals = appeals
+        elif problem:
+            report.unreadable["appeals"] = problem
+
+    report.summary_text = _clean_text(sections.body(text, 1))
+    report.problems_text = _clean_text(sections.body(text, 5))
+    report.other_text = _clean_text(sections.body(text, 6))
+    report.sections_present = _sections_present(sections, report)
+    if not (report.applications or report.proactive or report.appeals):
+        raise NotAReport(_not_a_report_reason(report))
+    return report
+
+
+def _part_text(text: str, sections: Sections, part: int, fallback_until: int) -> str:
+    """A part's body; without its heading, the text up to the next part found (labels are specific)."""
+    body = sections.body(text, part)
+    if body is not None:
+        return body
+    start = max((sections.spans[p][1] for p in sections.spans if p < part), default=0)
+    later = [sections.spans[p][0] for p in sections.spans if p >= fallback_until]
+    end = min(later, default=len(text))
+    if end <= start:
+        start, end = 0, len(text)
+    return text[start:end]
+
+
+def _sections_present(sections: Sections, report: Report) -> list[int]:
+    present = set(sections.spans)
+    if report.proactive:
+        present.add(2)
+    if report.applications:
+        present.add(3)
+    if report.appeals:
+        present.add(4)
+    return sorted(present)
+
+
+def _not_a_report_reason(report: Report) -> str:
+    if report.title:
+        return f"not an annual report: '{report.title}' has none of the report's tables"
+    return "not an annual report: no 政府信息公开工作年度报告 tables found"

@@ -1,0 +1,355 @@
+"""Rules that a parsed report must satisfy (docs/report-model.md, "What the validator checks").
+
+`validate(report)` runs every rule that needs only the report. `year_chain` and `deadline` need context
+(last year's report, the publication date and today) and are called by the monitor with it.
+
+Blank cells: a blank summand counts as 0 (that is what a blank means in these tables); a blank *stated
+total* is not compared (there is nothing to compare) and is reported by `missing_value` instead. Rows the
+parser could not read are never compared: they are reported by `unreadable`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from monitor import labels
+from monitor.model import (
+    APPEAL_COLUMNS,
+    APPEAL_GROUPS,
+    APPLICANT_COLUMNS,
+    APPLICANT_PARTS,
+    APPLICATION_ROWS,
+    INTAKE_ROWS,
+    PROACTIVE_ROWS,
+    TOTAL_ROWS,
+    Finding,
+    Number,
+    Report,
+    get_path,
+)
+
+DUE_DATES = {"department": (1, 31), "government": (3, 31)}  # month, day of the year after the report's year
+PERCENT_TOLERANCE = 0.1  # percentage points: covers rounding and truncation of one decimal
+
+
+def validate(report: Report) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in (
+        check_balance,
+        check_outcome_total,
+        check_column_total,
+        check_appeals_total,
+        check_non_negative,
+        check_missing_values,
+        check_format_version,
+        check_text_vs_table,
+        check_sections,
+        check_unreadable,
+    ):
+        findings.extend(rule(report))
+    return findings
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _outcome_rows(report: Report) -> list[str]:
+    """Paths of the outcome rows （一）…（六） in this report's shape (（六） is one row in 2019, three in 2021)."""
+    other = report.applications.get("other")
+    shape = "2019" if isinstance(other, dict) and "total" in other else "2021"
+    return [r for r in APPLICATION_ROWS[shape] if r not in INTAKE_ROWS + TOTAL_ROWS]
+
+
+def _row(report: Report, path: str) -> dict | None:
+    row = get_path(report.applications, path)
+    return row if isinstance(row, dict) and "total" in row else None
+
+
+def _sum(values: Iterable[Number | None]) -> Number:
+    total = sum(v or 0 for v in values)
+    return round(total, 4) if isinstance(total, float) else total
+
+
+def _all_rows_present(report: Report, paths: list[str]) -> list[dict] | None:
+    rows = [_row(report, p) for p in paths]
+    return None if any(r is None for r in rows) else rows  # type: ignore[return-value]
+
+
+# --- table three -------------------------------------------------------------------------------------
+
+
+def check_balance(report: Report) -> list[Finding]:
+    """一 + 二 = （七）总计 + 四, for every column (the 勾稽关系 printed above the table)."""
+    rows = _all_rows_present(report, ["new_received", "carried_over", "total_handled", "carried_forward"])
+    if rows is None:
+        return []
+    new, carried, handled, forward = rows
+    findings = []
+    for col in APPLICANT_COLUMNS:
+        cells = [new[col], carried[col], handled[col], forward[col]]
+        if all(c is None for c in cells) or (col == "total" and None in cells):
+            continue  # a blank applicant cell means 0; a blank total is not a figure to check
+        left, right = _sum(cells[:2]), _sum(cells[2:])
+        if left != right:
+            findings.append(Finding(
+                "balance", "error",
+                f"一+二 ({left}) ≠ （七）总计+四 ({right}) in column {col}",
+                f"applications.total_handled.{col}", expected=left, actual=right,
+            ))
+    return findings
+
+
+def check_outcome_total(report: Report) -> list[Finding]:
+    """（七）总计 = the sum of the outcome rows （一）…（六）."""
+    handled = _row(report, "total_handled")
+    outcomes = _all_rows_present(report, _outcome_rows(report))
+    if handled is None or outcomes is None:
+        return []
+    findings = []
+    for col in APPLICANT_COLUMNS:
+        stated = handled[col]
+        if stated is None:
+            continue
+        expected = _sum(row[col] for row in outcomes)
+        if expected != stated:
+            findings.append(Finding(
+                "outcome_total", "error",
+                f"（七）总计 is {stated} but the outcome rows add up to {expected} in column {col}",
+                f"applications.total_handled.{col}", expected=expected, actual=stated,
+            ))
+    return findings
+
+
+def _application_rows(report: Report) -> Iterable[tuple[str, dict]]:
+    for path in dict.fromkeys(APPLICATION_ROWS["2019"] + APPLICATION_ROWS["2021"]):
+        row = _row(report, path)
+        if row is not None:
+            yield path, row
+
+
+def check_column_total(report: Report) -> list[Finding]:
+    findings = []
+    for path, row in _application_rows(report):
+        stated = row["total"]
+        if stated is None:
+            continue
+        expected = _sum(row[c] for c in APPLICANT_PARTS)
+        if expected != stated:
+            findings.append(Finding(
+                "column_total", "error",
+                f"{path}: 总计 is {stated} but the six applicant columns add up to {expected}",
+                f"applications.{path}.total", expected=expected, actual=stated,
+            ))
+    return findings
+
+
+# --- part four -------------------------------------------------------------------------------------
+
+
+def check_appeals_total(report: Report) -> list[Finding]:
+    findings = []
+    for group in APPEAL_GROUPS:
+        row = report.appeals.get(group)
+        if not row or row.get("total") is None:
+            continue
+        expected = _sum(row[c] for c in APPEAL_COLUMNS[:-1])
+        if expected != row["total"]:
+            findings.append(Finding(
+                "appeals_total", "error",
+                f"{group}: 总计 is {row['total']} but 维持+纠正+其他+尚未审结 = {expected}",
+                f"appeals.{group}.total", expected=expected, actual=row["total"],
+            ))
+    return findings
+
+
+# --- cells ---------------------------------------------------------------------------------------------
+
+
+def _all_cells(report: Report) -> Iterable[tuple[str, str, Number | None]]:
+    """(row location, column, value) of every table cell present."""
+    for key, row in report.proactive.items():
+        for col, value in row.items():
+            yield f"proactive.{key}", col, value
+    for path, row in _application_rows(report):
+        for col in APPLICANT_COLUMNS:
+            yield f"applications.{path}", col, row[col]
+    for group, row in report.appeals.items():
+        for col in APPEAL_COLUMNS:
+            yield f"appeals.{group}", col, row.get(col)
+
+
+def check_non_negative(report: Report) -> list[Finding]:
+    return [
+        Finding("non_negative", "error", f"{loc}.{col} is negative ({value})", f"{loc}.{col}",
+                expected=">= 0", actual=value)
+        for loc, col, value in _all_cells(report)
+        if value is not None and value < 0 and col != "change"  # 本年增/减 may be negative
+    ]
+
+
+def check_missing_values(report: Report) -> list[Finding]:
+    blanks: dict[str, list[str]] = {}
+    for loc, col, value in _all_cells(report):
+        if value is None:
+            blanks.setdefault(loc, []).append(col)
+    return [
+        Finding("missing_value", "warning", f"{loc}: blank cells in {', '.join(cols)}", loc,
+                expected="a number", actual=None)
+        for loc, cols in blanks.items()
+    ]
+
+
+# --- shape, text, sections -------------------------------------------------------------------------
+
+
+def check_format_version(report: Report) -> list[Finding]:
+    if report.format_version is None:
+        if report.applications or report.proactive:
+            return [Finding("format_version", "warning", "the table layout matches neither national format",
+                            "proactive")]
+        return []
+    findings = []
+    if report.year and report.year >= 2021 and report.format_version == "2019":
+        findings.append(Finding(
+            "format_version", "error",
+            f"a report for {report.year} uses the outdated 2019 format (2021 format required from 2021 on)",
+            "proactive", expected="2021", actual="2019",
+        ))
+    if "format" in report.unreadable:
+        findings.append(Finding("format_version", "warning", report.unreadable["format"], "applications"))
+    expected_keys = set(PROACTIVE_ROWS[report.format_version])
+    if report.proactive and not set(report.proactive) <= expected_keys:
+        findings.append(Finding("format_version", "warning", "part 二 mixes rows of both formats", "proactive"))
+    return findings
+
+
+def check_sections(report: Report) -> list[Finding]:
+    names = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
+             4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
+    return [
+        Finding("sections", "warning", f"part {names[n]} is absent", f"section.{n}", expected="present",
+                actual="absent")
+        for n in range(1, 7) if n not in report.sections_present
+    ]
+
+
+def check_unreadable(report: Report) -> list[Finding]:
+    by_part: dict[str, list[str]] = {}
+    for location, reason in report.unreadable.items():
+        if location == "format":
+            continue
+        part, _, row = location.partition(".")
+        by_part.setdefault(part, []).append(f"{row or part} ({reason})")
+    return [
+        Finding("unreadable", "warning",
+                f"{len(rows)} row(s) of {part} could not be read and were not checked: " + "; ".join(rows),
+                part, expected=None, actual=None)
+        for part, rows in by_part.items()
+    ]
+
+
+def _claim_value(report: Report, keys: tuple[str, ...], tree: dict, column: str = "total") -> Number | None:
+    """The table figure a claim is about: the total column summed over rows or row groups."""
+    total: Number = 0
+    for key in keys:
+        node = get_path(tree, key)
+        if not isinstance(node, dict):
+            return None
+        rows = [node] if column in node else [r for r in node.values() if isinstance(r, dict)]
+        if not rows or any(r.get(column) is None for r in rows):
+            return None
+        total += _sum(r[column] for r in rows)
+    return total
+
+
+def check_text_vs_table(report: Report) -> list[Finding]:
+    """Counts and percentages stated in part 一 against table three (and part 四's totals)."""
+    text = report.summary_text or ""
+    if not text or not report.applications:
+        return []
+    text = re.sub(r"\s+", "", text)
+    findings: list[Finding] = []
+    consumed: list[tuple[int, int]] = []
+    denominators = [d for d in (_claim_value(report, ("new_received",), report.applications),
+                                _claim_value(report, ("total_handled",), report.applications)) if d]
+    claims = [(p, k, report.applications) for p, k in labels.CLAIMS]
+    claims += [(p, k, report.appeals) for p, k in labels.APPEAL_CLAIMS]
+    for pattern, keys, tree in claims:
+        for match in re.finditer(pattern, text):
+            if any(s < match.end() and match.start() < e for s, e in consumed):
+                continue
+            consumed.append(match.span())
+            findings.extend(_check_claim(match, keys, tree, report, denominators))
+    return findings
+
+
+def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict, report: Report,
+                 denominators: list[Number]) -> list[Finding]:
+    table_value = _claim_value(report, keys, tree)
+    if table_value is None:
+        return []
+    stated = int(match.group("n").replace(",", ""))
+    where = ("appeals." if tree is report.appeals else "applications.") + keys[0]
+    phrase = match.group(0)
+    if stated != table_value:
+        # "共受理申请N件" may count last year's carried-over applications too.
+        alternative = _claim_value(report, ("new_received", "carried_over"), report.applications)
+        if not (keys == ("new_received",) and stated == alternative):
+            return [Finding("text_vs_table", "warning",
+                            f"part 一 says “{phrase}” but table {'四' if tree is report.appeals else '三'} has {table_value}",
+                            f"{where}.total", expected=table_value, actual=stated)]
+    pct = match.groupdict().get("pct")
+    if pct and denominators:
+        stated_pct = float(pct)
+        actual = [100 * table_value / d for d in denominators]
+        if all(abs(stated_pct - a) > PERCENT_TOLERANCE + 0.05 for a in actual):
+            return [Finding("text_vs_table", "warning",
+                            f"part 一 says “{phrase}” but {table_value} is {actual[-1]:.1f}% of the applications",
+                            f"{where}.total", expected=round(actual[-1], 1), actual=stated_pct)]
+    return []
+
+
+# --- rules with context (called by the monitor) --------------------------------------------------------
+
+
+def year_chain(previous: Report, current: Report) -> list[Finding]:
+    """This year's 上年结转 must equal last year's 结转下年度继续办理, column by column."""
+    before = get_path(previous.applications, "carried_forward")
+    now = get_path(current.applications, "carried_over")
+    if not isinstance(before, dict) or not isinstance(now, dict):
+        return []
+    findings = []
+    for col in APPLICANT_COLUMNS:
+        if before.get(col) is None or now.get(col) is None:
+            continue
+        if before[col] != now[col]:
+            findings.append(Finding(
+                "year_chain", "error",
+                f"上年结转 {now[col]} ≠ {previous.year or 'last year'}'s 结转下年度继续办理 {before[col]} ({col})",
+                f"applications.carried_over.{col}", expected=before[col], actual=now[col],
+            ))
+    return findings
+
+
+def due_date(kind: str, year: int, grace_days: int = 0) -> date:
+    """The last day a report for `year` is on time (《政府信息公开条例》第四十九条, plus any grace)."""
+    month, day = DUE_DATES.get(kind, DUE_DATES["department"])
+    return date(year + 1, month, day) + timedelta(days=grace_days)
+
+
+def deadline(kind: str, year: int, published: date | None, *, now: date, grace_days: int = 0) -> list[Finding]:
+    """Late (published after the due date) or missing (nothing by the due date). Nothing when not yet due."""
+    due = due_date(kind, year, grace_days)
+    if published is not None:
+        if published > due:
+            days = (published - due).days
+            return [Finding("deadline", "error", f"published {published.isoformat()}, {days} day(s) after the "
+                            f"due date {due.isoformat()}", "published_date", expected=due.isoformat(),
+                            actual=published.isoformat())]
+        return []
+    if now > due:
+        return [Finding("deadline", "error", f"no report for {year} found; it was due by {due.isoformat()}",
+                        "published_date", expected=due.isoformat(), actual=None)]
+    return []
