@@ -1,0 +1,128 @@
+"""One crawl pass in this process: `python -m crawler.run --config FILE [--agency ID]... --summary OUT`.
+
+Run by crawler.runner in a child process, because Twisted's reactor cannot be started twice in one
+process. Prints progress as JSON lines on stdout (--progress) and writes the summary JSON to --summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from crawler.pipelines import CrawlStats
+
+
+def agency_dict(agency: Any) -> dict[str, Any]:
+    """What the spider needs of an AgencyConfig (plain data: the spider must not import settings)."""
+    return {
+        "id": agency.id,
+        "name": agency.name,
+        "start_urls": list(agency.start_urls),
+        "render": agency.render,
+        "selectors": dict(agency.selectors or {}),
+        "allowed_domains": list(agency.allowed_domains or ()),
+    }
+
+
+class ProgressPrinter:
+    """JSON lines for the parent's progress display, at most a few per second."""
+
+    def __init__(self, total_agencies: int) -> None:
+        self.total = total_agencies
+        self.last = 0.0
+
+    def __call__(self, stats: CrawlStats, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < 0.25:
+            return
+        self.last = now
+        line = {"event": "progress", "agencies_total": self.total, "agencies_visited": len(stats.agencies_visited),
+                "reports_new": stats.reports_new, "reports_changed": stats.reports_changed,
+                "reports_unchanged": len(stats.unchanged_reports), "errors": len(stats.errors)}
+        print(json.dumps(line), flush=True)
+
+
+def run(config: str | None, agency_ids: list[str], summary_path: Path, progress: bool) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spiders.report_spider import ReportSpider
+    from nianbao.settings import load_settings
+    from storage.store import Store
+
+    settings = load_settings(config)
+    unknown = [a for a in agency_ids if settings.agency(a) is None]
+    if unknown:
+        print(f"unknown agency id(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    agencies = [a for a in settings.agencies if not agency_ids or a.id in agency_ids]
+    store = Store.from_settings(settings)
+    store.sync_agencies(settings.agencies)
+    run_id = store.begin_crawl([a.id for a in agencies])
+    started = time.monotonic()
+
+    process = CrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=True)
+    crawler = process.create_crawler(ReportSpider)
+    printer = ProgressPrinter(len(agencies)) if progress else None
+    process.crawl(crawler, agencies=[agency_dict(a) for a in agencies], store=store, run_id=run_id,
+                  progress=printer)
+    process.start()
+
+    stats: CrawlStats = getattr(crawler, "nianbao_pipeline").stats  # noqa: B009 - set by the pipeline
+    scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = scrapy_stats.get("finish_reason", "finished")
+    status = "finished" if reason == "finished" else "interrupted"
+    summary = summarize(run_id, stats, scrapy_stats, time.monotonic() - started, status, len(agencies))
+    store.finish_crawl(run_id, {k: summary[k] for k in ("pages", "requests", "reports_new", "reports_changed",
+                                                         "reports_unchanged", "errors", "bytes")}, status=status)
+    store.close()
+    if printer is not None:
+        printer(stats, force=True)
+    tmp = summary_path.with_suffix(".part")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(summary_path)
+    return 0
+
+
+def summarize(run_id: int, stats: CrawlStats, scrapy_stats: dict[str, Any], seconds: float, status: str,
+              agencies_total: int) -> dict[str, Any]:
+    data = stats.as_dict()
+    return {
+        "run_id": run_id,
+        "status": status,
+        "agencies_total": agencies_total,
+        "agencies_visited": len(data["agencies_visited"]),
+        "reports_new": data["reports_new"],
+        "reports_changed": data["reports_changed"],
+        "reports_unchanged": data["reports_unchanged"],
+        "errors": len(data["errors"]),
+        "error_list": data["errors"],
+        "saved": data["saved"],
+        "duplicates": data["duplicates"],
+        "not_reports": data["not_reports"],
+        "other_agency": data["other_agency"],
+        "pages": int(scrapy_stats.get("response_received_count", 0)),
+        "requests": int(scrapy_stats.get("downloader/request_count", 0)),
+        "bytes": int(scrapy_stats.get("downloader/response_bytes", 0)),
+        "not_modified": int(scrapy_stats.get("downloader/response_status_count/304", 0)),
+        "seconds": round(seconds, 3),
+        "crawl_seconds": float(scrapy_stats.get("elapsed_time_seconds", seconds)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--agency", action="append", default=[])
+    parser.add_argument("--summary", required=True, type=Path)
+    parser.add_argument("--progress", action="store_true")
+    args = parser.parse_args(argv)
+    return run(args.config, args.agency, args.summary, args.progress)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
