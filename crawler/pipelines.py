@@ -109,7 +109,7 @@ class StorePipeline:
             report_id = self.seen[(item.agency_id, sha)]
             self._record_fetch(item, sha, report_id)
             return "duplicate", report_id, None
-        verdict = self._check_agency(item)
+        verdict, checked = self._check_agency(item)
         if verdict is not None:
             self.seen[(item.agency_id, sha)] = None
             self._record_fetch(item, sha, None)
@@ -117,27 +117,28 @@ class StorePipeline:
         result = store.save_version(
             item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
             title=item.title, run_id=self.spider.run_id, filename=item.filename, year_hint=item.year_hint,
+            checked=checked,  # parsed once, above: save_version does not parse again
         )
         self.seen[(item.agency_id, sha)] = result.report_id
         return result.outcome, result.report_id, result.year
 
-    def _check_agency(self, item: ReportCandidate) -> str | None:
-        """'other_agency' when the document names another agency; None to go on."""
+    def _check_agency(self, item: ReportCandidate) -> tuple[str | None, object]:
+        """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
         try:
             from monitor import UnreadableDocument, check_bytes
         except ImportError:
-            return None  # no parser in this build: save_version keeps the bytes
+            return None, None  # no parser in this build: save_version keeps the bytes
         try:
             result = check_bytes(item.body, item.filename)
         except UnreadableDocument:
-            return "unreadable"
+            return "unreadable", None
         except Exception:  # a parser bug: save_version records it as a finding, nothing is lost
             log.exception("parser failed on %s", item.url)
-            return None
+            return None, None
         document = getattr(result, "document", None)
         found = result.report.agency or text_agency(getattr(document, "text", "") or "")
         name = self.spider.agencies[item.agency_id]["name"]
-        return None if agency_matches(found, name) else "other_agency"
+        return (None, result) if agency_matches(found, name) else ("other_agency", None)
 
     def _record_fetch(self, item: ReportCandidate, sha: str, report_id: int | None) -> None:
         header = {k.lower(): v for k, v in item.headers.items()}.get

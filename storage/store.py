@@ -378,8 +378,12 @@ class Store:
         run_id: int | None = None,
         filename: str | None = None,
         year_hint: int | None = None,
+        checked: Any = None,
     ) -> SaveResult:
         """Parse, validate and store `content` as a version of the agency's report for its year.
+
+        `checked` is the caller's `monitor.CheckResult` for these same bytes, when it already parsed them
+        (the crawler does, to check the agency): the version is then not parsed a second time.
 
         Outcomes: new_report (version 1), new_version (the bytes differ from every stored version),
         unchanged (identical bytes already stored), unreadable (not a report, or no year known: only
@@ -390,7 +394,7 @@ class Store:
         known = self._touch_known_version(agency_id, content, url, header_map, fetched_at)
         if known is not None:
             return known
-        parsed = parse_content(content, filename or _filename_from_url(url))
+        parsed = parse_content(content, filename or _filename_from_url(url), checked)
         year = parsed.year or year_hint
         if parsed.unreadable is None and year is None:
             parsed.unreadable = "the year of the report is unknown (not in the document, no hint)"
@@ -530,14 +534,14 @@ class Store:
 # --- parsing ---------------------------------------------------------------------------------------
 
 
-def parse_content(content: bytes, filename: str | None) -> _Parsed:
+def parse_content(content: bytes, filename: str | None, checked: Any = None) -> _Parsed:
     """Run the parser and validator; a missing parser means "no model", never a lost version."""
     try:
         from monitor import UnreadableDocument, check_bytes
     except ImportError:
         return _Parsed(findings=[])
     try:
-        result = check_bytes(content, filename=filename)
+        result = checked if checked is not None else check_bytes(content, filename=filename)
     except UnreadableDocument as exc:
         return _Parsed(unreadable=str(exc) or type(exc).__name__)
     except Exception as exc:  # a parser bug must not lose the bytes: keep them without a model

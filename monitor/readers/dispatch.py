@@ -1,12 +1,158 @@
-"""Choose a reader from the bytes. Placeholder until the readers land: text only."""
+"""Choose a reader from the bytes (magic numbers first, file name second) and enforce safety limits.
+
+Every reader is called through `read_document`, which turns any unexpected exception into
+`UnreadableDocument`: a crawler feeding hostile or broken files must only ever see that one error type.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
 from monitor.readers import Document, UnreadableDocument
-from monitor.readers.text import decode_text
+
+# Limits. Real reports are 5 kB - 5 MB and 3-30 pages; these leave a wide margin.
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+MAX_PAGES = 300
+MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024
+# A DOCX compresses text about 5-20x; zeros compress ~1000x. Refuse members that are larger than
+# MIN_BOMB_CHECK_BYTES and compress better than this.
+MAX_COMPRESSION_RATIO = 200
+CONVERSION_TIMEOUT_S = 60.0
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|table|span)[\s>/]", re.I)
 
 
-def read_document(data: bytes, filename: str | None = None) -> Document:
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = MAX_INPUT_BYTES
+    max_pages: int = MAX_PAGES
+    max_decompressed: int = MAX_DECOMPRESSED_BYTES
+    max_ratio: int = MAX_COMPRESSION_RATIO
+    conversion_timeout: float = CONVERSION_TIMEOUT_S
+
+
+def read_document(
+    data: bytes,
+    filename: str | None = None,
+    *,
+    max_bytes: int = MAX_INPUT_BYTES,
+    max_pages: int = MAX_PAGES,
+    max_decompressed: int = MAX_DECOMPRESSED_BYTES,
+    conversion_timeout: float = CONVERSION_TIMEOUT_S,
+) -> Document:
+    """Read any supported document. Raises only `UnreadableDocument` (with a one-line reason)."""
+    limits = Limits(max_bytes, max_pages, max_decompressed, MAX_COMPRESSION_RATIO, conversion_timeout)
+    if len(data) > limits.max_bytes:
+        raise UnreadableDocument(f"file too large: {_mb(len(data))} (limit {_mb(limits.max_bytes)})")
     if not data.strip():
         raise UnreadableDocument("empty file")
-    return Document(text=decode_text(data), source_format="text")
+    kind = sniff_format(data, filename)
+    try:
+        return _READERS[kind](data, filename, limits)
+    except UnreadableDocument:
+        raise
+    except Exception as exc:  # noqa: BLE001 - hostile input: any library failure is "unreadable"
+        raise UnreadableDocument(f"cannot read {kind}: {type(exc).__name__}: {_first_line(exc)}") from exc
+
+
+def read_path(path: str | os.PathLike[str], filename: str | None = None, **limits: float) -> Document:
+    """Read a file from disk; its size is checked with stat() before a single byte is read."""
+    max_bytes = int(limits.get("max_bytes", MAX_INPUT_BYTES))
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot open file: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise UnreadableDocument(f"file too large: {_mb(size)} (limit {_mb(max_bytes)})")
+    data = Path(path).read_bytes()
+    return read_document(data, filename or Path(path).name, **limits)  # type: ignore[arg-type]
+
+
+def sniff_format(data: bytes, filename: str | None = None) -> str:
+    """'pdf' | 'docx' | 'doc' | 'wps' | 'html' | 'text'. Bytes decide; the name only breaks ties."""
+    name = (filename or "").lower()
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx" if _zip_has(data, "word/document.xml") else "zip"
+    if data.startswith(_OLE2):
+        return "wps" if name.endswith(".wps") else "doc"
+    if _HTML_MARKERS.search(data[:4096]) and not name.endswith(".txt"):
+        return "html"
+    if name.endswith((".html", ".htm", ".shtml", ".jhtml")):
+        return "html"
+    if name.endswith(".pdf"):
+        return "pdf"  # no %PDF header: the PDF reader explains the damage
+    if _HTML_MARKERS.search(data[:4096]) and data.count(b"<") > 10:
+        return "html"
+    return "text"
+
+
+def _zip_has(data: bytes, member: str) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return member in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+
+
+def _read_text(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.text import read_text
+
+    return read_text(data)
+
+
+def _read_html(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.html import read_html
+
+    return read_html(data)
+
+
+def _read_docx(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.docx import read_docx
+
+    return read_docx(data, max_decompressed=limits.max_decompressed, max_ratio=limits.max_ratio)
+
+
+def _read_office(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.office import read_office
+
+    kind = "wps" if (filename or "").lower().endswith(".wps") else "doc"
+    return read_office(data, kind, timeout=limits.conversion_timeout, limits=limits)
+
+
+def _read_pdf(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.pdf import read_pdf
+
+    return read_pdf(data, max_pages=limits.max_pages)
+
+
+def _read_zip(data: bytes, filename: str | None, limits: Limits) -> Document:
+    raise UnreadableDocument("a ZIP archive that is not a Word document (.docx)")
+
+
+_READERS = {
+    "text": _read_text,
+    "html": _read_html,
+    "docx": _read_docx,
+    "doc": _read_office,
+    "wps": _read_office,
+    "pdf": _read_pdf,
+    "zip": _read_zip,
+}
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else "no detail"

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
-from monitor.readers import UnreadableDocument
+from monitor.readers import Document, UnreadableDocument
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Control bytes that never occur in text (TAB, LF, FF, CR and ESC excluded).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+
+
+def read_text(data: bytes) -> Document:
+    if _looks_binary(data):
+        raise UnreadableDocument("binary data: not a PDF, Word, HTML or text document")
+    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    return Document(text=text, source_format="text")
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
@@ -27,6 +37,13 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if best is None:
         raise UnreadableDocument("binary data: not text in any known encoding")
     return data.decode(best.encoding, errors="replace")
+
+
+def _looks_binary(data: bytes) -> bool:
+    if data.startswith(tuple(bom for bom, _ in _BOMS)):
+        return False
+    sample = data[:8192]
+    return len(_CONTROL.findall(sample)) > max(4, len(sample) // 100)
 
 
 def _canonical(encoding: str) -> str:

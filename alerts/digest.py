@@ -1,0 +1,377 @@
+"""The weekly digest: stored events of a period -> per-recipient HTML + text, recorded in the outbox.
+
+Everything the digest says comes from the `events` table (plus the versions/findings they point at), so a
+digest for any past period can be rebuilt. Each recipient sees only the agencies and regions they oversee.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Section order and titles; `kinds` are the event kinds that land in the section.
+SECTIONS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("published", "新发布", ("new_report",), False),
+    ("changed", "已更新", ("new_version",), False),
+    ("missing", "缺失", ("missing",), True),
+    ("late", "逾期发布", ("late",), True),
+    ("inconsistent", "数据不一致", ("new_errors",), True),
+    ("failing", "网站无法访问", ("site_failing", "unreachable"), True),
+)
+MAX_FINDINGS_PER_ITEM = 8
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str | None = None
+    regions: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, raw: Any) -> Recipient:
+        def pick(name: str) -> Any:
+            return raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
+
+        return cls(
+            email=str(pick("email")),
+            name=pick("name"),
+            regions=tuple(pick("regions") or ()),
+            agencies=tuple(pick("agencies") or ()),
+        )
+
+    def oversees(self, agency_id: str | None, region: str | None) -> bool:
+        """True when the agency is in scope. A recipient with neither list oversees everything."""
+        if not self.regions and not self.agencies:
+            return True
+        if agency_id is not None and agency_id in self.agencies:
+            return True
+        # A region covers its sub-regions: "广东省" covers "广东省/广州市" (as nianbao.settings.Recipient).
+        return bool(region) and any(region == r or region.startswith(r.rstrip("/") + "/") for r in self.regions)
+
+
+@dataclass
+class DigestItem:
+    kind: str
+    agency_id: str | None
+    agency_name: str
+    region: str | None = None
+    year: int | None = None
+    title: str | None = None
+    link: str | None = None
+    agency_link: str | None = None
+    details: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    alert: bool
+    items: list[DigestItem]
+
+
+@dataclass
+class DigestContent:
+    period_start: dt.datetime
+    period_end: dt.datetime
+    as_of: dt.date
+    sections: list[Section]
+    dashboard_url: str
+    recipient_name: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.items for s in self.sections)
+
+    def counts(self) -> dict[str, int]:
+        return {s.key: len(s.items) for s in self.sections}
+
+
+@dataclass
+class RenderedDigest:
+    subject: str
+    html: str
+    text: str
+
+
+def group_items(items: list[DigestItem]) -> list[Section]:
+    """Put items into the fixed sections (empty ones kept, so the counts row is always complete)."""
+    sections = []
+    for key, title, kinds, alert in SECTIONS:
+        chosen = [i for i in items if i.kind in kinds]
+        chosen.sort(key=lambda i: (i.region or "", i.agency_name, i.year or 0))
+        sections.append(Section(key=key, title=title, alert=alert, items=chosen))
+    return sections
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def period_label(start: dt.datetime, end: dt.datetime) -> str:
+    last_day = (end.astimezone(SHANGHAI) - dt.timedelta(seconds=1)).date()
+    return f"{start.astimezone(SHANGHAI).date().isoformat()} 至 {last_day.isoformat()}"
+
+
+def render(content: DigestContent) -> RenderedDigest:
+    counts = content.counts()
+    alerts = sum(n for s in content.sections if s.alert for n in [len(s.items)])
+    label = period_label(content.period_start, content.period_end)
+    if content.empty:
+        subject = f"年报监测周报 {label}：本周无新情况"
+    else:
+        subject = (f"年报监测周报 {label}：新发布 {counts['published']}，更新 {counts['changed']}，"
+                   f"需关注 {alerts}")
+    env = _environment()
+    context = {
+        "subject": subject,
+        "sections": content.sections,
+        "empty": content.empty,
+        "period_label": label,
+        "as_of_label": content.as_of.isoformat(),
+        "recipient_name": content.recipient_name,
+        "dashboard_url": content.dashboard_url,
+    }
+    html = env.get_template("digest.html.j2").render(**context)
+    text = env.get_template("digest.txt.j2").render(**context)
+    return RenderedDigest(subject=subject, html=html, text=text)
+
+
+def value_text(value: Any) -> str:
+    """A finding's expected/actual value for a table cell: blank for None, numbers as written."""
+    if value is None:
+        return "空"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+    return str(value)
+
+
+def _labels() -> Any:
+    """The dashboard's Chinese labels for model keys, when that package is installed."""
+    try:
+        from dashboard import labels
+    except ImportError:
+        return None
+    return labels
+
+
+def cell_label(location: str | None) -> str | None:
+    """'applications.total_handled.natural_person' -> '（七）总计 / 自然人', as printed in the report."""
+    labels = _labels()
+    if not location or labels is None:
+        return location
+    part, _, rest = location.partition(".")
+    tables = {
+        "applications": (labels.APPLICATION_ROW_LABELS, labels.APPLICANT_COLUMN_LABELS),
+        "proactive": (labels.PROACTIVE_ROW_LABELS, labels.PROACTIVE_COLUMN_LABELS),
+        "appeals": (labels.APPEAL_GROUP_LABELS, labels.APPEAL_COLUMN_LABELS),
+    }
+    if part not in tables or not rest:
+        return location
+    rows, columns = tables[part]
+    row, _, column = rest.rpartition(".")
+    if row and row in rows and column in columns:
+        group = labels.APPLICATION_GROUP_LABELS.get(row.split(".")[0]) if part == "applications" and "." in row else None
+        return f"{group + ' ' if group else ''}{rows[row]} / {columns[column]}"
+    return rows.get(rest, location)
+
+
+def rule_label(rule: str | None) -> str | None:
+    labels = _labels()
+    return labels.RULE_LABELS.get(rule or "", rule) if labels is not None else rule
+
+
+def finding_row(f: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rule": rule_label(f.get("rule")),
+        "location": cell_label(f.get("location")),
+        "message": f.get("message"),
+        "expected_text": value_text(f.get("expected")),
+        "actual_text": value_text(f.get("actual")),
+    }
+
+
+def week_period(as_of: dt.date, since: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[since 00:00, as_of+1 00:00) in Asia/Shanghai; by default the 7 days ending with `as_of`."""
+    since = since or (as_of - dt.timedelta(days=6))
+    start = dt.datetime.combine(since, dt.time(), tzinfo=SHANGHAI)
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    return start, end
+
+
+def scheduled_week(now: dt.datetime) -> dt.date:
+    """The `as_of` of the weekly digest due at `now`: the last Sunday before today (Shanghai time).
+
+    A digest job that runs late (the daemon was down on Monday) still builds the same Monday-to-Sunday
+    week, so the outbox's unique (recipient, period) stops it from being built or sent twice.
+    """
+    today = now.astimezone(SHANGHAI).date()
+    return today - dt.timedelta(days=today.isoweekday() % 7 or 7)
+
+
+# --- from the Store ------------------------------------------------------------------------------------
+
+BASIS_LABEL = {"published_date": "报告落款日期", "page_date": "网页发布日期", "first_seen": "首次发现日期"}
+
+
+def dashboard_base(settings: Any) -> str:
+    dashboard = getattr(settings, "dashboard", None)
+    base = dashboard.get("base_url") if isinstance(dashboard, dict) else getattr(dashboard, "base_url", None)
+    return str(base or "http://127.0.0.1:8000").rstrip("/")
+
+
+def recipients_of(settings: Any) -> list[Recipient]:
+    return [Recipient.from_settings(r) for r in (getattr(settings, "recipients", None) or [])]
+
+
+def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: str) -> list[DigestItem]:
+    """One digest item per stored event with start <= at < end, with what the reader needs to act."""
+    from sqlalchemy import select
+
+    from storage.models import Agency, Event, Version
+
+    with store.read_session() as s:
+        agencies = {a.id: a for a in s.scalars(select(Agency))}
+        events = s.scalars(select(Event).where(Event.at >= start, Event.at < end).order_by(Event.at, Event.id)).all()
+        items = []
+        for event in events:
+            agency = agencies.get(event.agency_id or "")
+            item = DigestItem(
+                kind=event.kind, agency_id=event.agency_id,
+                agency_name=agency.name if agency else (event.payload or {}).get("agency_name") or str(event.agency_id),
+                region=agency.region if agency else None, year=event.year,
+                title=(event.payload or {}).get("title"),
+                agency_link=f"{base_url}/agencies/{event.agency_id}",
+                link=_report_link(base_url, event.kind, event.report_id),
+            )
+            version = s.get(Version, event.version_id) if event.version_id else None
+            _describe(s, item, event.kind, event.payload or {}, version)
+            items.append(item)
+    return items
+
+
+def _report_link(base_url: str, kind: str, report_id: int | None) -> str | None:
+    if report_id is None:
+        return None
+    # A changed report links straight to the dashboard's diff of its versions.
+    return f"{base_url}/reports/{report_id}/diff" if kind == "new_version" else f"{base_url}/reports/{report_id}"
+
+
+def _describe(s: Any, item: DigestItem, kind: str, payload: dict[str, Any], version: Any) -> None:
+    if kind == "new_report" and version is not None:
+        item.details.append(f"格式 {version.source_format or '未知'} · 错误 {version.error_count} · 警告 {version.warning_count}")
+        item.details.append(version.url)
+    elif kind == "new_version" and version is not None:
+        item.details.append(f"第 {version.number} 版 · {version.url}")
+        item.details += _figure_summary(s, version)
+    elif kind == "missing":
+        item.details.append(f"应于 {payload.get('due')} 前发布，监测网站上未找到")
+    elif kind == "late":
+        basis = BASIS_LABEL.get(payload.get("basis") or "", payload.get("basis") or "")
+        item.details.append(f"发布于 {payload.get('judged_on')}（{basis}），截止 {payload.get('due')}，"
+                            f"逾期 {payload.get('days_late')} 天")
+    elif kind == "new_errors":
+        findings = payload.get("findings", [])
+        item.findings = [finding_row(f) for f in findings[:MAX_FINDINGS_PER_ITEM]]
+        if len(findings) > MAX_FINDINGS_PER_ITEM:
+            item.details.append(f"另有 {len(findings) - MAX_FINDINGS_PER_ITEM} 项")
+    elif kind == "site_failing":
+        item.details.append(f"连续 {payload.get('runs')} 次抓取无法访问：{payload.get('last_error') or ''}")
+    elif kind == "unreachable":
+        item.details.append(f"应于 {payload.get('due')} 前发布；网站无法访问，无法确认是否已发布")
+
+
+def _figure_summary(s: Any, version: Any) -> list[str]:
+    """Which cells changed against the previous version (the readable diff, in short)."""
+    from sqlalchemy import select
+
+    from monitor.diff import figure_changes
+    from storage.models import Version
+
+    previous = s.scalar(
+        select(Version).where(Version.report_id == version.report_id, Version.number < version.number)
+        .order_by(Version.number.desc()).limit(1)
+    )
+    if previous is None or not previous.model or not version.model:
+        return []
+    changes = figure_changes(previous.model, version.model)
+    if not changes:
+        return ["表格数字未变（仅文字或格式变化）"]
+    lines = [f"{cell_label(c.location)}: {value_text(c.old)} → {value_text(c.new)}" for c in changes[:6]]
+    if len(changes) > 6:
+        lines.append(f"另有 {len(changes) - 6} 处变化")
+    return lines
+
+
+@dataclass
+class BuiltDigest:
+    recipient: Recipient
+    rendered: RenderedDigest
+    content: DigestContent
+    digest_id: int | None = None
+    sent_at: dt.datetime | None = None
+
+
+def build_digests(store: Any, settings: Any, *, as_of: dt.date, since: dt.date | None = None,
+                  record: bool = True) -> list[BuiltDigest]:
+    """Build the digest of [since, as_of] for every recipient; with `record`, write them to the outbox.
+
+    A digest already sent for the same recipient and period is returned as stored, never rebuilt;
+    one still unsent is refreshed with what is known now. Without recipients in the settings, one
+    digest covering everything is built (for --preview/--out), and nothing is recorded.
+    """
+    start, end = week_period(as_of, since)
+    base = dashboard_base(settings)
+    items = collect_items(store, start, end, base)
+    recipients = recipients_of(settings)
+    built = []
+    for recipient in recipients or [Recipient(email="preview@localhost", name=None)]:
+        mine = [i for i in items if recipient.oversees(i.agency_id, i.region)]
+        content = DigestContent(period_start=start, period_end=end, as_of=as_of, sections=group_items(mine),
+                                dashboard_url=base, recipient_name=recipient.name)
+        one = BuiltDigest(recipient=recipient, rendered=render(content), content=content)
+        if record and recipients:
+            _record(store, one, start, end)
+        built.append(one)
+    return built
+
+
+def _record(store: Any, one: BuiltDigest, start: dt.datetime, end: dt.datetime) -> None:
+    """Write the digest to the outbox before anything tries to send it (see alerts/mailer.py)."""
+    from sqlalchemy import select
+
+    from storage.models import Digest
+
+    with store.session() as s:
+        row = s.scalar(select(Digest).where(Digest.recipient == one.recipient.email, Digest.period_start == start,
+                                            Digest.period_end == end).with_for_update())
+        as_of = dt.datetime.combine(one.content.as_of, dt.time(), tzinfo=SHANGHAI)
+        if row is None:
+            row = Digest(recipient=one.recipient.email, period_start=start, period_end=end, as_of=as_of,
+                         subject="", html="", text="", attempts=0)
+            s.add(row)
+        if row.sent_at is None:
+            row.as_of, row.subject, row.html, row.text = as_of, one.rendered.subject, one.rendered.html, one.rendered.text
+        else:
+            one.rendered = RenderedDigest(subject=row.subject, html=row.html, text=row.text)
+        s.flush()
+        one.digest_id, one.sent_at = row.id, row.sent_at

@@ -1,0 +1,366 @@
+"""`nianbao run`: the monitor daemon.
+
+- APScheduler 3.11 BackgroundScheduler with a SQLAlchemyJobStore in the project's database: the
+  schedule and each job's next run time survive a restart; runs missed while the daemon was down are
+  run once on start (coalesce, generous misfire grace).
+- Jobs (module-level functions, as APScheduler 3 requires; their only argument is the settings path):
+  crawl (season and off-season cron from settings.schedule), then events; the digest (Monday 08:00
+  Asia/Shanghai by default); the outbox (retries unsent digests every 15 minutes).
+- One instance at a time: an fcntl lock file; a second start prints "already running (pid N)", exits 1.
+- SIGTERM/SIGINT: stop taking new runs, forward SIGTERM to the crawl child (Scrapy stops gracefully and
+  marks its run 'interrupted'; the Store writes each version in one transaction, so nothing is half
+  written), kill it if it does not stop in time, and exit 0. A crawl cut short this way is run again
+  first thing on the next start, so no scheduled crawl is lost.
+- Serves the dashboard beside the scheduler when the `dashboard` package is available.
+
+Test/debug only: NIANBAO_SCHEDULE_OVERRIDE="crawl=2,digest=5,outbox=3" replaces the cron triggers by
+intervals in seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+log = logging.getLogger("nianbao.daemon")
+
+JOBSTORE_TABLE = "apscheduler_jobs"
+MISFIRE_GRACE = 7 * 24 * 3600  # a run missed within a week is still run (once) on start
+CHILD_STOP_SECONDS = float(os.environ.get("NIANBAO_CHILD_STOP_SECONDS", "60"))
+OUTBOX_CRON = "*/15 * * * *"
+
+# The crawl child of the running crawl job, so that the signal handler can stop it.
+_child_lock = threading.Lock()
+_child: subprocess.Popen[str] | None = None
+_stopping = threading.Event()
+
+
+# --- jobs (module level: APScheduler pickles references to them) ---------------------------------------
+
+
+def _load(config_path: str | None) -> Any:
+    from nianbao.settings import load_settings
+
+    return load_settings(config_path)
+
+
+def crawl_job(config_path: str | None) -> None:
+    """One crawl pass in a child process, then derive events and flush the outbox."""
+    if _stopping.is_set():
+        return
+    from crawler.runner import read_summary, spawn_crawl
+    from monitor.events import derive_events
+    from storage.store import Store
+
+    global _child
+    settings = _load(config_path)
+    started = dt.datetime.now(dt.UTC)
+    log.info("crawl started (%d agencies)", len(settings.agencies))
+    with tempfile.TemporaryDirectory(prefix="nianbao-run-") as tmp:
+        summary_path, log_path = Path(tmp) / "summary.json", Path(tmp) / "crawl.log"
+        with open(log_path, "w", encoding="utf-8") as child_log:
+            with _child_lock:
+                if _stopping.is_set():  # shutdown began while this job was starting
+                    return
+                _child = spawn_crawl(settings.path or config_path, [], summary_path, stderr=child_log)
+            try:
+                returncode = _child.wait()
+            finally:
+                with _child_lock:
+                    _child = None
+        summary = read_summary(summary_path, returncode, log_path.read_text(encoding="utf-8", errors="replace"))
+    with Store.from_settings(settings) as store:
+        if summary.status != "finished":
+            _close_abandoned_runs(store, started)
+        log.info("crawl %s: run %s, %s new, %s changed, %s unchanged, %s site errors, %.1fs", summary.status,
+                 summary.run_id, summary.reports_new, summary.reports_changed, summary.reports_unchanged,
+                 summary.errors, summary.seconds)
+        if _stopping.is_set():
+            return
+        derive_events(store, settings)
+        _flush_outbox(store, settings)
+
+
+def digest_job(config_path: str | None) -> None:
+    """Build last week's digest (Monday to Sunday) for every recipient and send it."""
+    from alerts.digest import build_digests, scheduled_week
+    from monitor.events import derive_events
+    from storage.store import Store
+
+    settings = _load(config_path)
+    as_of = scheduled_week(dt.datetime.now(dt.UTC))
+    with Store.from_settings(settings) as store:
+        store.sync_agencies(settings.agencies)
+        derive_events(store, settings)
+        built = build_digests(store, settings, as_of=as_of)
+        log.info("digest for the week ending %s recorded for %d recipients", as_of, len(built))
+        _flush_outbox(store, settings)
+
+
+def outbox_job(config_path: str | None) -> None:
+    """Retry digests that could not be sent (server down, refused)."""
+    from storage.store import Store
+
+    settings = _load(config_path)
+    with Store.from_settings(settings) as store:
+        _flush_outbox(store, settings)
+
+
+def _flush_outbox(store: Any, settings: Any) -> None:
+    from alerts.mailer import SmtpConfig, send_pending
+
+    counts = send_pending(store, SmtpConfig.from_settings(settings), outbox_dir=getattr(settings, "outbox_dir", None))
+    if counts["sent"] or counts["failed"]:
+        log.info("outbox: %d sent, %d not sent (will retry)", counts["sent"], counts["failed"])
+
+
+def _close_abandoned_runs(store: Any, since: dt.datetime) -> None:
+    """A crawl child killed before it could record its end leaves its run 'running': close it."""
+    from sqlalchemy import select
+
+    from storage.models import CrawlRun
+
+    with store.session() as s:
+        for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.started_at >= since)):
+            run.status, run.finished_at = "interrupted", dt.datetime.now(dt.UTC)
+            log.warning("crawl run %s marked interrupted", run.id)
+
+
+# --- schedule ------------------------------------------------------------------------------------------
+
+
+def cron_trigger(expr: str, timezone: str) -> Any:
+    """A CronTrigger from a 5-field crontab. Numeric weekdays follow crontab (0/7 = Sunday), unlike
+    APScheduler 3's from_crontab (0 = Monday), so the settings mean what cron users expect."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    minute, hour, day, month, weekday = expr.split()
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekday(weekday),
+                       timezone=timezone)
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _crontab_weekday(field: str) -> str:
+    def name(token: str) -> str:
+        return _WEEKDAYS[int(token)] if token.isdigit() and int(token) < 8 else token
+
+    parts = []
+    for item in field.split(","):
+        base, _, step = item.partition("/")
+        base = "-".join(name(t) for t in base.split("-"))
+        parts.append(f"{base}/{step}" if step else base)
+    return ",".join(parts)
+
+
+def _overrides() -> dict[str, float]:
+    raw = os.environ.get("NIANBAO_SCHEDULE_OVERRIDE", "")
+    pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+    return {name.strip(): float(seconds) for name, seconds in pairs}
+
+
+def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, Any]]:
+    """job id -> (function, trigger)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    schedule = settings.schedule
+    tz = schedule.timezone
+    over = _overrides()
+    jobs: dict[str, tuple[Any, Any]] = {}
+    if "crawl" in over:
+        jobs["crawl"] = (crawl_job, IntervalTrigger(seconds=over["crawl"], timezone=tz))
+    else:
+        jobs["crawl-season"] = (crawl_job, cron_trigger(schedule.crawl_season, tz))
+        jobs["crawl-offseason"] = (crawl_job, cron_trigger(schedule.crawl_offseason, tz))
+    for name, func, default in (("digest", digest_job, schedule.digest), ("outbox", outbox_job, OUTBOX_CRON)):
+        trigger = IntervalTrigger(seconds=over[name], timezone=tz) if name in over else cron_trigger(default, tz)
+        jobs[name] = (func, trigger)
+    return jobs
+
+
+def sync_jobs(scheduler: Any, settings: Any, config_path: str | None) -> None:
+    """Make the stored jobs match the settings without resetting the ones that did not change:
+    an unchanged job keeps its stored next run time, which is what lets a missed run happen on start."""
+    wanted = wanted_jobs(settings, config_path)
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            log.info("removing job %s (no longer in the schedule)", job.id)
+            job.remove()
+    for job_id, (func, trigger) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is not None and str(job.trigger) == str(trigger) and job.args == (config_path,):
+            log.info("job %s kept: %s, next run %s", job_id, trigger, job.next_run_time)
+            continue
+        if job is not None:
+            job.remove()
+        job = scheduler.add_job(func, trigger, id=job_id, name=job_id, args=[config_path], max_instances=1,
+                                coalesce=True, misfire_grace_time=MISFIRE_GRACE)
+        log.info("job %s scheduled: %s, next run %s", job_id, trigger, job.next_run_time)
+
+
+def make_scheduler(settings: Any) -> Any:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, tablename=JOBSTORE_TABLE)},
+        # One crawl and one digest/outbox at a time is plenty and keeps SQLite writers few.
+        executors={"default": ThreadPoolExecutor(2)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+        timezone=settings.schedule.timezone,
+    )
+
+
+def _catch_up_interrupted(scheduler: Any, settings: Any, config_path: str | None) -> None:
+    """If the last crawl was cut short (our own shutdown, a crash), crawl again now."""
+    from sqlalchemy import select
+
+    from storage.models import CrawlRun
+    from storage.store import Store
+
+    with Store.from_settings(settings) as store, store.session() as s:
+        last = s.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        if last is None or last.status not in ("interrupted", "running"):
+            return
+        if last.status == "running":  # we hold the lock, so no crawl of ours is running
+            last.status, last.finished_at = "interrupted", dt.datetime.now(dt.UTC)
+        log.info("last crawl (run %s) was interrupted: crawling again now", last.id)
+    scheduler.add_job(crawl_job, "date", id="crawl-catchup", args=[config_path], replace_existing=True,
+                      misfire_grace_time=MISFIRE_GRACE)
+
+
+# --- single instance -------------------------------------------------------------------------------------
+
+
+class AlreadyRunning(Exception):
+    def __init__(self, pid: str) -> None:
+        super().__init__(f"already running (pid {pid})")
+        self.pid = pid
+
+
+def lock_path(settings: Any) -> Path:
+    explicit = os.environ.get("NIANBAO_LOCK_FILE")
+    return Path(explicit) if explicit else Path(settings.blob_dir).parent / "nianbao-run.lock"
+
+
+def acquire_lock(path: Path) -> Any:
+    """Hold an exclusive flock for the life of the process (released by the OS even on a crash)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip() or "?"
+        handle.close()
+        raise AlreadyRunning(pid) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+# --- dashboard beside the scheduler ------------------------------------------------------------------------
+
+
+def start_dashboard(settings: Any) -> Any | None:
+    """Serve the dashboard in a thread when it is installed; None when it is not (issue 5 is optional)."""
+    try:
+        from dashboard.app import create_app
+    except ImportError:
+        log.info("dashboard not installed: scheduler only")
+        return None
+    import uvicorn
+
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=settings.dashboard.host, port=settings.dashboard.port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    log.info("dashboard on http://%s:%s", settings.dashboard.host, settings.dashboard.port)
+    return server
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+
+def _stop_child() -> None:
+    with _child_lock:
+        child = _child
+    if child is None or child.poll() is not None:
+        return
+    log.info("stopping the crawl child (pid %s)", child.pid)
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=CHILD_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        log.warning("crawl child did not stop in %.0fs: killing it", CHILD_STOP_SECONDS)
+        child.kill()
+
+
+def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
+    from nianbao.settings import load_settings
+
+    settings = load_settings(config_path)
+    config_path = str(settings.path) if settings.path else config_path
+    lock = acquire_lock(lock_path(settings))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda n, _f: (log.info("signal %s: shutting down", n), stop.set()))
+    from storage.store import Store
+
+    with Store.from_settings(settings) as store:  # creates/migrates the schema before the job store
+        store.sync_agencies(settings.agencies)
+    scheduler = make_scheduler(settings)
+    scheduler.start(paused=True)
+    sync_jobs(scheduler, settings, config_path)
+    _catch_up_interrupted(scheduler, settings, config_path)
+    scheduler.resume()
+    server = start_dashboard(settings) if serve_dashboard else None
+    log.info("running (pid %s); schedule: %s", os.getpid(),
+             "; ".join(f"{j.id} next {j.next_run_time}" for j in scheduler.get_jobs()))
+    stop.wait()
+    _stopping.set()
+    scheduler.pause()
+    _stop_child()
+    scheduler.shutdown(wait=True)  # let the job thread record the crawl's end
+    if server is not None:
+        server.should_exit = True
+    log.info("stopped")
+    lock.close()
+    return 0
+
+
+@click.command()
+@click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard beside the scheduler.")
+@click.pass_context
+def run(ctx: click.Context, no_dashboard: bool) -> None:
+    """Run the monitor: scheduled crawls, events, the weekly digest (and the dashboard)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one migration check per Store opened
+    config_path = (ctx.find_root().obj or {}).get("config_path")
+    from nianbao.settings import SettingsError
+
+    try:
+        code = run_daemon(config_path, serve_dashboard=not no_dashboard)
+    except SettingsError as exc:
+        click.echo(f"invalid settings:\n{exc}", err=True)
+        raise SystemExit(2) from None
+    except AlreadyRunning as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code)

@@ -1,0 +1,165 @@
+"""`nianbao demo`: the whole pipeline on a bundled farm of government sites, on this machine only.
+
+Serves the demo farm (monitor/demo_farm) on 127.0.0.1, writes a settings file for it, crawls it into
+SQLite, publishes a corrected edition of one report and crawls again, derives the events, writes this
+week's digest to the outbox folder (.eml + .html per recipient) and prints what happened and where to look.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+# The files the demo owns inside its folder: removed before a new run so results never mix.
+DEMO_FILES = ("nianbao.yaml", "agencies.yaml", "nianbao.db", "nianbao.db-wal", "nianbao.db-shm")
+DEMO_DIRS = ("blobs", "outbox")
+
+DEMO_CRAWL = {"concurrency": 8, "per_domain_concurrency": 4, "delay": 0, "autothrottle": False,
+              "obey_robots": True, "timeout": 3, "retries": 0, "max_depth": 3}
+DEMO_RECIPIENTS = [
+    {"email": "overseer@example.gov.cn", "name": "督查室（全部）"},
+    {"email": "guangdong@example.gov.cn", "name": "广东省政务公开办", "regions": ["广东省"]},
+]
+
+
+def prepare_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:
+        (folder / name).unlink(missing_ok=True)
+    for name in DEMO_DIRS:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    return folder
+
+
+def write_settings(folder: Path, agencies: list[dict[str, Any]]) -> Path:
+    (folder / "agencies.yaml").write_text(yaml.safe_dump({"agencies": agencies}, allow_unicode=True), encoding="utf-8")
+    settings = {
+        "database_url": "sqlite:///nianbao.db",
+        "blob_dir": "blobs",
+        "outbox_dir": "outbox",
+        "agencies": "agencies.yaml",
+        "crawl": DEMO_CRAWL,
+        "recipients": DEMO_RECIPIENTS,
+        # Nothing is sent by the demo; a loopback address keeps any later `digest --send` on this machine.
+        "smtp": {"host": "127.0.0.1", "port": 8025, "security": "none", "sender": "nianbao@example.gov.cn"},
+    }
+    path = folder / "nianbao.yaml"
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def default_folder() -> Path:
+    """./data-demo when the current folder is writable, else a fresh temporary folder."""
+    here = Path.cwd() / "data-demo"
+    try:
+        here.mkdir(exist_ok=True)
+        probe = here / ".write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+        return here
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="nianbao-demo-"))
+
+
+def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
+    """Run the demo in `folder`; returns what it found (for the command's summary and for tests)."""
+    from alerts.digest import build_digests
+    from alerts.mailer import SmtpConfig, write_eml
+    from crawler.runner import run_crawl
+    from monitor.commands import status_row, today_shanghai
+    from monitor.demo_farm import DEMO_YEAR, DemoFarm
+    from monitor.events import derive_events
+    from monitor.status import compute_statuses
+    from nianbao.settings import load_settings
+    from storage.store import Store
+
+    folder = prepare_folder(folder.resolve())
+    farm = DemoFarm().start()
+    try:
+        config = write_settings(folder, farm.agencies_yaml())
+        settings = load_settings(config)
+        echo(f"demo farm: {len(farm.sites)} sites on 127.0.0.1 (+1 that refuses connections)")
+        crawls = [run_crawl(settings)]
+        echo(_crawl_line(1, crawls[0]))
+        farm.change_report()
+        echo("published a corrected edition of 广州市统计局's report (行政处罚 2 -> 3)")
+        crawls.append(run_crawl(settings))
+        echo(_crawl_line(2, crawls[1]))
+    finally:
+        farm.stop()
+    today = today_shanghai()
+    with Store.from_settings(settings) as store:
+        derived = derive_events(store, settings, years=[DEMO_YEAR])
+        statuses = [status_row(s) for s in compute_statuses(store, DEMO_YEAR, today, settings)]
+        built = build_digests(store, settings, as_of=today, record=False)
+        reports = store.list_reports()
+        event_counts = _event_counts(store)
+    sender = SmtpConfig.from_settings(settings).sender
+    outbox = [write_eml(settings.outbox_dir, one, sender) for one in built]
+    return {"folder": folder, "config": config, "crawls": crawls, "derived": derived.added, "statuses": statuses,
+            "reports": reports, "events": event_counts, "digests": built, "outbox": outbox, "year": DEMO_YEAR}
+
+
+def _crawl_line(n: int, summary: Any) -> str:
+    return (f"crawl {n}: {summary.status}, {summary.reports_new} new, {summary.reports_changed} changed, "
+            f"{summary.reports_unchanged} unchanged, {summary.errors} site errors ({summary.seconds:.1f}s)")
+
+
+def _event_counts(store: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from storage.models import Event
+
+    with store.read_session() as s:
+        return dict(s.execute(select(Event.kind, func.count()).group_by(Event.kind)).all())
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="reports stored")
+    for header in ("agency", "year", "versions", "errors", "published"):
+        table.add_column(header)
+    for r in result["reports"]:
+        table.add_row(r.agency_name, str(r.year), str(r.versions), str(r.error_count),
+                      r.published_date.isoformat() if r.published_date else "")
+    console.print(table)
+    table = Table(title=f"status of the {result['year']} reports, as of today")
+    for header in ("agency", "status", "why"):
+        table.add_column(header)
+    for s in result["statuses"]:
+        table.add_row(s["agency"], s["status"], s["reason"])
+    console.print(table)
+    console.print("events: " + ", ".join(f"{k} {v}" for k, v in sorted(result["events"].items())))
+    for one in result["digests"]:
+        counts = one.content.counts()
+        console.print(f"digest for {one.recipient.email}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    config = result["config"]
+    console.print("\n[bold]where to look[/bold]")
+    for path in result["outbox"]:
+        console.print(f"  {path}  (open {path.with_suffix('.html').name} in a browser)")
+    console.print(f"  database: {result['folder'] / 'nianbao.db'}")
+    console.print(f"  nianbao --config {config} status --year {result['year']}")
+    console.print(f"  nianbao --config {config} digest --preview")
+    console.print(f"  nianbao --config {config} serve      (the dashboard)")
+
+
+@click.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the demo keeps its settings, SQLite database and outbox (default: ./data-demo).")
+def demo(folder: Path | None) -> None:
+    """Crawl a bundled farm of demo government sites and write this week's digest (all local)."""
+    folder = folder or default_folder()
+    click.echo(f"demo folder: {folder}")
+    result = run_demo(folder)
+    print_summary(result)
+    today = dt.date.today().isoformat()
+    click.echo(f"done ({today}).")

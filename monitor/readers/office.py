@@ -1,0 +1,92 @@
+"""Legacy Word .doc and WPS Office .wps (both OLE2): LibreOffice converts them to .docx, read as DOCX.
+
+Each conversion runs in its own temporary directory with its own LibreOffice profile (concurrent
+soffice processes sharing a profile block each other), in its own process group so that a timeout
+kills soffice.bin and all its children, and everything is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor.readers import Document, UnreadableDocument
+from monitor.readers.docx import read_docx
+
+if TYPE_CHECKING:
+    from monitor.readers.dispatch import Limits
+
+SOFFICE_CANDIDATES = ("soffice", "libreoffice", "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
+
+
+def find_soffice() -> str | None:
+    for candidate in SOFFICE_CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def read_office(data: bytes, kind: str, *, timeout: float, limits: Limits) -> Document:
+    docx = convert(data, suffix=f".{kind}", target="docx", timeout=timeout)
+    document = read_docx(
+        docx, max_decompressed=limits.max_decompressed, max_ratio=limits.max_ratio, source_format=kind
+    )
+    if not document.text.strip():
+        raise UnreadableDocument(f"the .{kind} file holds no text")
+    return document
+
+
+def convert(data: bytes, *, suffix: str, target: str, timeout: float, filter_options: str = "") -> bytes:
+    """Convert a document with LibreOffice headless; returns the bytes of the converted file."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise UnreadableDocument(f"LibreOffice is needed to read {suffix} files")
+    workdir = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
+    try:
+        source = workdir / f"input{suffix}"
+        source.write_bytes(data)
+        outdir = workdir / "out"
+        command = [
+            soffice,
+            f"-env:UserInstallation=file://{workdir / 'profile'}",
+            "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
+            "--convert-to", target + (f":{filter_options}" if filter_options else ""),
+            "--outdir", str(outdir),
+            str(source),
+        ]
+        _run(command, timeout, workdir)
+        produced = sorted(outdir.glob("input.*")) if outdir.exists() else []
+        if not produced:
+            raise UnreadableDocument(f"LibreOffice could not convert this {suffix} file (damaged?)")
+        return produced[0].read_bytes()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(command: list[str], timeout: float, workdir: Path) -> None:
+    env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir))
+    process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
+    )
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        _kill_group(process)
+        raise UnreadableDocument(f"LibreOffice conversion timed out after {timeout:.0f} s") from exc
+    finally:
+        # soffice may leave helper processes in its group even after a normal exit.
+        _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)

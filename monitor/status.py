@@ -1,0 +1,325 @@
+"""Expected reports and the status of each agency's report for a year, as of a date.
+
+The rules (pure functions; `now` is always passed in so tests and `--as-of` drive the clock):
+
+- Due date: a department (`kind: department`) owes its report for year Y by 31 January of Y+1, a people's
+  government (`kind: government`) by 31 March of Y+1 (《政府信息公开条例》第四十九条). Both dates and a grace
+  period (days added to every due date) come from the settings' `deadlines`.
+- An agency added to the watch list in the middle of a year owes reports only from its first *full
+  publication cycle*: year Y is owed when the agency was watched on 1 January of Y+1, the day the window for
+  publishing Y's report opens. An agency added on 15 June 2024 owes 2024 (its window opens 1 Jan 2025); one
+  added on 15 February 2025 owes 2025 first, because we did not watch the whole 2024 window and cannot tell a
+  late report from one we simply met late. For a year that is not owed, a found report is still judged from
+  its own publication date; without one it counts as on time (first sight proves nothing), and absence is
+  `not_due`, never `missing`.
+- Statuses: `on_time`, `late` (judged from the report's published_date, else the date on its page, else the
+  day we first saw it), `missing` (due date passed, nothing found, and the site was read), `unreachable` (due
+  date passed, nothing found, but the latest crawl of the site failed or it was never crawled: absence is
+  unproven), `not_due` (due date not yet passed, nothing found; or the year is not owed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
+STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
+Basis = Literal["published_date", "page_date", "first_seen"]
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """When reports are due: (month, day) of the year after the report year, per agency kind."""
+
+    department: tuple[int, int] = (1, 31)
+    government: tuple[int, int] = (3, 31)
+    grace_days: int = 0
+
+    def deadline(self, kind: str, year: int) -> dt.date:
+        """The legal deadline for `year`'s report (without grace)."""
+        month, day = self.government if kind == "government" else self.department
+        return dt.date(year + 1, month, day)
+
+    def due(self, kind: str, year: int) -> dt.date:
+        """The last day a report still counts as on time: deadline plus grace."""
+        return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Deadlines:
+        """Read `settings.deadlines` (dict or object) leniently: 'MM-DD' strings, dates or (m, d) pairs."""
+        raw = getattr(settings, "deadlines", None) if settings is not None else None
+        if raw is None:
+            return cls()
+
+        def pick(name: str, default: Any) -> Any:
+            value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
+            return default if value is None else value
+
+        return cls(
+            department=_month_day(pick("department", cls.department)),
+            government=_month_day(pick("government", cls.government)),
+            grace_days=int(pick("grace_days", 0)),
+        )
+
+
+def _month_day(value: Any) -> tuple[int, int]:
+    if isinstance(value, dt.date):
+        return (value.month, value.day)
+    if isinstance(value, str):
+        month, day = value.strip().split("-")[-2:]
+        return (int(month), int(day))
+    month, day = value
+    return (int(month), int(day))
+
+
+@dataclass
+class AgencyInfo:
+    id: str
+    name: str
+    kind: str = "department"
+    region: str | None = None
+    added: dt.date | None = None  # when it joined the watch list; None = always watched
+
+
+@dataclass
+class ReportInfo:
+    """What the status rules need to know about a found report (its latest version as of the date)."""
+
+    report_id: int | None
+    year: int
+    first_seen: dt.date
+    published_date: dt.date | None = None
+    page_date: dt.date | None = None
+    title: str | None = None
+    url: str | None = None
+    version_count: int = 1
+    error_count: int = 0
+    warning_count: int = 0
+
+
+@dataclass
+class AgencyStatus:
+    agency_id: str
+    agency_name: str
+    year: int
+    status: Status
+    due: dt.date
+    owed: bool
+    reason: str
+    judged_on: dt.date | None = None
+    basis: Basis | None = None
+    days_late: int = 0
+    report: ReportInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return _isoformat_dates(data)
+
+
+def _isoformat_dates(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _isoformat_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_isoformat_dates(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def first_owed_year(added: dt.date | None) -> int | None:
+    """The first report year an agency added on `added` owes (None = every year)."""
+    if added is None:
+        return None
+    # Year Y is owed when the agency was watched on 1 January of Y+1.
+    return added.year - 1 if (added.month, added.day) == (1, 1) else added.year
+
+
+def is_owed(agency: AgencyInfo, year: int) -> bool:
+    first = first_owed_year(agency.added)
+    return first is None or year >= first
+
+
+def publication_evidence(report: ReportInfo) -> tuple[dt.date, Basis]:
+    """The date lateness is judged from, and where it came from."""
+    if report.published_date is not None:
+        return report.published_date, "published_date"
+    if report.page_date is not None:
+        return report.page_date, "page_date"
+    return report.first_seen, "first_seen"
+
+
+def agency_status(
+    agency: AgencyInfo,
+    year: int,
+    report: ReportInfo | None,
+    *,
+    now: dt.date,
+    deadlines: Deadlines | None = None,
+    site_readable: bool = True,
+) -> AgencyStatus:
+    """One agency's status for `year` as of `now`.
+
+    `report` must already be restricted to what was known on `now` (first seen on or before it).
+    `site_readable` says whether the latest crawl of the agency up to `now` read its site.
+    """
+    deadlines = deadlines or Deadlines()
+    due = deadlines.due(agency.kind, year)
+    owed = is_owed(agency, year)
+    base = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due, "owed": owed}
+    if report is not None:
+        return _judge_found(base, report, owed=owed)
+    if not owed:
+        return AgencyStatus(status="not_due", reason="not owed: added after this year's window opened", **base)
+    if now <= due:
+        return AgencyStatus(status="not_due", reason=f"due by {due.isoformat()}", **base)
+    if not site_readable:
+        return AgencyStatus(status="unreachable", reason="site could not be read; absence unproven", **base)
+    return AgencyStatus(status="missing", reason=f"nothing found; was due by {due.isoformat()}", **base)
+
+
+def _judge_found(base: dict[str, Any], report: ReportInfo, *, owed: bool) -> AgencyStatus:
+    judged_on, basis = publication_evidence(report)
+    due: dt.date = base["due"]
+    if basis == "first_seen" and not owed:
+        # We started watching after the window opened: first sight cannot show lateness.
+        return AgencyStatus(
+            status="on_time", reason="found; no publication date, not owed", judged_on=judged_on,
+            basis=basis, report=report, **base,
+        )
+    days_late = (judged_on - due).days
+    if days_late > 0:
+        return AgencyStatus(
+            status="late", reason=f"{basis} {judged_on.isoformat()} is {days_late} days after {due.isoformat()}",
+            judged_on=judged_on, basis=basis, days_late=days_late, report=report, **base,
+        )
+    return AgencyStatus(
+        status="on_time", reason=f"{basis} {judged_on.isoformat()} by {due.isoformat()}",
+        judged_on=judged_on, basis=basis, report=report, **base,
+    )
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from a model/DB value: date, datetime or ISO string (None when absent or unreadable)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+# --- from the Store --------------------------------------------------------------------------------------
+
+# Site errors that mean the site itself could not be read (not just one broken link on it).
+SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked")
+SHANGHAI = "Asia/Shanghai"
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar day of `moment` in Asia/Shanghai (deadlines are Chinese calendar days)."""
+    return moment.astimezone(_tz()).date() if moment.tzinfo else moment.date()
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first moment after `day` in Asia/Shanghai (the project's reference time zone), as UTC."""
+    from zoneinfo import ZoneInfo
+
+    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(SHANGHAI))
+    return local.astimezone(dt.UTC)
+
+
+def configured_added(settings: Any) -> dict[str, dt.date | None]:
+    """`added` dates from the agencies file (the DB's added_at is only when we synced it)."""
+    result: dict[str, dt.date | None] = {}
+    for agency in getattr(settings, "agencies", None) or []:
+        result[agency.id] = parse_date(getattr(agency, "added", None))
+    return result
+
+
+def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, list[tuple[int, bool, str | None]]]:
+    """For each agency, the crawl runs that covered it (oldest first) before `before`:
+    (run id, site readable?, last site-level error message)."""
+    from sqlalchemy import select
+
+    from storage.models import Agency, CrawlRun, SiteError
+
+    if not isinstance(before, dt.datetime):
+        before = end_of_day(before)
+    runs = session.scalars(
+        select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status != "running").order_by(CrawlRun.id)
+    ).all()
+    start_urls = {a.id: set(a.start_urls or []) for a in session.scalars(select(Agency))}
+    history: dict[str, list[tuple[int, bool, str | None]]] = {}
+    for run in runs:
+        failures: dict[str, str] = {}
+        for err in session.scalars(select(SiteError).where(SiteError.crawl_run_id == run.id).order_by(SiteError.id)):
+            if err.agency_id and (err.kind in SITE_LEVEL_ERRORS or err.url in start_urls.get(err.agency_id, ())):
+                failures[err.agency_id] = f"{err.kind}: {err.message}"[:300]
+        for agency_id in run.agency_ids or list(start_urls):
+            history.setdefault(agency_id, []).append((run.id, agency_id not in failures, failures.get(agency_id)))
+    return history
+
+
+def _report_infos(session: Any, year: int, before: dt.datetime) -> dict[str, ReportInfo]:
+    """The latest version known before `before` of each agency's report for `year`."""
+    from sqlalchemy import select
+
+    from storage.models import Report, Version
+
+    infos: dict[str, ReportInfo] = {}
+    reports = session.scalars(select(Report).where(Report.year == year, Report.first_seen < before)).all()
+    for report in reports:
+        versions = session.scalars(
+            select(Version).where(Version.report_id == report.id, Version.fetched_at < before).order_by(Version.number)
+        ).all()
+        if not versions:
+            continue
+        latest = versions[-1]
+        model = latest.model or {}
+        # versions.published_date is the report's own date, else the page's: tell them apart via the model.
+        own = parse_date(model.get("published_date"))
+        infos[report.agency_id] = ReportInfo(
+            report_id=report.id, year=year, first_seen=report.first_seen.astimezone(_tz()).date(),
+            published_date=own, page_date=None if own else latest.published_date, title=report.title,
+            url=latest.url, version_count=len(versions), error_count=latest.error_count,
+            warning_count=latest.warning_count,
+        )
+    return infos
+
+
+def _tz() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(SHANGHAI)
+
+
+def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Any = None) -> list[AgencyStatus]:
+    """Every active agency's status for `year` as known at the end of `as_of` (Shanghai time)."""
+    from sqlalchemy import select
+
+    from storage.models import Agency
+
+    before = end_of_day(as_of)
+    deadlines = Deadlines.from_settings(settings)
+    added = configured_added(settings)
+    with store.read_session() as s:
+        agencies = s.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)).all()
+        reports = _report_infos(s, year, before)
+        history = site_read_history(s, before)
+    results = []
+    for agency in agencies:
+        info = AgencyInfo(id=agency.id, name=agency.name, kind=agency.kind, region=agency.region,
+                          added=added.get(agency.id))
+        runs = history.get(agency.id, [])
+        status = agency_status(info, year, reports.get(agency.id), now=as_of, deadlines=deadlines,
+                               site_readable=bool(runs) and runs[-1][1])
+        status.extra["region"] = agency.region
+        results.append(status)
+    return results
