@@ -257,7 +257,7 @@ def _appeal_cells(text: str) -> list[Cell] | None:
     # Prefer a field row (keeps blank cells) holding at least 15 cells.
     for line in text.split("\n"):
         if ("\t" in line or "|" in line) and re.search(r"\d", line):
-            stripped = line.strip().strip("|")
+            stripped = line.strip(" \r").strip("|")  # keep trailing TABs: they are blank cells
             try:
                 row = read_row("\t" + stripped.replace("|", "\t"), width, None)
             except Ambiguous:

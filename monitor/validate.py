@@ -72,6 +72,18 @@ def _sum(values: Iterable[Number | None]) -> Number:
     return round(total, 4) if isinstance(total, float) else total
 
 
+def _all_blank(values: Iterable[Number | None]) -> bool:
+    return all(v is None for v in values)
+
+
+def row_total(row: dict) -> Number | None:
+    """A row's 总计, or the sum of its applicant cells when the 总计 cell was left blank."""
+    if row.get("total") is not None:
+        return row["total"]
+    parts = [row.get(c) for c in APPLICANT_PARTS]
+    return None if _all_blank(parts) else _sum(parts)
+
+
 def _all_rows_present(report: Report, paths: list[str]) -> list[dict] | None:
     rows = [_row(report, p) for p in paths]
     return None if any(r is None for r in rows) else rows  # type: ignore[return-value]
@@ -110,8 +122,8 @@ def check_outcome_total(report: Report) -> list[Finding]:
     findings = []
     for col in APPLICANT_COLUMNS:
         stated = handled[col]
-        if stated is None:
-            continue
+        if stated is None or _all_blank(row[col] for row in outcomes):
+            continue  # nothing stated, or a column the document left blank in every outcome row
         expected = _sum(row[col] for row in outcomes)
         if expected != stated:
             findings.append(Finding(
@@ -133,7 +145,7 @@ def check_column_total(report: Report) -> list[Finding]:
     findings = []
     for path, row in _application_rows(report):
         stated = row["total"]
-        if stated is None:
+        if stated is None or _all_blank(row[c] for c in APPLICANT_PARTS):
             continue
         expected = _sum(row[c] for c in APPLICANT_PARTS)
         if expected != stated:
@@ -152,7 +164,7 @@ def check_appeals_total(report: Report) -> list[Finding]:
     findings = []
     for group in APPEAL_GROUPS:
         row = report.appeals.get(group)
-        if not row or row.get("total") is None:
+        if not row or row.get("total") is None or _all_blank(row.get(c) for c in APPEAL_COLUMNS[:-1]):
             continue
         expected = _sum(row[c] for c in APPEAL_COLUMNS[:-1])
         if expected != row["total"]:
@@ -258,9 +270,10 @@ def _claim_value(report: Report, keys: tuple[str, ...], tree: dict, column: str 
         if not isinstance(node, dict):
             return None
         rows = [node] if column in node else [r for r in node.values() if isinstance(r, dict)]
-        if not rows or any(r.get(column) is None for r in rows):
+        values = [row_total(r) if tree is report.applications else r.get(column) for r in rows]
+        if not rows or any(v is None for v in values):
             return None
-        total += _sum(r[column] for r in rows)
+        total += _sum(values)
     return total
 
 

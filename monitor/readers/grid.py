@@ -1,8 +1,9 @@
 """Shared table helpers: lay merged cells onto a grid and render rows as TAB-separated lines.
 
 Every reader (HTML, DOCX, PDF) describes a table as rows of `SpanCell`s. The grid puts each merged cell
-once, at its top-left position, and leaves the positions it covers empty, so that columns stay aligned
-and no number is ever repeated.
+once, at its top-left position. The positions it covers are marked COVERED and left out of the TAB
+lines: an empty field in a line is then always a blank cell of the document, never a merged one, and no
+number is ever repeated.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ MAX_COLUMNS = 256
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000\ufeff]+")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+COVERED = "\x00"  # a grid position covered by a merged cell (not a cell of its own)
 
 
 @dataclass
@@ -62,7 +66,7 @@ def to_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
                     grid.append([])
                 target = grid[r + dr]
                 for dc in range(colspan):
-                    _put(target, col + dc, cell.text if dr == 0 and dc == 0 else "")
+                    _put(target, col + dc, cell.text if dr == 0 and dc == 0 else COVERED)
             col += colspan
     width = max((len(line) for line in grid), default=0)
     return [[c or "" for c in line] + [""] * (width - len(line)) for line in grid]
@@ -77,4 +81,8 @@ def _put(line: list[str | None], index: int, value: str) -> None:
 
 def grid_lines(grid: list[list[str]]) -> list[str]:
     """Rows as TAB lines; rows with no content at all are dropped (they carry no cell)."""
-    return ["\t".join(cell.replace("\t", " ") for cell in row) for row in grid if any(row)]
+    return [
+        "\t".join(cell.replace("\t", " ") for cell in row if cell != COVERED)
+        for row in grid
+        if any(cell and cell != COVERED for cell in row)
+    ]

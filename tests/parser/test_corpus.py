@@ -71,3 +71,17 @@ def test_signed_deltas_are_not_mistaken_for_separate_cells(corpus):
     result = check_bytes(corpus("017_pingtan_shichang_jiandu_ju_2019.txt"))
     assert "licensing" not in result.report.proactive  # "20+1737": +17/37 or +1/737 or +173/7
     assert get_path(result.report.applications, "not_processed.duplicate.total") == 1
+
+
+def test_shanghai_2019_html_blank_cells_and_text_that_contradicts_the_table(corpus):
+    """HTML with rowspan/colspan and blank cells; part 一's 258 and 265 disagree with table three."""
+    result = check_bytes(corpus("015_shanghai_city_govoffice_2019.txt"), "015.html")
+    report = result.report
+    assert report.applications["granted"] == {"natural_person": 258, "commercial": 12, "research": None,
+                                              "social_org": None, "legal_service": 1, "other_org": 1,
+                                              "total": None}
+    assert report.appeals["review"] == {"upheld": 5, "corrected": None, "other": None, "pending": 2, "total": 7}
+    assert report.proactive["procurement"] == {"items": 6, "total_amount": 251000}
+    claims = {(f.expected, f.actual) for f in result.findings if f.rule == "text_vs_table"}
+    assert claims == {(275, 258), (337, 265)}
+    assert rules(result) == set()
