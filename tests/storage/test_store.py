@@ -328,9 +328,9 @@ def test_known_bytes_are_unchanged_without_parsing_again(dg: Store, monkeypatch:
     calls: list[str | None] = []
     real_parse = store_module.parse_content
 
-    def counting_parse(content: bytes, filename: str | None) -> Any:
+    def counting_parse(content: bytes, filename: str | None, checked: Any = None) -> Any:
         calls.append(filename)
-        return real_parse(content, filename)
+        return real_parse(content, filename, checked)
 
     monkeypatch.setattr(store_module, "parse_content", counting_parse)
     again = save(dg, dongguan(), at=T0 + timedelta(days=7), url=URL + "?mirror")
