@@ -1,0 +1,261 @@
+"""The dashboard's pre-aggregated status table: one row per agency and report year.
+
+The overview and the lists need, for every watched agency, its status for a year (monitor.status rules),
+whether its latest version is inconsistent and how many open errors it has. Computing that from the raw
+tables on every request means reading every agency, report and latest version (100,000+ rows): too slow
+for a page. So `refresh` computes it once with the monitor's own rules and stores it in
+`dashboard_status`; pages read that table through indexes. `ensure_fresh` recomputes when the data
+changed (a new version, report, crawl, site error or agency) or the day changed (statuses move with the
+calendar); reviews update their one row directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from monitor.status import AgencyStatus, compute_statuses
+from storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, Version
+
+metadata = MetaData()
+
+status_table = Table(
+    "dashboard_status",
+    metadata,
+    Column("agency_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region", String(200), nullable=False, default=""),
+    Column("level", String(20), nullable=False, default=""),
+    Column("kind", String(20), nullable=False, default=""),
+    Column("status", String(20), nullable=False),
+    Column("inconsistent", Boolean, nullable=False, default=False),
+    Column("report_id", Integer),
+    Column("version_id", Integer),
+    Column("version_count", Integer, nullable=False, default=0),
+    Column("title", Text),
+    Column("published_date", Date),
+    Column("due", Date),
+    Column("days_late", Integer, nullable=False, default=0),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("warning_count", Integer, nullable=False, default=0),
+    Column("open_errors", Integer, nullable=False, default=0),
+    Column("score", Integer, nullable=False, default=0),
+    # Worst-first lists of a year, optionally within a region/level/status, read straight off an index.
+    Index("ix_dashboard_status_year_score", "year", "score"),
+    Index("ix_dashboard_status_year_region_score", "year", "region", "score"),
+    Index("ix_dashboard_status_year_level", "year", "level"),
+    Index("ix_dashboard_status_year_status", "year", "status"),
+    Index("ix_dashboard_status_version_id", "version_id"),
+)
+
+meta_table = Table(
+    "dashboard_meta",
+    metadata,
+    Column("key", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# How bad a status is, for "worst offenders first". Open errors add on top (see _score).
+STATUS_WEIGHT = {"missing": 40000, "unreachable": 30000, "late": 20000, "on_time": 0, "not_due": 0}
+# Deadline findings repeat what the status already says; they do not make the tables inconsistent.
+NOT_TABLE_RULES = ("deadline",)
+HISTORY_YEARS = 10
+
+
+def _score(status: str, days_late: int, open_errors: int) -> int:
+    return STATUS_WEIGHT.get(status, 0) + min(days_late, 9999) + min(open_errors, 99) * 100
+
+
+@dataclass
+class LatestVersion:
+    report_id: int
+    agency_id: str
+    year: int
+    title: str | None
+    first_seen: dt.datetime
+    version_id: int
+    version_count: int
+    published_date: dt.date | None
+    error_count: int
+    warning_count: int
+    url: str | None
+
+
+def _latest_versions(session: Session) -> Iterator[LatestVersion]:
+    latest = (
+        select(Version.report_id, func.max(Version.number).label("number"), func.count().label("count"))
+        .group_by(Version.report_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Report.id, Report.agency_id, Report.year, Report.title, Report.first_seen, Version.id,
+            latest.c.count, Version.published_date, Version.error_count, Version.warning_count, Version.url,
+        )
+        .join(latest, latest.c.report_id == Report.id)
+        .join(Version, (Version.report_id == Report.id) & (Version.number == latest.c.number))
+    )
+    for row in session.execute(stmt).yield_per(5000):
+        yield LatestVersion(*row)
+
+
+def false_positive_ids(session: Session, finding_ids: Iterable[int] | None = None) -> set[int]:
+    """Findings whose latest review marks them as false positives."""
+    stmt = select(FindingReview.finding_id, FindingReview.action).order_by(FindingReview.id)
+    if finding_ids is not None:
+        stmt = stmt.where(FindingReview.finding_id.in_(list(finding_ids)))
+    last: dict[int, str] = {}
+    for finding_id, action in session.execute(stmt):
+        last[finding_id] = action
+    return {fid for fid, action in last.items() if action == "false_positive"}
+
+
+def _open_errors(session: Session, version_ids: list[int] | None = None) -> dict[int, int]:
+    """Error findings per version that are about the tables and not marked false positive."""
+    base = (Finding.severity == "error") & Finding.rule.not_in(NOT_TABLE_RULES)
+    if version_ids is not None:
+        base = base & Finding.version_id.in_(version_ids)
+    counts = dict(session.execute(select(Finding.version_id, func.count()).where(base).group_by(Finding.version_id)).all())
+    false_pos = false_positive_ids(session)
+    if false_pos:
+        stmt = select(Finding.version_id).where(base & Finding.id.in_(false_pos))
+        for (version_id,) in session.execute(stmt):
+            counts[version_id] -= 1
+    return counts
+
+
+def report_years(session: Session, today: dt.date) -> list[int]:
+    """The years the dashboard covers: from the oldest stored report up to last year (bounded)."""
+    oldest = session.scalar(select(func.min(Report.year))) or today.year - 1
+    first = max(oldest, today.year - HISTORY_YEARS)
+    return list(range(first, today.year))
+
+
+def compute_rows(store: Any, session: Session, today: dt.date, settings: Any) -> Iterator[dict[str, Any]]:
+    """Every agency x year status row. The status is monitor.status.compute_statuses' verdict, the same
+    function `nianbao status` prints, so the dashboard and the CLI can never disagree."""
+    agencies = {a.id: a for a in session.execute(
+        select(Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind).where(Agency.active.is_(True)))}
+    latest = {(v.agency_id, v.year): v for v in _latest_versions(session)}
+    open_errors = _open_errors(session)
+    for year in report_years(session, today):
+        for status in compute_statuses(store, year, today, settings):
+            agency = agencies.get(status.agency_id)
+            if agency is not None:
+                yield _row(agency, status, latest.get((agency.id, year)), open_errors)
+
+
+def _row(agency: Any, status: AgencyStatus, version: LatestVersion | None,
+         open_errors: dict[int, int]) -> dict[str, Any]:
+    errors = open_errors.get(version.version_id, 0) if version else 0
+    return {
+        "agency_id": agency.id, "year": status.year, "name": agency.name, "region": agency.region or "",
+        "level": agency.level or "", "kind": agency.kind or "", "status": status.status,
+        "inconsistent": errors > 0, "report_id": version.report_id if version else None,
+        "version_id": version.version_id if version else None,
+        "version_count": version.version_count if version else 0, "title": version.title if version else None,
+        "published_date": status.judged_on, "due": status.due, "days_late": status.days_late,
+        "error_count": version.error_count if version else 0,
+        "warning_count": version.warning_count if version else 0,
+        "open_errors": errors, "score": _score(status.status, status.days_late, errors),
+    }
+
+
+def data_stamp(session: Session, today: dt.date) -> str:
+    """Changes whenever something the statuses depend on changes (ids only grow), or the day changes."""
+    parts = [
+        session.scalar(select(func.max(Version.id))),
+        session.scalar(select(func.max(Report.id))),
+        session.scalar(select(func.max(CrawlRun.id))),
+        session.scalar(select(func.max(SiteError.id))),
+        session.scalar(select(func.count()).select_from(Agency)),
+        session.scalar(select(func.max(Agency.updated_at))),
+        today.isoformat(),
+    ]
+    return "|".join("" if p is None else str(p) for p in parts)
+
+
+def refresh(store: Any, session: Session, today: dt.date, settings: Any) -> int:
+    """Recompute every row (one transaction: readers see the old table until the commit)."""
+    stamp = data_stamp(session, today)
+    session.execute(delete(status_table))
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for row in compute_rows(store, session, today, settings):
+        batch.append(row)
+        if len(batch) >= 5000:
+            session.execute(insert(status_table), batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        session.execute(insert(status_table), batch)
+        count += len(batch)
+    _set_meta(session, "stamp", stamp)
+    return count
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    if session.execute(update(meta_table).where(meta_table.c.key == key).values(value=value)).rowcount == 0:
+        session.execute(insert(meta_table).values(key=key, value=value))
+
+
+def stored_stamp(session: Session) -> str | None:
+    return session.scalar(select(meta_table.c.value).where(meta_table.c.key == "stamp"))
+
+
+def update_open_errors(session: Session, version_id: int) -> None:
+    """After a review: recount one version's open errors and its row's inconsistency and score."""
+    errors = _open_errors(session, [version_id]).get(version_id, 0)
+    rows = session.execute(
+        select(status_table.c.agency_id, status_table.c.year, status_table.c.status, status_table.c.days_late)
+        .where(status_table.c.version_id == version_id)
+    ).all()
+    for agency_id, year, status, days_late in rows:
+        session.execute(
+            update(status_table)
+            .where((status_table.c.agency_id == agency_id) & (status_table.c.year == year))
+            .values(open_errors=errors, inconsistent=errors > 0, score=_score(status, days_late, errors))
+        )
+
+
+class Freshness:
+    """Keeps the rollup current: checks the stamp at most every `interval` seconds per process."""
+
+    def __init__(self, interval: float = 5.0) -> None:
+        self.interval = interval
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def ensure(self, store: Any, today: dt.date, settings: Any) -> None:
+        if time.monotonic() - self._checked < self.interval:
+            return
+        with self._lock:  # one refresh at a time; the others wait and then see a fresh stamp
+            if time.monotonic() - self._checked < self.interval:
+                return
+            with store.session() as session:
+                if stored_stamp(session) != data_stamp(session, today):
+                    refresh(store, session, today, settings)
+            self._checked = time.monotonic()

@@ -1,0 +1,99 @@
+"""Fixtures for the dashboard: a real uvicorn server on a free loopback port over a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.cookiejar
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from dashboard.app import create_app, today_shanghai
+
+# Statuses depend on the calendar; the farm's 2020/2021 reports are long due on any day from now on.
+TODAY = today_shanghai()
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+    app: Any
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(settings: Any, store: Any = None, today: dt.date = TODAY) -> RunningServer:
+    app = create_app(settings, store=store, today=lambda: today)
+    # The rollup must see every change at once in tests (no 5 s check interval).
+    app.state.dashboard.freshness.interval = 0
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True, name="dashboard-test-server")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the dashboard server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]  # port 0: read the bound port back
+    return RunningServer(f"http://127.0.0.1:{port}", server, thread, app)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Client:
+    """A tiny cookie-keeping HTTP client (urllib) for tests that need no browser."""
+
+    def __init__(self, base_url: str, follow: bool = True) -> None:
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        handlers: list[Any] = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if not follow:
+            handlers.append(_NoRedirect())
+        self.opener = urllib.request.build_opener(*handlers)
+
+    def request(self, path: str, data: dict[str, str] | bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        body = urllib.parse.urlencode(data).encode() if isinstance(data, dict) else data
+        url = self.base_url + urllib.parse.quote(path, safe="/?=&%:")
+        req = urllib.request.Request(url, data=body, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def csrf(self, path: str = "/login") -> str:
+        _, _, body = self.request(path)
+        match = re.search(rb'name="csrf_token" value="([^"]+)"', body)
+        assert match, f"no CSRF field on {path}"
+        return match.group(1).decode()
+
+    def login(self, name: str, password: str = PASSWORD) -> int:
+        token = self.csrf("/login")
+        status, _, _ = self.request("/login", {"csrf_token": token, "name": name, "password": password, "next": "/"})
+        return status
+
+
+def server_fixture(settings: Any, store: Any = None) -> Iterator[RunningServer]:
+    running = start_server(settings, store)
+    try:
+        yield running
+    finally:
+        running.stop()
