@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 from monitor import check_bytes
-from monitor.model import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS, PROACTIVE_ROWS, get_path
+from monitor.model import (
+    APPEAL_COLUMNS,
+    APPEAL_GROUPS,
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS,
+    PROACTIVE_ROWS,
+    get_path,
+)
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "corpus"
 

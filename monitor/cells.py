@@ -56,12 +56,10 @@ def read_fields(segment: str, n: int) -> list[Cell] | None:
     if fields and not fields[0].strip():
         fields = fields[1:]  # the separator right after the label
     values: list[Cell] = []
-    numbers = 0
     for field in fields:
         text = field.strip()
         if is_number_cell(text):
             values.append(to_number(text))
-            numbers += 1
         elif is_blank_cell(text):
             values.append(None)
         # anything else is a stray label fragment: skip it
@@ -74,9 +72,7 @@ def read_fields(segment: str, n: int) -> list[Cell] | None:
         return values
     if len(values) > n:
         raise Ambiguous(f"{len(values)} cells where {n} were expected")
-    if numbers == len(values) and numbers:
-        return None  # fewer numbers than cells: let the token reader try splitting glued digits
-    return None
+    return None  # fewer cells than the row has: the token reader may still split glued digits
 
 
 def read_tokens(segment: str, n: int, check: Check | None) -> list[Cell] | None:

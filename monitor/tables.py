@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from monitor import labels
-from monitor.cells import Ambiguous, Check, read_row
+from monitor.cells import Ambiguous, Check, read_row, to_number
 from monitor.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
@@ -268,8 +268,6 @@ def _appeal_cells(text: str) -> list[Cell] | None:
     if not numbers:
         return None
     if len(numbers) >= width:
-        from monitor.cells import to_number
-
         return [to_number(n) for n in numbers]
     try:
         return read_row(" ".join(numbers), width, _appeals_check, fields=False)

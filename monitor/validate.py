@@ -84,6 +84,15 @@ def row_total(row: dict) -> Number | None:
     return None if _all_blank(parts) else _sum(parts)
 
 
+def _sum_mismatch(stated: Number | None, summands: list[Number | None]) -> Number | None:
+    """The sum of `summands` when it differs from `stated`; None when equal or there is nothing to compare
+    (no stated figure, or every summand left blank)."""
+    if stated is None or _all_blank(summands):
+        return None
+    expected = _sum(summands)
+    return expected if expected != stated else None
+
+
 def _all_rows_present(report: Report, paths: list[str]) -> list[dict] | None:
     rows = [_row(report, p) for p in paths]
     return None if any(r is None for r in rows) else rows  # type: ignore[return-value]
@@ -122,10 +131,8 @@ def check_outcome_total(report: Report) -> list[Finding]:
     findings = []
     for col in APPLICANT_COLUMNS:
         stated = handled[col]
-        if stated is None or _all_blank(row[col] for row in outcomes):
-            continue  # nothing stated, or a column the document left blank in every outcome row
-        expected = _sum(row[col] for row in outcomes)
-        if expected != stated:
+        expected = _sum_mismatch(stated, [row[col] for row in outcomes])
+        if expected is not None:
             findings.append(Finding(
                 "outcome_total", "error",
                 f"（七）总计 is {stated} but the outcome rows add up to {expected} in column {col}",
@@ -145,10 +152,8 @@ def check_column_total(report: Report) -> list[Finding]:
     findings = []
     for path, row in _application_rows(report):
         stated = row["total"]
-        if stated is None or _all_blank(row[c] for c in APPLICANT_PARTS):
-            continue
-        expected = _sum(row[c] for c in APPLICANT_PARTS)
-        if expected != stated:
+        expected = _sum_mismatch(stated, [row[c] for c in APPLICANT_PARTS])
+        if expected is not None:
             findings.append(Finding(
                 "column_total", "error",
                 f"{path}: 总计 is {stated} but the six applicant columns add up to {expected}",
@@ -164,10 +169,10 @@ def check_appeals_total(report: Report) -> list[Finding]:
     findings = []
     for group in APPEAL_GROUPS:
         row = report.appeals.get(group)
-        if not row or row.get("total") is None or _all_blank(row.get(c) for c in APPEAL_COLUMNS[:-1]):
+        if not row:
             continue
-        expected = _sum(row[c] for c in APPEAL_COLUMNS[:-1])
-        if expected != row["total"]:
+        expected = _sum_mismatch(row.get("total"), [row.get(c) for c in APPEAL_COLUMNS[:-1]])
+        if expected is not None:
             findings.append(Finding(
                 "appeals_total", "error",
                 f"{group}: 总计 is {row['total']} but 维持+纠正+其他+尚未审结 = {expected}",
