@@ -1,13 +1,15 @@
 """Crawl benchmark: `nianbao crawl` vs a bare Scrapy spider on a generated farm of sites served by nginx.
 
-    python3 bench/crawl.py [--sites 200] [--list-pages 6] [--keep]
+    python3 bench/crawl.py [--sites 200] [--list-pages 6] [--rounds 3] [--keep]
 
 Each generated site is a TRS-style column: list pages with a createPageHTML pager, ten news items per page
 (not reports: neither crawler follows them) and one annual report published as an HTML article. nginx
 (Debian nginx-light, our own process: -p tmpdir, daemon off) serves every site on its own loopback port,
 with ETag/Last-Modified and 304s. Printed: pages/s of both crawlers (the bare spider follows the same links,
 chosen by the same crawler.discovery rules, and does nothing else), and the cost of an unchanged recrawl
-relative to the first crawl (time, requests, bytes).
+relative to the first crawl (time, requests, bytes). Times: "crawl" is Scrapy's spider open to close;
+"process" is what the caller waits for (Python start, imports, the database, the crawl, the exit).
+Needs Debian's nginx-light.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,70 +166,115 @@ def bare_worker(spec_path: Path, out_path: Path) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
+@dataclass
+class Round:
+    bare_pages: int
+    bare_seconds: float  # spider open to close
+    bare_wall: float  # the whole process
+    first: Any  # CrawlSummary of a crawl on an empty database
+    first_wall: float  # run_crawl() as the caller waits for it: process start, imports, crawl, exit
+    again: Any  # the unchanged recrawl right after it
+    again_wall: float
+
+
+def build_farm(tmp: Path, sites: int, list_pages: int) -> tuple[list[tuple[int, Path]], list[dict[str, Any]]]:
+    from tests.farm.documents import seed_text
+
+    seed = seed_text("dongguan")
+    roots, agencies = [], []
+    for i, port in enumerate(free_ports(sites)):
+        folder = tmp / "sites" / f"s{i}"
+        name = generate_site(folder, i + 1, list_pages, seed)
+        roots.append((port, folder))
+        agencies.append({"id": f"site{i}", "name": name, "region": "测试省", "level": "city", "kind": "department",
+                         "start_urls": [f"http://127.0.0.1:{port}/col/nb/index.html"], "render": "auto"})
+    return roots, agencies
+
+
+def timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    """fn(*args) and the wall time it took."""
+    started = time.monotonic()
+    result = fn(*args)
+    return result, time.monotonic() - started
+
+
+def one_round(tmp: Path, number: int, agencies: list[dict[str, Any]], crawl_options: dict[str, Any]) -> Round:
+    from crawler.runner import child_env, run_crawl
+    from tests.farm.agencies import write_config
+
+    worker = [sys.executable, __file__, "--bare-worker", str(tmp / "bare.json"), str(tmp / "bare.out")]
+    _, bare_wall = timed(lambda: subprocess.run(worker, check=True, env=child_env(), stderr=subprocess.DEVNULL))
+    bare = json.loads((tmp / "bare.out").read_text(encoding="utf-8"))
+    folder = tmp / f"round{number}"  # a fresh database and blob store: the first crawl finds everything
+    config = write_config(folder / "config", f"sqlite:///{folder / 'bench.db'}", agencies, **crawl_options)
+    first, first_wall = timed(run_crawl, config)
+    again, again_wall = timed(run_crawl, config)
+    if not (first.ok and again.ok):
+        print(first.log[-3000:], again.log[-3000:])
+        raise SystemExit("a crawl failed")
+    return Round(bare["pages"], bare["seconds"], bare_wall, first, first_wall, again, again_wall)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--list-pages", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3, help="bare, first crawl, recrawl; medians are printed")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--bare-worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_worker:
         bare_worker(*args.bare_worker)
         return
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        raise SystemExit("nginx is needed: apt-get install nginx-light")
 
-    from crawler.runner import child_env, run_crawl
     from crawler.settings import scrapy_settings
-    from tests.farm.agencies import write_config
-    from tests.farm.documents import seed_text
 
     tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     tmp.chmod(0o755)  # nginx workers run as an unprivileged user
-    seed = seed_text("dongguan")
-    ports = free_ports(args.sites)
-    roots, agencies = [], []
-    for i, port in enumerate(ports):
-        folder = tmp / "sites" / f"s{i}"
-        name = generate_site(folder, i + 1, args.list_pages, seed)
-        roots.append((port, folder))
-        agencies.append({"id": f"site{i}", "name": name, "region": "测试省", "level": "city", "kind": "department",
-                         "start_urls": [f"http://127.0.0.1:{port}/col/nb/index.html"], "render": "auto"})
+    roots, agencies = build_farm(tmp, args.sites, args.list_pages)
     nginx = start_nginx(tmp, roots)
     crawl_options = {"concurrency": 32, "per_domain_concurrency": 4, "timeout": 20, "retries": 1}
+    spec = {"start_urls": [a["start_urls"][0] for a in agencies],
+            "scrapy_settings": scrapy_settings({**crawl_options, "delay": 0, "autothrottle": False,
+                                                "obey_robots": True})}
+    (tmp / "bare.json").write_text(json.dumps(spec), encoding="utf-8")
     try:
-        config = write_config(tmp / "config", f"sqlite:///{tmp / 'bench.db'}", agencies, **crawl_options)
-        spec = {"start_urls": [a["start_urls"][0] for a in agencies],
-                "scrapy_settings": scrapy_settings({**crawl_options, "delay": 0, "autothrottle": False,
-                                                    "obey_robots": True})}
-        (tmp / "bare.json").write_text(json.dumps(spec), encoding="utf-8")
-        subprocess.run([sys.executable, __file__, "--bare-worker", str(tmp / "bare.json"), str(tmp / "bare.out")],
-                       check=True, env=child_env(), stderr=subprocess.DEVNULL)
-        bare = json.loads((tmp / "bare.out").read_text(encoding="utf-8"))
-        first = run_crawl(config)
-        again = run_crawl(config)
+        # Interleaved rounds: on a shared machine the load changes; each round compares like with like.
+        rounds = [one_round(tmp, n, agencies, crawl_options) for n in range(args.rounds)]
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
-    if not (first.ok and again.ok):
-        print(first.log[-3000:], again.log[-3000:])
-        raise SystemExit("a crawl failed")
-    report(args.sites, bare, first, again)
+    report(args.sites, rounds)
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(sites: int, bare: dict[str, Any], first: Any, again: Any) -> None:
-    bare_rate = bare["pages"] / bare["seconds"]
-    rate = first.pages / first.crawl_seconds
-    print(f"farm: {sites} sites (nginx), {first.pages} pages, {first.reports_new} reports found")
-    print(f"bare scrapy spider : {bare['pages']} pages in {bare['seconds']:.1f}s = {bare_rate:.0f} pages/s")
-    print(f"nianbao crawl      : {first.pages} pages in {first.crawl_seconds:.1f}s = {rate:.0f} pages/s "
-          f"({rate / bare_rate:.2f}x bare; goal >= 0.8)")
-    print(f"unchanged recrawl  : {again.crawl_seconds:.1f}s, {again.requests} requests ({again.not_modified} x 304), "
-          f"{again.bytes} bytes; new {again.reports_new}, changed {again.reports_changed}, "
-          f"unchanged {again.reports_unchanged}")
-    print(f"recrawl cost / first crawl: time {again.crawl_seconds / first.crawl_seconds:.2f} (process {again.seconds / first.seconds:.2f}), "
+def report(sites: int, rounds: list[Round]) -> None:
+    first, again = rounds[0].first, rounds[0].again
+    bare_rate = median(r.bare_pages / r.bare_seconds for r in rounds)
+    rate = median(r.first.pages / r.first.crawl_seconds for r in rounds)
+    print(f"farm: {sites} sites (nginx), {first.pages} pages, {first.reports_new} reports found; "
+          f"{len(rounds)} rounds, medians; load average {os.getloadavg()[0]:.1f}")
+    print(f"bare scrapy spider : {bare_rate:.0f} pages/s, crawl {median(r.bare_seconds for r in rounds):.2f}s, "
+          f"process {median(r.bare_wall for r in rounds):.2f}s")
+    print(f"nianbao crawl      : {rate:.0f} pages/s ({median(ratio(r) for r in rounds):.2f}x bare; goal >= 0.8), "
+          f"crawl {median(r.first.crawl_seconds for r in rounds):.2f}s, process {median(r.first_wall for r in rounds):.2f}s"
+          f"; CPU s: crawl process {median(r.first.cpu_seconds for r in rounds):.1f}, "
+          f"store process {median(r.first.store_cpu_seconds for r in rounds):.1f}")
+    print(f"unchanged recrawl  : crawl {median(r.again.crawl_seconds for r in rounds):.2f}s, "
+          f"process {median(r.again_wall for r in rounds):.2f}s; {again.requests} requests "
+          f"({again.not_modified} x 304), {again.skipped_known} known pages not asked, {again.bytes} bytes; "
+          f"new {again.reports_new}, changed {again.reports_changed}, unchanged {again.reports_unchanged}")
+    print(f"recrawl cost / first crawl: crawl time {median(r.again.crawl_seconds / r.first.crawl_seconds for r in rounds):.2f}, "
+          f"process wall time {median(r.again_wall / r.first_wall for r in rounds):.2f}, "
           f"requests {again.requests / max(first.requests, 1):.2f}, bytes {again.bytes / max(first.bytes, 1):.2f} "
           f"(goal < 0.2)")
+
+
+def ratio(r: Round) -> float:
+    return (r.first.pages / r.first.crawl_seconds) / (r.bare_pages / r.bare_seconds)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""What the spider hands to the pipeline. Plain dataclasses (Scrapy accepts them as items)."""
+"""What the spider hands on: report candidates to the pipeline (Scrapy items: plain dataclasses), site
+errors to the crawl's figures and the store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -19,30 +20,16 @@ class ReportCandidate:
     year_hint: int | None = None
     # Set for one part of a report split over several attachments: (group url, index, count).
     part_of: tuple[str, int, int] | None = None
-
-
-@dataclass
-class Unchanged:
-    """A known report URL answered 304 Not Modified: nothing downloaded, nothing parsed."""
-
-    agency_id: str
-    url: str
-    report_id: int | None
+    # What the spider derived from the page (a page that is itself the report may hold pagination).
+    links: dict[str, Any] | None = None
 
 
 @dataclass
 class SiteErrorItem:
+    """A page that could not be read: recorded as a site error of the agency, never as "no report"."""
+
     agency_id: str
     url: str
     kind: str  # connection | timeout | http_status | blocked | too_large | parse | other
     message: str
     status_code: int | None = None
-
-
-@dataclass
-class PageVisited:
-    """One page read for an agency (progress and the 'agencies visited' figure)."""
-
-    agency_id: str
-    url: str
-    extra: dict[str, Any] = field(default_factory=dict)

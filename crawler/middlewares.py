@@ -1,22 +1,25 @@
 """Downloader middlewares: retries with backoff, conditional requests (incremental crawling), error kinds.
 
-Incremental crawling, in one place:
-- requests marked meta['conditional'] (articles and attachments; never list pages, which change) carry
-  If-None-Match / If-Modified-Since from the Store's fetch record of their URL;
-- a 304 for a known report reaches the spider as is (it yields `Unchanged`: nothing downloaded or parsed);
-- a 304 for a page the spider must read again (an article holding attachments, a part of a split report)
-  is answered from the blob store, where the page's bytes were kept when they were first downloaded.
+Incremental crawling, in one place (the rules of skipping are in crawler.known):
+- requests marked meta['conditional'] carry If-None-Match / If-Modified-Since from what the crawl knows
+  of their URL (loaded once at the start: no database call per request);
+- a 304 reaches the spider as is when it can be answered from what is known (a known report: Unchanged;
+  a list page or article: the links it gave last time), and the URL is marked as confirmed;
+- a 304 for a page whose bytes the spider needs (a part of a split report, a page known from an older
+  crawl without links) is answered from the copy kept in the blob store, else downloaded again;
+- robots.txt is read from the copy kept by an earlier crawl while that is less than a day old.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+from datetime import timedelta
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -24,7 +27,11 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
 )
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet import error as twisted_errors
+
+from storage.blobs import BlobError
 
 # --- error kinds -----------------------------------------------------------------------------------
 
@@ -77,6 +84,9 @@ class BackoffDelayMiddleware:
 # --- conditional requests --------------------------------------------------------------------------
 
 
+VALIDATORS = ("If-None-Match", "If-Modified-Since")
+
+
 class ConditionalRequestMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -86,13 +96,17 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     @property
-    def store(self) -> Any:
-        return self.crawler.spider.store  # type: ignore[union-attr]
+    def spider(self) -> Any:
+        return self.crawler.spider
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        # A redirect's request is a copy of the one redirected: its record and validators are not this URL's.
+        request.meta.pop("known_fetch", None)
+        for name in VALIDATORS:
+            request.headers.pop(name, None)
         if not request.meta.get("conditional") or request.meta.get("unconditional"):
             return None
-        record = self.store.get_fetch(request.url)
+        record = self.spider.known.get(request.url)
         if record is None:
             return None
         request.meta["known_fetch"] = record
@@ -105,33 +119,80 @@ class ConditionalRequestMiddleware:
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
         record = request.meta.get("known_fetch")
         if response.status == 304 and record is not None:
+            self.spider.writer.mark_checked(request.url)
             return self._not_modified(request, response, record)
         if response.status == 200 and request.meta.get("keep_copy"):
-            self._keep_copy(request, response)
+            self.spider.writer.keep_copy(request.url, request.meta.get("agency"), response.body,
+                                         _header_text(response))
         return response
 
     def _not_modified(self, request: Request, response: Response, record: Any) -> Any:
-        if record.is_report or not request.meta.get("keep_copy"):
-            return response  # the spider: Unchanged for a report, nothing to do for a known non-report
-        if record.sha256 and self.store.blobs.exists(record.sha256):
-            body = self.store.blobs.get(record.sha256)
+        if not self.spider.known.needs_bytes(request, record):
+            return response  # the spider answers it from what is known
+        body = _copy(self.spider.store.blobs, record.sha256)
+        if body is not None:
             headers = {"Content-Type": record.content_type or "text/html", "ETag": record.etag or ""}
             return _response_class(record)(url=request.url, status=200, headers=headers, body=body, request=request,
                        flags=["not-modified"])
-        # No copy to read again (an older crawl did not keep one): download it once more.
-        return request.replace(meta={**request.meta, "unconditional": True, "known_fetch": None},
-                               dont_filter=True)
+        # No copy to read again (an older crawl did not keep one): download it once more, without
+        # validators (process_request drops them), or the site answers 304 again.
+        return request.replace(meta={**request.meta, "unconditional": True}, dont_filter=True)
 
-    def _keep_copy(self, request: Request, response: Response) -> None:
-        """Keep a page the spider may need to read again on a 304 (blob first, then the fetch row)."""
-        sha = self.store.blobs.put(response.body)
-        assert sha == hashlib.sha256(response.body).hexdigest()
-        header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
-        self.store.record_fetch(
-            request.url, request.meta.get("agency"), status_code=response.status, etag=header("ETag"),
-            last_modified=header("Last-Modified"), sha256=sha, content_type=header("Content-Type"),
-            is_report=False,
-        )
+
+# --- robots.txt ------------------------------------------------------------------------------------
+
+# RFC 9309 lets a crawler keep robots.txt for up to 24 hours.
+ROBOTS_MAX_AGE = timedelta(days=1)
+
+
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, with the copy kept by an earlier crawl used while it is fresh: an
+    unchanged recrawl then asks each site for its start page only, not for robots.txt first."""
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers and (body := self._fresh_copy(request)) is not None:
+            self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+            self._stats.inc_value("nianbao/robotstxt_from_copy")
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        # What Scrapy reads (a 200, or a 4xx meaning "no rules") is kept; a 5xx is asked again next time.
+        if response.status < 500:
+            spider = self.crawler.spider
+            spider.writer.keep_copy(_robots_url(request), request.meta.get("agency"), response.body,
+                                    _header_text(response))
+        await super()._parse_robots(response, netloc, request)
+
+    def _fresh_copy(self, request: Request) -> bytes | None:
+        spider = self.crawler.spider
+        record = spider.known.get(_robots_url(request))
+        max_age = min(ROBOTS_MAX_AGE, spider.known.window)
+        if record is None or not record.sha256 or record.checked_at is None:
+            return None
+        if spider.known.now - record.checked_at >= max_age:
+            return None
+        return _copy(spider.store.blobs, record.sha256)
+
+
+def _copy(blobs: Any, sha256: str | None) -> bytes | None:
+    """A kept copy, or None when there is none or it is damaged (copies are written without fsync)."""
+    if not sha256:
+        return None
+    try:
+        return blobs.get(sha256, verify=True)
+    except BlobError:
+        return None  # lost or damaged: ask the site again
+
+
+def _robots_url(request: Request) -> str:
+    parts = urlparse_cached(request)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def _header_text(response: Response) -> dict[str, str | None]:
+    return {name: (response.headers.get(name) or b"").decode("latin-1") or None
+            for name in ("ETag", "Last-Modified", "Content-Type")}
 
 
 def _response_class(record: Any) -> type[Response]:

@@ -1,58 +1,26 @@
-"""The item pipeline: candidates -> checks -> Store.save_version; errors -> Store.record_site_error.
+"""The item pipeline: report candidates -> the store process (parse, checks, Store.save_version).
 
-Parsing and database writes run on one worker thread so the crawl keeps downloading meanwhile; the
-counters are touched only on the reactor thread. Checks before a version is stored:
-- the same URL with the same bytes as last time: unchanged, not parsed again;
-- the same bytes already taken in this crawl (a second URL of one report): skipped;
-- the parsed agency must be the configured one (fuzzy): another agency's report is not taken.
+The counters are the spider's (crawler.stats), touched only on the reactor thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from crawler.discovery import agency_matches, text_agency
-from crawler.items import PageVisited, ReportCandidate, SiteErrorItem, Unchanged
+from crawler import store_jobs
+from crawler.items import ReportCandidate, SiteErrorItem
+from crawler.stats import CrawlStats
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CrawlStats:
-    agencies_visited: set[str] = field(default_factory=set)
-    reports_new: int = 0
-    reports_changed: int = 0
-    unchanged_reports: set[int] = field(default_factory=set)
-    not_reports: int = 0
-    other_agency: int = 0
-    duplicates: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    saved: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["agencies_visited"] = sorted(self.agencies_visited)
-        data["reports_unchanged"] = len(self.unchanged_reports)
-        data.pop("unchanged_reports")
-        return data
 
 
 class StorePipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.stats = CrawlStats()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-store")
-        # (agency, sha256) taken in this crawl -> report id (None when it was not a report)
-        self.seen: dict[tuple[str, str], int | None] = {}
         self.parts: dict[str, dict[int, ReportCandidate]] = {}
-        self.progress: Callable[[CrawlStats], None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -62,113 +30,31 @@ class StorePipeline:
     def spider(self) -> Any:
         return self.crawler.spider
 
-    def open_spider(self, spider: Any = None) -> None:
-        self.crawler.nianbao_pipeline = self  # run.py reads the stats from here
-        self.progress = getattr(self.spider, "progress", None)
+    @property
+    def stats(self) -> CrawlStats:
+        return self.spider.crawl_stats
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
-        if isinstance(item, PageVisited):
-            self.stats.agencies_visited.add(item.agency_id)
-        elif isinstance(item, SiteErrorItem):
-            self.stats.agencies_visited.add(item.agency_id)  # visited, and failing: never "no report"
-            await self._in_worker(self._record_error, item)
-        elif isinstance(item, Unchanged):
-            self.stats.agencies_visited.add(item.agency_id)
-            if item.report_id is not None:
-                self.stats.unchanged_reports.add(item.report_id)
-        elif isinstance(item, ReportCandidate):
-            whole = self._assemble(item) if item.part_of else item
-            if whole is not None:
-                outcome = await self._in_worker(self._save, whole)
-                self._count(whole, outcome)
-        if self.progress is not None:
-            self.progress(self.stats)
+        if isinstance(item, ReportCandidate):
+            await self._candidate(item)
         return item
 
-    async def _in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
-
-    # -- errors ----------------------------------------------------------------------------------
-
-    def _record_error(self, item: SiteErrorItem) -> None:
-        self.spider.store.record_site_error(self.spider.run_id, item.agency_id, item.url, item.kind,
-                                            item.message, status_code=item.status_code)
-        self.stats.errors.append(asdict(item))
-
-    # -- reports ---------------------------------------------------------------------------------
-
-    def _save(self, item: ReportCandidate) -> tuple[str, int | None, int | None]:
-        """Runs on the worker thread. Returns (outcome, report_id, year)."""
-        store = self.spider.store
-        sha = hashlib.sha256(item.body).hexdigest()
-        known = store.get_fetch(item.url)
-        if known is not None and known.is_report and known.sha256 == sha:
-            return "unchanged", known.report_id, None
-        if (item.agency_id, sha) in self.seen:
-            # The same bytes by a second URL: remember the URL (a recrawl sends it conditionally).
-            report_id = self.seen[(item.agency_id, sha)]
-            self._record_fetch(item, sha, report_id)
-            return "duplicate", report_id, None
-        verdict, checked = self._check_agency(item)
-        if verdict is not None:
-            self.seen[(item.agency_id, sha)] = None
-            self._record_fetch(item, sha, None)
-            return verdict, None, None
-        result = store.save_version(
-            item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
-            title=item.title, run_id=self.spider.run_id, filename=item.filename, year_hint=item.year_hint,
-            checked=checked,  # parsed once, above: save_version does not parse again
-        )
-        self.seen[(item.agency_id, sha)] = result.report_id
-        return result.outcome, result.report_id, result.year
-
-    def _check_agency(self, item: ReportCandidate) -> tuple[str | None, object]:
-        """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
+    async def _candidate(self, item: ReportCandidate) -> None:
+        parts = self._collect(item) if item.part_of else [item]
+        if parts is None:
+            return  # more parts to come
+        known = self.spider.known.get(item.url) if item.part_of is None else None
         try:
-            from monitor import UnreadableDocument, check_bytes
-        except ImportError:
-            return None, None  # no parser in this build: save_version keeps the bytes
-        try:
-            result = check_bytes(item.body, item.filename)
-        except UnreadableDocument:
-            return "unreadable", None
-        except Exception:  # a parser bug: save_version records it as a finding, nothing is lost
-            log.exception("parser failed on %s", item.url)
-            return None, None
-        document = getattr(result, "document", None)
-        found = result.report.agency or text_agency(getattr(document, "text", "") or "")
-        name = self.spider.agencies[item.agency_id]["name"]
-        return (None, result) if agency_matches(found, name) else ("other_agency", None)
+            outcome = await asyncio.wrap_future(self.spider.writer.call(store_jobs.save_report, parts, known))
+        except BrokenProcessPool:
+            log.error("the store process died while storing %s", item.url)
+            self.spider.site_error(SiteErrorItem(item.agency_id, item.url, "parse", "the store process died on it"))
+            return
+        self._count(item.agency_id, outcome)
+        self.stats.changed()
 
-    def _record_fetch(self, item: ReportCandidate, sha: str, report_id: int | None) -> None:
-        header = {k.lower(): v for k, v in item.headers.items()}.get
-        self.spider.store.record_fetch(
-            item.url, item.agency_id, status_code=200, etag=header("etag"), last_modified=header("last-modified"),
-            sha256=sha, content_type=header("content-type"), is_report=report_id is not None, report_id=report_id,
-        )
-
-    def _count(self, item: ReportCandidate, outcome: tuple[str, int | None, int | None]) -> None:
-        kind, report_id, year = outcome
-        self.stats.agencies_visited.add(item.agency_id)
-        if kind == "new_report":
-            self.stats.reports_new += 1
-        elif kind == "new_version":
-            self.stats.reports_changed += 1
-        elif kind == "unchanged" and report_id is not None:
-            self.stats.unchanged_reports.add(report_id)
-        elif kind == "duplicate":
-            self.stats.duplicates += 1
-        elif kind == "other_agency":
-            self.stats.other_agency += 1
-        else:
-            self.stats.not_reports += 1
-        if kind in ("new_report", "new_version"):
-            self.stats.saved.append({"agency_id": item.agency_id, "year": year, "url": item.url, "outcome": kind})
-
-    # -- reports split over several attachments ------------------------------------------------
-
-    def _assemble(self, item: ReportCandidate) -> ReportCandidate | None:
-        """Collect the parts of one report; when all are in, one candidate with their texts joined."""
+    def _collect(self, item: ReportCandidate) -> list[ReportCandidate] | None:
+        """The parts of a split report, in page order, once all are in."""
         assert item.part_of is not None
         group, index, count = item.part_of
         parts = self.parts.setdefault(group, {})
@@ -176,21 +62,29 @@ class StorePipeline:
         if len(parts) < count:
             return None
         del self.parts[group]
-        from monitor.readers import UnreadableDocument, read_document
+        return [parts[i] for i in range(count)]
 
-        texts = []
-        for i in range(count):
-            try:
-                texts.append(read_document(parts[i].body, parts[i].filename).text)
-            except UnreadableDocument as exc:
-                log.warning("part %s of %s unreadable: %s", parts[i].url, group, exc)
-        urls = " ".join(parts[i].url for i in range(count))
-        return ReportCandidate(item.agency_id, f"{group}#attachments", "\n".join(texts).encode("utf-8"),
-                               {"Content-Type": "text/plain; charset=utf-8", "X-Nianbao-Parts": urls},
-                               title=item.title, filename="report.txt", year_hint=item.year_hint)
+    def _count(self, agency_id: str, outcome: store_jobs.Outcome) -> None:
+        kind = outcome.kind
+        self.stats.agencies_visited.add(agency_id)
+        if kind == "new_report":
+            self.stats.reports_new += 1
+        elif kind == "new_version":
+            self.stats.reports_changed += 1
+        elif kind == "unchanged" and outcome.report_id is not None:
+            self.stats.unchanged_reports.add(outcome.report_id)
+        elif kind == "duplicate":
+            self.stats.duplicates += 1
+        elif kind == "other_agency":
+            self.stats.other_agency += 1
+        else:
+            self.stats.not_reports += 1
+        if kind in ("new_report", "new_version"):
+            self.stats.saved.append({"agency_id": agency_id, "year": outcome.year, "url": outcome.url,
+                                     "outcome": kind})
 
     def close_spider(self, spider: Any = None) -> None:
         for group, parts in self.parts.items():
             self.stats.errors.append({"agency_id": next(iter(parts.values())).agency_id, "url": group,
                                       "kind": "other", "message": "a part of a split report is missing"})
-        self.executor.shutdown(wait=True)
+

@@ -40,8 +40,11 @@ class CrawlSummary:
     requests: int = 0
     bytes: int = 0
     not_modified: int = 0
-    seconds: float = 0.0  # the whole child process
+    seconds: float = 0.0  # the whole child process, from its start (imports included) to its summary
     crawl_seconds: float = 0.0  # from spider open to close (Scrapy's elapsed_time_seconds)
+    skipped_known: int = 0  # known pages not requested (crawler.known)
+    cpu_seconds: float = 0.0  # CPU of the crawl process
+    store_cpu_seconds: float = 0.0  # CPU of its store process (parsing, database writes)
     log: str = ""  # the child's stderr (Scrapy's log), for diagnosing a failed run
 
     @property

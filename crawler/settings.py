@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "max_list_pages": 50,
     "browser_restart_every": 50,
     "browser_timeout": 30.0,
+    "recheck_known_after_days": 7.0,  # see crawler.known
 }
 
 
@@ -60,23 +61,32 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
         "NIANBAO_MAX_DEPTH": int(opt("max_depth", "depth_limit", "depth")),
         "NIANBAO_MAX_LIST_PAGES": int(opt("max_list_pages")),
         "NIANBAO_BROWSER_RESTART_EVERY": int(opt("browser_restart_every", "browser_restart_pages")),
+        "NIANBAO_RECHECK_KNOWN_AFTER_DAYS": float(opt("recheck_known_after_days")),
         "DEPTH_LIMIT": 0,  # the spider counts hops itself: pagination does not deepen a list
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
+        "CONCURRENT_ITEMS": 8,
         "LOG_LEVEL": "WARNING",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         # Pages that need JavaScript go through Chromium; everything else stays on plain HTTP.
         "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "http": "crawler.handlers.LazyBrowserHandler",
+            "https": "crawler.handlers.LazyBrowserHandler",
         },
+        # Only the extensions a crawl uses. Replacing the base list, not disabling entries in EXTENSIONS:
+        # Scrapy imports every listed class, and RemoteControl alone imports aiohttp (~0.4 s per start).
+        "EXTENSIONS_BASE": {f"scrapy.extensions.{name}": 0 for name in (
+            "corestats.CoreStats", "logcount.LogCount", "memusage.MemoryUsage", "closespider.CloseSpider",
+            "logstats.LogStats", "throttle.AutoThrottle")},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": CHROMIUM_LAUNCH_OPTIONS,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": float(opt("browser_timeout")) * 1000,
         "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "crawler.middlewares.BackoffDelayMiddleware": 560,

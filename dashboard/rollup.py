@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from monitor.status import AgencyStatus, compute_statuses
+from monitor.status import AgencyStatus, compute_statuses_by_year
 from storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, Version
 
 metadata = MetaData()
@@ -155,17 +155,17 @@ def report_years(session: Session, today: dt.date) -> list[int]:
 
 
 def compute_rows(store: Any, session: Session, today: dt.date, settings: Any) -> Iterator[dict[str, Any]]:
-    """Every agency x year status row. The status is monitor.status.compute_statuses' verdict, the same
+    """Every agency x year status row. The status is monitor.status.compute_statuses_by_year's verdict, the same
     function `nianbao status` prints, so the dashboard and the CLI can never disagree."""
     agencies = {a.id: a for a in session.execute(
         select(Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind).where(Agency.active.is_(True)))}
     latest = {(v.agency_id, v.year): v for v in _latest_versions(session)}
     open_errors = _open_errors(session)
-    for year in report_years(session, today):
-        for status in compute_statuses(store, year, today, settings):
+    for statuses in compute_statuses_by_year(store, report_years(session, today), today, settings).values():
+        for status in statuses:
             agency = agencies.get(status.agency_id)
             if agency is not None:
-                yield _row(agency, status, latest.get((agency.id, year)), open_errors)
+                yield _row(agency, status, latest.get((agency.id, status.year)), open_errors)
 
 
 def _row(agency: Any, status: AgencyStatus, version: LatestVersion | None,

@@ -24,6 +24,7 @@ NUMBER_CELL = re.compile(
 BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣]+|无)$")
 FIELD_SEPARATORS = re.compile(r"[\t|]")
 MAX_SPLITS = 50_000  # bound the search over run-together digits
+_NOT_NUMERIC = re.compile(r"[^\d.+\-]")
 
 Check = Callable[[list[Number]], bool]
 
@@ -33,8 +34,10 @@ class Ambiguous(Exception):
 
 
 def to_number(text: str) -> Number:
+    if text.isascii() and text.isdigit():  # most cells: skip the cleaning
+        return int(text)
     cleaned = text.replace(",", "").replace("−", "-").strip()
-    cleaned = re.sub(r"[^\d.+\-]", "", cleaned)
+    cleaned = _NOT_NUMERIC.sub("", cleaned)
     return float(cleaned) if "." in cleaned else int(cleaned)
 
 
@@ -44,6 +47,11 @@ def is_number_cell(text: str) -> bool:
 
 def is_blank_cell(text: str) -> bool:
     return bool(BLANK_CELL.match(text.strip()))
+
+
+def is_value_cell(text: str) -> bool:
+    """A cell that holds a figure of the table: a number or a blank."""
+    return is_number_cell(text) or is_blank_cell(text)
 
 
 def has_fields(segment: str) -> bool:
@@ -71,7 +79,7 @@ def read_fields(segment: str, n: int) -> list[Cell] | None:
     if len(values) == n:
         return values
     if len(values) > n:
-        raise Ambiguous(f"{len(values)} cells where {n} were expected")
+        raise Ambiguous(f"应有{n}格，读到{len(values)}格")
     return None  # fewer cells than the row has: the token reader may still split glued digits
 
 
@@ -83,9 +91,9 @@ def read_tokens(segment: str, n: int, check: Check | None) -> list[Cell] | None:
     if len(tokens) == n:
         return [to_number(t) for t in tokens]
     if len(tokens) > n:
-        raise Ambiguous(f"{len(tokens)} numbers where {n} were expected")
+        raise Ambiguous(f"应有{n}个数字，读到{len(tokens)}个")
     if any("." in t or "," in t for t in tokens):
-        raise Ambiguous(f"only {len(tokens)} numbers where {n} were expected")
+        raise Ambiguous(f"应有{n}个数字，只读到{len(tokens)}个")
     return split_glued(tokens, n, check)
 
 
@@ -106,14 +114,14 @@ def split_glued(tokens: list[str], n: int, check: Check | None) -> list[Cell]:
     solutions: list[list[Number]] = []
     for count, parts in enumerate(_splits(tokens, n)):
         if count > MAX_SPLITS:
-            raise Ambiguous("too many ways to split run-together digits")
+            raise Ambiguous("粘连数字的拆分方式过多")
         values = [to_number(p) for p in parts]
         if check is None or check(values):
             solutions.append(values)
             if len(solutions) > 1 and solutions[0] != solutions[-1]:
-                raise Ambiguous("run-together digits can be split more than one way: " + " ".join(tokens))
+                raise Ambiguous("粘连数字有多种拆分方式：" + " ".join(tokens))
     if not solutions:
-        raise Ambiguous("run-together digits cannot be split into a consistent row: " + " ".join(tokens))
+        raise Ambiguous("粘连数字无法拆分为自洽的一行：" + " ".join(tokens))
     return list(solutions[0])
 
 

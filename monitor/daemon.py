@@ -38,11 +38,17 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 MISFIRE_GRACE = 7 * 24 * 3600  # a run missed within a week is still run (once) on start
 CHILD_STOP_SECONDS = float(os.environ.get("NIANBAO_CHILD_STOP_SECONDS", "60"))
 OUTBOX_CRON = "*/15 * * * *"
+# Statuses depend on the date: rebuild the dashboard's roll-up just after midnight, not in a request.
+ROLLUP_CRON = "5 0 * * *"
 
 # The crawl child of the running crawl job, so that the signal handler can stop it.
 _child_lock = threading.Lock()
 _child: subprocess.Popen[str] | None = None
 _stopping = threading.Event()
+# One crawl at a time across all crawl jobs. max_instances=1 holds per job id only, and on start the
+# rerun of an interrupted crawl, a missed season crawl and a missed off-season crawl may all be due at
+# once: the first takes the crawl, the others see it running and skip (it is the crawl they owed).
+_crawl_running = threading.Lock()
 
 
 # --- jobs (module level: APScheduler pickles references to them) ---------------------------------------
@@ -58,13 +64,22 @@ def crawl_job(config_path: str | None) -> None:
     """One crawl pass in a child process, then derive events and flush the outbox."""
     if _stopping.is_set():
         return
+    if not _crawl_running.acquire(blocking=False):
+        log.info("crawl skipped: another crawl is running")
+        return
+    try:
+        _crawl_once(config_path)
+    finally:
+        _crawl_running.release()
+
+
+def _crawl_once(config_path: str | None) -> None:
     from crawler.runner import read_summary, spawn_crawl
     from monitor.events import derive_events
     from storage.store import Store
 
     global _child
     settings = _load(config_path)
-    started = dt.datetime.now(dt.UTC)
     log.info("crawl started (%d agencies)", len(settings.agencies))
     with tempfile.TemporaryDirectory(prefix="nianbao-run-") as tmp:
         summary_path, log_path = Path(tmp) / "summary.json", Path(tmp) / "crawl.log"
@@ -81,7 +96,7 @@ def crawl_job(config_path: str | None) -> None:
         summary = read_summary(summary_path, returncode, log_path.read_text(encoding="utf-8", errors="replace"))
     with Store.from_settings(settings) as store:
         if summary.status != "finished":
-            _close_abandoned_runs(store, started)
+            store.close_abandoned_runs()  # a child killed before it could record its end
         log.info("crawl %s: run %s, %s new, %s changed, %s unchanged, %s site errors, %.1fs", summary.status,
                  summary.run_id, summary.reports_new, summary.reports_changed, summary.reports_unchanged,
                  summary.errors, summary.seconds)
@@ -89,6 +104,31 @@ def crawl_job(config_path: str | None) -> None:
             return
         derive_events(store, settings)
         _flush_outbox(store, settings)
+        _refresh_rollup(store, settings)
+
+
+def rollup_job(config_path: str | None) -> None:
+    """Rebuild the dashboard's status roll-up if the date or the data changed."""
+    from storage.store import Store
+
+    settings = _load(config_path)
+    with Store.from_settings(settings) as store:
+        _refresh_rollup(store, settings)
+
+
+def _refresh_rollup(store: Any, settings: Any) -> None:
+    """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
+    agencies it takes about a minute). Nothing to do without the dashboard package."""
+    try:
+        from dashboard.app import today_shanghai
+        from dashboard.rollup import data_stamp, refresh, stored_stamp
+    except ImportError:
+        return
+    today = today_shanghai()
+    with store.session() as session:
+        if stored_stamp(session) != data_stamp(session, today):
+            rows = refresh(store, session, today, settings)
+            log.info("dashboard roll-up rebuilt: %d rows", rows)
 
 
 def digest_job(config_path: str | None) -> None:
@@ -122,18 +162,6 @@ def _flush_outbox(store: Any, settings: Any) -> None:
     counts = send_pending(store, SmtpConfig.from_settings(settings), outbox_dir=getattr(settings, "outbox_dir", None))
     if counts["sent"] or counts["failed"]:
         log.info("outbox: %d sent, %d not sent (will retry)", counts["sent"], counts["failed"])
-
-
-def _close_abandoned_runs(store: Any, since: dt.datetime) -> None:
-    """A crawl child killed before it could record its end leaves its run 'running': close it."""
-    from sqlalchemy import select
-
-    from storage.models import CrawlRun
-
-    with store.session() as s:
-        for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.started_at >= since)):
-            run.status, run.finished_at = "interrupted", dt.datetime.now(dt.UTC)
-            log.warning("crawl run %s marked interrupted", run.id)
 
 
 # --- schedule ------------------------------------------------------------------------------------------
@@ -183,7 +211,8 @@ def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, 
     else:
         jobs["crawl-season"] = (crawl_job, cron_trigger(schedule.crawl_season, tz))
         jobs["crawl-offseason"] = (crawl_job, cron_trigger(schedule.crawl_offseason, tz))
-    for name, func, default in (("digest", digest_job, schedule.digest), ("outbox", outbox_job, OUTBOX_CRON)):
+    for name, func, default in (("digest", digest_job, schedule.digest), ("outbox", outbox_job, OUTBOX_CRON),
+                                ("rollup", rollup_job, ROLLUP_CRON)):
         trigger = IntervalTrigger(seconds=over[name], timezone=tz) if name in over else cron_trigger(default, tz)
         jobs[name] = (func, trigger)
     return jobs
@@ -230,12 +259,13 @@ def _catch_up_interrupted(scheduler: Any, settings: Any, config_path: str | None
     from storage.models import CrawlRun
     from storage.store import Store
 
-    with Store.from_settings(settings) as store, store.session() as s:
-        last = s.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
-        if last is None or last.status not in ("interrupted", "running"):
+    with Store.from_settings(settings) as store:
+        store.close_abandoned_runs()  # runs whose process is gone (a crash, SIGKILL) say so now
+        with store.read_session() as s:
+            last = s.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        # Still 'running' now means alive: a crawl started by hand, not ours to redo.
+        if last is None or last.status != "interrupted":
             return
-        if last.status == "running":  # we hold the lock, so no crawl of ours is running
-            last.status, last.finished_at = "interrupted", dt.datetime.now(dt.UTC)
         log.info("last crawl (run %s) was interrupted: crawling again now", last.id)
     scheduler.add_job(crawl_job, "date", id="crawl-catchup", args=[config_path], replace_existing=True,
                       misfire_grace_time=MISFIRE_GRACE)
@@ -332,7 +362,10 @@ def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
     server = start_dashboard(settings) if serve_dashboard else None
     log.info("running (pid %s); schedule: %s", os.getpid(),
              "; ".join(f"{j.id} next {j.next_run_time}" for j in scheduler.get_jobs()))
-    stop.wait()
+    # Wake up every second: a SIGTERM that the kernel hands to another thread only sets Python's flag,
+    # and the handler runs when the main thread next wakes (a wait without a timeout may never wake).
+    while not stop.wait(timeout=1.0):
+        pass
     _stopping.set()
     scheduler.pause()
     _stop_child()

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.status import AgencyStatus, compute_statuses, local_date, site_read_history
+from monitor.status import AgencyStatus, compute_statuses_by_year, local_date, site_read_history
 from storage.models import Event, Finding, Report, Version
 from storage.store import add_event
 
@@ -62,10 +62,10 @@ def derive_events(store: Any, settings: Any = None, *, now: dt.datetime | None =
     now = now or dt.datetime.now(dt.UTC)
     today = local_date(now)
     added = {"late": 0, "missing": 0, "unreachable": 0, "new_errors": 0, "site_failing": 0}
-    statuses: list[AgencyStatus] = []
-    for year in years if years is not None else years_to_check(today):
-        statuses += compute_statuses(store, year, today, settings)
-    statuses += _late_reports_of_other_years(store, settings, today, {s.year for s in statuses})
+    checked = list(years if years is not None else years_to_check(today))
+    by_year = compute_statuses_by_year(store, checked, today, settings)
+    statuses = [status for year in checked for status in by_year[year]]
+    statuses += _late_reports_of_other_years(store, settings, today, set(checked))
     with store.session() as s:
         for status in statuses:
             kind = _status_event_kind(status)
@@ -81,10 +81,10 @@ def _late_reports_of_other_years(store: Any, settings: Any, today: dt.date, done
     """Reports found for older years can be late too (e.g. the demo's 2020 reports)."""
     with store.read_session() as s:
         years = sorted(set(s.scalars(select(Report.year).distinct())) - done)
-    found: list[AgencyStatus] = []
-    for year in years:
-        found += [st for st in compute_statuses(store, year, today, settings) if st.status == "late"]
-    return found
+    if not years:
+        return []
+    by_year = compute_statuses_by_year(store, years, today, settings)
+    return [status for year in years for status in by_year[year] if status.status == "late"]
 
 
 def _status_event_kind(status: AgencyStatus) -> str | None:

@@ -19,19 +19,28 @@ def any_of(*words: str) -> str:
     return "(?:" + "|".join(keyword(w) for w in words) + ")"
 
 
+# --- Traditional characters ---------------------------------------------------------------------------
+# Some sites serve their pages in traditional characters (a 繁體 switch). Folding the characters used by
+# the report's headings, labels and column headers lets the same patterns read them; other text is left.
+TRADITIONAL_MARKERS = "開報請處國為"  # frequent in any report; their simplified forms tell which script a page uses
+SIMPLIFIED_MARKERS = "开报请处国为"
+
 # --- Section headings (parts 一 … 六) --------------------------------------------------------------
 # A heading is a numeral marker ("三、", "3、", "（三）" is not used for parts) followed by its keywords.
 # Matching the numeral but not its value copes with mis-numbered parts ("二、收到和处理…" as part three).
 # Run-on text glues a heading to the cell before it ("…0000000四、政府信息公开…", "…元三、收到…"), so a
 # Chinese numeral may follow anything; an Arabic one must not follow a digit.
-HEADING_MARKER = r"(?:[一二三四五六七八九十]|(?<!\d)[1-9])\s*[、.．]\s*"
+HEADING_MARKER = (r"(?:(?:[一二三四五六七八九十]|(?<!\d)[1-9])\s*[、.．]\s*"
+                  r"|第\s*[一二三四五六1-6]\s*部\s*分\s*[、:：.]?\s*)")
 SECTION_KEYWORDS: dict[int, str] = {
     1: any_of("总体情况", "概述", "基本情况"),
     2: keyword("主动公开政府信息") + r"[^\n。]{0,3}?" + keyword("情况"),
     3: keyword("收到和处理") + r"[^\n。]{0,16}?" + keyword("申请") + r"[^\n。]{0,4}?" + keyword("情况"),
     4: r"(?:[^\n。]{0,20}?)" + keyword("行政复议"),
-    5: r"(?:[^\n。]{0,12}?)" + any_of("存在的主要问题", "存在主要问题", "主要问题及改进", "存在的问题"),
-    6: any_of("其他需要报告的事项", "其它需要报告的事项", "其他需要报告事项"),
+    5: r"(?:[^\n。]{0,12}?)" + any_of("存在的主要问题", "存在主要问题", "主要问题及改进", "存在的问题", "存在问题",
+                                     "存在的不足", "问题及改进", "不足及改进"),
+    6: any_of("其他需要报告的事项", "其它需要报告的事项", "其他需要报告事项", "其他需要说明的事项",
+              "需要报告的其他事项", "其他事项"),
 }
 
 # --- Part 三 row labels -----------------------------------------------------------------------------
@@ -67,6 +76,13 @@ APPLICATION_LABELS: dict[str, str] = {
     "carried_forward": any_of("结转下年度", "转下年度继续", "结转下一年度"),
 }
 
+# A label wrapped by a PDF text layer at its cell's width continues on the next line with a fragment of
+# words and no numbering ("5.要求行政机关确认或重新出具已获取\n信息 0 0 0"): Chinese text that does not
+# open a row of its own (no "1."/"（五）"/"四、" numbering), followed by the row's numbers or another break.
+# The group label's own wrapped fragment may share that line ("他处理 机关不再处理其政府信息公开申请 1 1 0").
+WRAPPED_LABEL_FRAGMENT = (r"(?![一二三四五六七八九十]+\s*、)[\u4e00-\u9fff][\u4e00-\u9fff、，,；“”\" ]*?"
+                          r"(?=[ \t]*(?:\d|\n|$))")
+
 # --- Part 二 row labels -----------------------------------------------------------------------------
 PROACTIVE_LABELS: dict[str, str] = {
     "regulations": r"(?<!政府)(?<!部门)" + keyword("规章") + r"(?!制度)",
@@ -79,9 +95,26 @@ PROACTIVE_LABELS: dict[str, str] = {
     "procurement": any_of("政府集中采购"),
 }
 
+# Column headers of the part 四 table: without its heading, the table is looked for by these words only.
+APPEALS_HEADER = any_of("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉")
+
+# Part 四 laid out as labelled rows: one row per group (5 cells) or, transposed, one row per result (3 cells).
+APPEAL_GROUP_LABELS: dict[str, str] = {
+    "review": any_of("行政复议"),
+    "litigation_direct": any_of("未经复议直接起诉", "直接起诉"),
+    "litigation_after_review": any_of("复议后起诉"),
+}
+APPEAL_COLUMN_LABELS: dict[str, str] = {
+    "upheld": any_of("结果维持", "维持"),
+    "corrected": any_of("结果纠正", "纠正"),
+    "other": any_of("其他结果"),
+    "pending": any_of("尚未审结"),
+    "total": any_of("总计", "合计"),
+}
+
 # Header keywords that tell the two formats apart (national formats of 2019 and 2021).
-FORMAT_2021_HEADERS = any_of("本年制发件数", "本年废止件数", "本年度止件数", "现行有效件数", "本年处理决定数量",
-                             "本年度处理决定数量", "本年收费金额")
+FORMAT_2021_HEADERS = any_of("本年制发件数", "本年度制发件数", "本年废止件数", "本年度废止件数", "本年度止件数",
+                             "现行有效件数", "本年处理决定数量", "本年度处理决定数量", "本年收费金额", "本年度收费金额")
 FORMAT_2019_HEADERS = any_of("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
                              "采购项目数量", "其他对外管理服务事项", "政府集中采购")
 
@@ -94,6 +127,14 @@ STATISTICS_PERIOD = re.compile(r"(?:统计期限|统计周期|统计时限)[^\n�
 CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 PAGE_DATE = re.compile(
     r"(?:发布时间|发布日期|成文日期|日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+)
+# Words that lead into a title without being part of the agency ("现将北坡镇2022年…", "特编制湛江市…").
+AGENCY_LEAD = re.compile(r"^(?:现公开|现将|现向社会公布|现予公布|现公布|特编制|编制|制定|关于|转发|印发|公布|发布)+")
+# Words before a title that make it a notice about reports, not a report: "关于做好2020年…年度报告…的通知".
+NOTICE_TITLE = re.compile(r"关于|转发|印发")
+# A signature line: an agency name alone on the line above the closing date ("桃江县松木塘镇人民政府").
+SIGNATURE_AGENCY = re.compile(
+    r"[\u4e00-\u9fff()（）]{2,40}?(?:人民政府|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道办事处|管理处|管委会|镇|乡|街道)"
 )
 # Words that end an agency name; used to trim noise before the name in a title.
 AGENCY_NOISE = re.compile(r"^(?:.*?(?:标题|题目|当前位置|首页|正文|_GoBack\]|\]))\s*[:：>»]?\s*")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from monitor import labels, tables
+from monitor.cells import is_value_cell
 from monitor.model import Report
 from monitor.readers import Document, UnreadableDocument
 
@@ -21,18 +26,85 @@ _NOISE = re.compile(r"\[bookmark:[^\]]*\]|\u200b|\ufeff")
 _PAGE_NUMBER_LINE = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$",
                                re.M)
 _MARKDOWN_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", re.M)
+# "Cell per line" conversions of HTML tables: every cell on a line of its own closed by " |", a blank cell a
+# bare "|", the positions covered by a merged cell a line of two or more pipes ("||", "|||").
+_ONE_CELL_LINE = re.compile(r"^[ \t]*(?P<cell>[^|\t\n]*?)[ \t]*\|[ \t|]*$")
+_COVERED_LINE = re.compile(r"^[ \t]*\|{2,}[ \t]*$")
+_MIN_ONE_CELL_LINES = 8  # below this, a trailing pipe is punctuation, not a table shape
 
 
 def normalise(text: str) -> str:
     """NFKC (full-width digits/brackets to ASCII), one newline style, conversion noise removed."""
     text = unicodedata.normalize("NFKC", text)
+    text = fold_traditional(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _NOISE.sub("", text)
     text = _PAGE_NUMBER_LINE.sub("", text)
+    text = join_cell_lines(text)
     text = _MARKDOWN_RULE.sub("", text)
     # Markdown rows: "| a | b |" -> "a\tb" so pipes and tabs are one kind of separator.
     text = re.sub(r"^[ \t]*\|(.*?)\|?[ \t]*$", lambda m: m.group(1).replace("|", "\t"), text, flags=re.M)
     return text
+
+
+@functools.cache
+def _to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold_traditional(text: str) -> str:
+    """Pages served in traditional characters (some sites offer a 繁體 version): convert them with OpenCC
+    so that labels, agency and texts read as in the simplified original."""
+    traditional = sum(text.count(ch) for ch in labels.TRADITIONAL_MARKERS)
+    simplified = sum(text.count(ch) for ch in labels.SIMPLIFIED_MARKERS)
+    if traditional >= 10 and traditional > simplified:
+        return str(_to_simplified().convert(text))
+    return text
+
+
+def join_cell_lines(text: str) -> str:
+    """Rebuild TAB rows from a cell-per-line table: a label cell starts a row, value cells join it.
+
+    A bare "|" is a blank cell when more values follow it; before a label it may as well open the next
+    row (conversions that break the line after each pipe), so it is dropped: a row short of a cell is
+    reported unreadable later, while a wrongly kept blank would be a wrong value."""
+    lines = text.split("\n")
+    cells = [_one_cell(line) for line in lines]
+    if sum(cell is not None for cell in cells) < _MIN_ONE_CELL_LINES:
+        return text
+    out: list[str] = []
+    row: list[str] | None = None
+    for i, (line, cell) in enumerate(zip(lines, cells, strict=True)):
+        if _COVERED_LINE.match(line):
+            continue  # positions covered by a merged cell: not cells of their own
+        if cell is None:
+            row = None
+            out.append(line)
+        elif is_value_cell(cell) and (cell or _value_follows(cells, lines, i + 1)):
+            if row is None:
+                row = [""]
+                out.append("")
+            row.append(cell)
+            out[-1] = "\t".join(row)
+        elif cell:
+            row = [cell]
+            out.append(cell)
+    return "\n".join(out)
+
+
+def _one_cell(line: str) -> str | None:
+    match = _ONE_CELL_LINE.match(line)
+    return match.group("cell") if match and not _COVERED_LINE.match(line) else None
+
+
+def _value_follows(cells: list[str | None], lines: list[str], start: int) -> bool:
+    """Whether the bare "|" before `start` is a cell: more values follow, or the row's covered pipes."""
+    if start < len(lines) and _COVERED_LINE.match(lines[start]):
+        return True
+    cell = cells[start] if start < len(cells) else None
+    return cell is not None and is_value_cell(cell)
 
 
 @dataclass
@@ -84,13 +156,16 @@ def _heading_line_end(text: str, match: re.Match[str]) -> int:
 
 
 def read_title(text: str, page_title: str | None) -> tuple[str | None, str | None, int | None]:
-    """(title, agency, year) from the first title-like phrase near the top (or the page title)."""
+    """(title, agency, year) from the first title-like phrase near the top (or the page title); an agency
+    missing from every title is taken from the signature at the end."""
     head = re.sub(r"[ \t\u3000]+", "", text[:3000])
     candidates = [head.replace("\n", "")[:600], re.sub(r"\s+", "", page_title or "")]
     found: tuple[str | None, str | None, int | None] = (None, None, None)
-    for block in (head, *candidates):
-        match = labels.TITLE.search(block)
-        if not match:
+    notice_year = None
+    for match in _title_matches((head, *candidates)):
+        if labels.NOTICE_TITLE.search(match.group("pre") + match.group("mid")):
+            # "关于做好2020年…年度报告…的通知" is a notice about reports: its year only, if nothing better
+            notice_year = notice_year or int(match.group("year"))
             continue
         agency = _clean_agency(match.group("pre")) or _clean_agency(match.group("mid"))
         if found[0] is None:
@@ -100,9 +175,31 @@ def read_title(text: str, page_title: str | None) -> tuple[str | None, str | Non
         if found[1]:
             break
     title, agency, year = found
+    agency = agency or signing_agency(text)
     if title and agency and agency not in title:
         title = agency + title  # the agency stood on the line above the title
-    return title, agency, year
+    return title, agency, year or notice_year
+
+
+def _title_matches(blocks: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """Each block's first title phrase, then their next ones: a page may repeat the title, naming the
+    agency only once."""
+    padded = (itertools.chain(labels.TITLE.finditer(b), itertools.repeat(None, 3)) for b in blocks)
+    for round_ in itertools.islice(zip(*padded, strict=False), 3):
+        yield from (match for match in round_ if match is not None)
+
+
+def signing_agency(text: str) -> str | None:
+    """The agency signing the report: the name on the line above the closing date."""
+    tail = text[-400:]
+    dates = list(labels.CN_DATE.finditer(tail))
+    if not dates:
+        return None
+    lines = [line.strip() for line in tail[:dates[-1].start()].split("\n") if line.strip()]
+    if not lines:
+        return None
+    match = labels.SIGNATURE_AGENCY.fullmatch(re.sub(r"\s+", "", lines[-1]))
+    return match.group(0) if match else None
 
 
 def _clean_agency(raw: str | None) -> str | None:
@@ -113,7 +210,7 @@ def _clean_agency(raw: str | None) -> str | None:
     match = re.search(r"[\u4e00-\u9fff()（）·]+$", name.strip(" 　-—《》\"'“”"))
     if not match:
         return None
-    name = re.sub(r"^(?:关于|转发|印发|公布|发布)", "", match.group(0))
+    name = labels.AGENCY_LEAD.sub("", match.group(0))
     return name if len(name) >= 2 else None
 
 
@@ -169,9 +266,10 @@ def parse_document(document: Document) -> Report:
 
     part_two = _part_text(text, sections, 2, fallback_until=3)
     part_three = _part_text(text, sections, 3, fallback_until=4)
-    part_four = _part_text(text, sections, 4, fallback_until=5)
+    part_four = _appeals_text(text, sections)
 
-    applications, app_unreadable, shape = tables.read_applications(part_three)
+    applications, app_unreadable, shape = tables.read_applications(
+        part_three, tables.headers_version(part_two) or "2021")
     version, mixed = tables.detect_format(part_two, shape)
     report.format_version = version
     report.applications = applications
@@ -181,8 +279,8 @@ def parse_document(document: Document) -> Report:
         report.proactive = proactive
         report.unreadable.update({f"proactive.{k}": v for k, v in pro_unreadable.items()})
     if mixed:
-        report.unreadable["format"] = "parts 二 and 三 follow different format versions"
-    if 4 in sections.spans or re.search(labels.keyword("行政复议"), part_four):
+        report.unreadable["format"] = "第二部分与第三部分的表格格式版本不一致"
+    if 4 in sections.spans or part_four:
         appeals, problem = tables.read_appeals(part_four)
         if appeals:
             report.appeals = appeals
@@ -193,7 +291,7 @@ def parse_document(document: Document) -> Report:
     report.problems_text = _clean_text(sections.body(text, 5))
     report.other_text = _clean_text(sections.body(text, 6))
     report.sections_present = _sections_present(sections, report)
-    if not (report.applications or report.proactive or report.appeals):
+    if not (report.applications or report.proactive or report.appeals or _blank_tables(report, sections)):
         raise NotAReport(_not_a_report_reason(report))
     return report
 
@@ -203,12 +301,29 @@ def _part_text(text: str, sections: Sections, part: int, fallback_until: int) ->
     body = sections.body(text, part)
     if body is not None:
         return body
-    start = max((sections.spans[p][1] for p in sections.spans if p < part), default=0)
+    # From the heading of the part found before it: a missing heading leaves its table inside that part.
+    start = max((sections.spans[p][0] for p in sections.spans if p < part), default=0)
     later = [sections.spans[p][0] for p in sections.spans if p >= fallback_until]
     end = min(later, default=len(text))
     if end <= start:
         start, end = 0, len(text)
     return text[start:end]
+
+
+def _appeals_text(text: str, sections: Sections) -> str:
+    """Part 四's body; without its heading, the text from the table's column headers to the next part.
+
+    Never the whole document: numbers of parts 二 and 三 would be read as appeals."""
+    body = sections.body(text, 4)
+    if body is not None:
+        return body
+    start = sections.spans[3][0] if 3 in sections.spans else 0
+    header = re.search(labels.APPEALS_HEADER, text[start:])
+    if header is None:
+        return ""
+    begin = start + header.start()
+    later = [sections.spans[p][0] for p in (5, 6) if p in sections.spans and sections.spans[p][0] > begin]
+    return text[begin: min(later, default=len(text))]
 
 
 def _sections_present(sections: Sections, report: Report) -> list[int]:
@@ -222,7 +337,24 @@ def _sections_present(sections: Sections, report: Report) -> list[int]:
     return sorted(present)
 
 
+def _blank_tables(report: Report, sections: Sections) -> bool:
+    """A titled report whose parts 二 and 三 stand with their row labels but no number in any cell:
+    a report (every row reported unreadable), not some other page."""
+    return bool(report.title and {2, 3} <= set(sections.spans)
+                and any(k.startswith("applications.") for k in report.unreadable))
+
+
+FIRST_NATIONAL_FORMAT_YEAR = 2019  # reports on earlier years follow no national table format
+
+
 def _not_a_report_reason(report: Report) -> str:
+    if report.year and report.year < FIRST_NATIONAL_FORMAT_YEAR:
+        return (f"not a report in the national format: a {report.year} report predates the 2019 table format "
+                "(free-form, no tables to read)")
     if report.title:
         return f"not an annual report: '{report.title}' has none of the report's tables"
+    if any(key.startswith("applications.") for key in report.unreadable):
+        # The template's row labels stand without a single number and nothing names a report: the blank
+        # format itself (a notice's annex) looks the same, so this is not taken for a report.
+        return "not an annual report: the table rows stand blank and no report title names an agency or year"
     return "not an annual report: no 政府信息公开工作年度报告 tables found"

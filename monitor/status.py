@@ -142,6 +142,10 @@ def is_owed(agency: AgencyInfo, year: int) -> bool:
     return first is None or year >= first
 
 
+# Where the date a status is judged from came from, in the words of the `nianbao status` table.
+BASIS_NAMES: dict[str, str] = {"published_date": "报告落款日期", "page_date": "网页发布日期", "first_seen": "首次发现日期"}
+
+
 def publication_evidence(report: ReportInfo) -> tuple[dt.date, Basis]:
     """The date lateness is judged from, and where it came from."""
     if report.published_date is not None:
@@ -172,12 +176,12 @@ def agency_status(
     if report is not None:
         return _judge_found(base, report, owed=owed)
     if not owed:
-        return AgencyStatus(status="not_due", reason="not owed: added after this year's window opened", **base)
+        return AgencyStatus(status="not_due", reason="不应报：本年度报告期开始后才纳入监测", **base)
     if now <= due:
-        return AgencyStatus(status="not_due", reason=f"due by {due.isoformat()}", **base)
+        return AgencyStatus(status="not_due", reason=f"截止日期{due.isoformat()}，尚未到期", **base)
     if not site_readable:
-        return AgencyStatus(status="unreachable", reason="site could not be read; absence unproven", **base)
-    return AgencyStatus(status="missing", reason=f"nothing found; was due by {due.isoformat()}", **base)
+        return AgencyStatus(status="unreachable", reason="网站无法访问，不能认定未发布", **base)
+    return AgencyStatus(status="missing", reason=f"未找到报告，应于{due.isoformat()}前发布", **base)
 
 
 def _judge_found(base: dict[str, Any], report: ReportInfo, *, owed: bool) -> AgencyStatus:
@@ -186,17 +190,17 @@ def _judge_found(base: dict[str, Any], report: ReportInfo, *, owed: bool) -> Age
     if basis == "first_seen" and not owed:
         # We started watching after the window opened: first sight cannot show lateness.
         return AgencyStatus(
-            status="on_time", reason="found; no publication date, not owed", judged_on=judged_on,
+            status="on_time", reason="已找到；无发布日期，纳入监测前已到期", judged_on=judged_on,
             basis=basis, report=report, **base,
         )
     days_late = (judged_on - due).days
     if days_late > 0:
         return AgencyStatus(
-            status="late", reason=f"{basis} {judged_on.isoformat()} is {days_late} days after {due.isoformat()}",
+            status="late", reason=f"{BASIS_NAMES[basis]}{judged_on.isoformat()}，晚于截止日期{due.isoformat()}{days_late}天",
             judged_on=judged_on, basis=basis, days_late=days_late, report=report, **base,
         )
     return AgencyStatus(
-        status="on_time", reason=f"{basis} {judged_on.isoformat()} by {due.isoformat()}",
+        status="on_time", reason=f"{BASIS_NAMES[basis]}{judged_on.isoformat()}，未超过截止日期{due.isoformat()}",
         judged_on=judged_on, basis=basis, report=report, **base,
     )
 
@@ -253,7 +257,9 @@ def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, 
     if not isinstance(before, dt.datetime):
         before = end_of_day(before)
     runs = session.scalars(
-        select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status != "running").order_by(CrawlRun.id)
+        # Only finished runs: a run cut short (interrupted, failed) may never have reached a site, so it
+        # proves neither that the site was read nor that it failed.
+        select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status == "finished").order_by(CrawlRun.id)
     ).all()
     start_urls = {a.id: set(a.start_urls or []) for a in session.scalars(select(Agency))}
     history: dict[str, list[tuple[int, bool, str | None]]] = {}
@@ -268,28 +274,35 @@ def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, 
 
 
 def _report_infos(session: Any, year: int, before: dt.datetime) -> dict[str, ReportInfo]:
-    """The latest version known before `before` of each agency's report for `year`."""
+    """The latest version known before `before` of each agency's report for `year`.
+
+    One query for the whole year, reading only the columns needed (not the stored models): this runs for
+    every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
     from sqlalchemy import select
 
     from storage.models import Report, Version
 
+    rows = session.execute(
+        select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
+               Version.error_count, Version.warning_count, Version.model["published_date"].as_string())
+        .join(Version, Version.report_id == Report.id)
+        .where(Report.year == year, Report.first_seen < before, Version.fetched_at < before)
+        .order_by(Report.id, Version.number)
+    )
+    latest: dict[int, Any] = {}
+    counts: dict[int, int] = {}
+    for row in rows:
+        latest[row[0]] = row  # ordered by version number: the last row of a report is its latest version
+        counts[row[0]] = counts.get(row[0], 0) + 1
     infos: dict[str, ReportInfo] = {}
-    reports = session.scalars(select(Report).where(Report.year == year, Report.first_seen < before)).all()
-    for report in reports:
-        versions = session.scalars(
-            select(Version).where(Version.report_id == report.id, Version.fetched_at < before).order_by(Version.number)
-        ).all()
-        if not versions:
-            continue
-        latest = versions[-1]
-        model = latest.model or {}
+    for report_id, row in latest.items():
+        _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date = row
         # versions.published_date is the report's own date, else the page's: tell them apart via the model.
-        own = parse_date(model.get("published_date"))
-        infos[report.agency_id] = ReportInfo(
-            report_id=report.id, year=year, first_seen=report.first_seen.astimezone(_tz()).date(),
-            published_date=own, page_date=None if own else latest.published_date, title=report.title,
-            url=latest.url, version_count=len(versions), error_count=latest.error_count,
-            warning_count=latest.warning_count,
+        own = parse_date(model_date)
+        infos[agency_id] = ReportInfo(
+            report_id=report_id, year=year, first_seen=first_seen.astimezone(_tz()).date(),
+            published_date=own, page_date=None if own else page_or_own_date, title=title,
+            url=url, version_count=counts[report_id], error_count=errors, warning_count=warnings,
         )
     return infos
 
@@ -302,6 +315,12 @@ def _tz() -> Any:
 
 def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Any = None) -> list[AgencyStatus]:
     """Every active agency's status for `year` as known at the end of `as_of` (Shanghai time)."""
+    return compute_statuses_by_year(store, [year], as_of, settings)[year]
+
+
+def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
+                             settings: Any = None) -> dict[int, list[AgencyStatus]]:
+    """compute_statuses for several years at once: the agencies and the crawl history are read once."""
     from sqlalchemy import select
 
     from storage.models import Agency
@@ -310,16 +329,20 @@ def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Any = None
     deadlines = Deadlines.from_settings(settings)
     added = configured_added(settings)
     with store.read_session() as s:
-        agencies = s.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)).all()
-        reports = _report_infos(s, year, before)
+        agencies = s.execute(
+            select(Agency.id, Agency.name, Agency.kind, Agency.region)
+            .where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)
+        ).all()
+        reports = {year: _report_infos(s, year, before) for year in years}
         history = site_read_history(s, before)
-    results = []
+    readable = {agency_id: bool(runs) and runs[-1][1] for agency_id, runs in history.items()}
+    results: dict[int, list[AgencyStatus]] = {year: [] for year in years}
     for agency in agencies:
         info = AgencyInfo(id=agency.id, name=agency.name, kind=agency.kind, region=agency.region,
                           added=added.get(agency.id))
-        runs = history.get(agency.id, [])
-        status = agency_status(info, year, reports.get(agency.id), now=as_of, deadlines=deadlines,
-                               site_readable=bool(runs) and runs[-1][1])
-        status.extra["region"] = agency.region
-        results.append(status)
+        for year in years:
+            status = agency_status(info, year, reports[year].get(agency.id), now=as_of, deadlines=deadlines,
+                                   site_readable=readable.get(agency.id, False))
+            status.extra["region"] = agency.region
+            results[year].append(status)
     return results

@@ -13,11 +13,20 @@ Tables reach us flattened in many ways; the one thing every flattening keeps is 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from monitor import labels
-from monitor.cells import Ambiguous, Check, read_row, to_number
+from monitor.cells import (
+    FIELD_SEPARATORS,
+    Ambiguous,
+    Check,
+    has_fields,
+    is_value_cell,
+    read_row,
+    to_number,
+)
 from monitor.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
@@ -31,7 +40,13 @@ from monitor.model import (
 )
 
 SEPARATORS = "\t\n|"
+# Two Chinese characters that are not a unit: words, so not a line of numbers.
+_WORDS = re.compile(r"(?:(?![个件项条次元万亿人家起份无])[\u4e00-\u9fff]){2}")
+# A parenthesised explanation inside a label cell ("规章（设区的市…应提供）") belongs to the label.
+_MAX_EXPLANATION = 300
+_MAX_WRAPPED_LINES = 2  # an explanation wrapped by a PDF text layer spans at most this many breaks
 _APPLICATION_PATTERNS = {k: re.compile(v) for k, v in labels.APPLICATION_LABELS.items()}
+_WRAPPED_FRAGMENT = re.compile(labels.WRAPPED_LABEL_FRAGMENT)
 _PROACTIVE_PATTERNS = {k: re.compile(v) for k, v in labels.PROACTIVE_LABELS.items()}
 
 
@@ -40,6 +55,7 @@ class LabelHit:
     key: str
     start: int
     end: int
+    keyword_start: int = 0
 
 
 @dataclass
@@ -52,14 +68,17 @@ class TableRead:
 
 
 def find_labels(text: str, patterns: dict[str, re.Pattern[str]], wanted: set[str] | None = None) -> list[LabelHit]:
+    matches = [(key, match) for key, pattern in patterns.items() for match in pattern.finditer(text)]
+    keyword_starts = sorted(match.start() for _, match in matches)
     hits: list[LabelHit] = []
-    for key, pattern in patterns.items():
+    for key, match in matches:
         if wanted is not None and key not in wanted:
             continue
-        for match in pattern.finditer(text):
-            start, end = _widen(text, match.start(), match.end())
-            hits.append(LabelHit(key, start, end))
-    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        start, end = _widen(text, match.start(), match.end())
+        end = _wrapped_end(text, end, keyword_starts)
+        hits.append(LabelHit(key, start, end, match.start()))
+    # Same cell matched twice: the keyword met first names the row ("其他对外管理服务事项（含行政许可…）").
+    hits.sort(key=lambda h: (h.start, h.keyword_start, -(h.end - h.start)))
     kept: list[LabelHit] = []
     for hit in hits:
         if kept and hit.start < kept[-1].end:
@@ -77,8 +96,43 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
         left -= 1  # "2.其他法律…": the digit is the row's number, not a value of the row before
     right = end
     while right < len(text) and right - end < 80 and text[right] not in SEPARATORS and not text[right].isdigit():
-        right += 1
+        right = _after_explanation(text, right) if text[right] == "(" else right + 1
     return left, right
+
+
+def _wrapped_end(text: str, end: int, keyword_starts: list[int]) -> int:
+    """Extend a label that ends its line over the fragments a PDF text layer wrapped onto the next lines.
+
+    A fragment holding another label's keyword is that row's own label, so it is never taken."""
+    for _ in range(_MAX_WRAPPED_LINES):
+        line_end = text.find("\n", end)
+        if line_end < 0 or text[end:line_end].strip(" \u3000"):
+            break  # numbers, blank fields (TAB/|) or anything else follow the label on its own line
+        fragment = _WRAPPED_FRAGMENT.match(text, line_end + 1)
+        if fragment is None:
+            break
+        later = bisect.bisect_right(keyword_starts, line_end)
+        if later < len(keyword_starts) and keyword_starts[later] < fragment.end():
+            break
+        end = fragment.end()
+    return end
+
+
+def _after_explanation(text: str, at: int) -> int:
+    """Position after the ")" closing the "(" at `at` in the same cell, else just after the "(".
+
+    PDF text layers wrap a long explanation onto the next line, the row's numbers after its ")":
+    "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形） 447 7 …". A line break inside the
+    brackets is kept in the label when the wrapped part holds no digit and no field separator."""
+    close = text.find(")", at, at + _MAX_EXPLANATION)
+    if close < 0:
+        return at + 1
+    inside = text[at:close]
+    if "\t" in inside or "|" in inside:
+        return at + 1
+    if "\n" in inside and (inside.count("\n") > _MAX_WRAPPED_LINES or re.search(r"\d", inside)):
+        return at + 1
+    return close + 1
 
 
 # --- assigning numbers to labels -------------------------------------------------------------------
@@ -104,7 +158,7 @@ def read_table(
             problems.pop(key, None)
     if line_mode:
         _fill_from_orphans(text, hits, order, widths, checks, rows, positions)
-    missing = {key: problems.get(key, "no numbers found for this row") for key in order if key not in rows}
+    missing = {key: problems.get(key, "未找到该行的数字") for key in order if key not in rows}
     return TableRead(rows, missing)
 
 
@@ -192,17 +246,28 @@ def _fill_from_orphans(
 
 
 def _orphan_lines(text: str, hits: list[LabelHit]) -> list[tuple[int, str]]:
-    """Lines that hold numbers but no label (their start offset and text)."""
+    """Lines that hold numbers but no label (their start offset and their numeric cells). Digits inside a
+    header or a caption ("采购项目数量（指2020年…）") are no row's cells."""
     labelled = set()
     for hit in hits:
         labelled.add(text.rfind("\n", 0, hit.start) + 1)
+        labelled.add(text.rfind("\n", 0, hit.end) + 1)  # a label wrapped onto the line of its numbers
     orphans = []
     offset = 0
     for line in text.split("\n"):
-        if offset not in labelled and re.search(r"\d", line):
-            orphans.append((offset, line))
+        numbers = _numeric_part(line) if offset not in labelled else ""
+        if re.search(r"\d", numbers):
+            orphans.append((offset, numbers))
         offset += len(line) + 1
     return orphans
+
+
+def _numeric_part(line: str) -> str:
+    """The cells of a line that are numbers or blanks; a wrapped label fragment in a field of its own is
+    dropped, but digits inside words are no cells, and a token line with words is no row of numbers."""
+    if has_fields(line):
+        return "\t".join(f for f in FIELD_SEPARATORS.split(line) if is_value_cell(f))
+    return "" if _WORDS.search(line) else line
 
 
 # --- the three tables ------------------------------------------------------------------------------
@@ -212,14 +277,17 @@ def _application_check(values: list[Number]) -> bool:
     return values[-1] == sum(values[:-1])
 
 
-def read_applications(text: str) -> tuple[dict, dict[str, str], str | None]:
-    """Table three: (nested rows, unreadable rows, "2019"|"2021"|None for the shape of part （六）)."""
+def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict, dict[str, str], str | None]:
+    """Table three: (nested rows, unreadable rows, "2019"|"2021"|None for the shape of part （六）).
+
+    The shape is None when no row of （六） was found (a truncated table): then `fallback_shape`, the
+    format read from part 二's headers, decides which rows are expected."""
     hits = find_labels(text, _APPLICATION_PATTERNS)
     if not hits:
         return {}, {}, None
     keys = {h.key for h in hits}
-    shape = "2021" if keys & set(OTHER_ROWS_2021) else "2019"
-    order = APPLICATION_ROWS[shape]
+    shape = "2021" if keys & set(OTHER_ROWS_2021) else "2019" if "other" in keys else None
+    order = APPLICATION_ROWS[shape or fallback_shape]
     width = len(APPLICANT_COLUMNS)
     read = read_table(text, hits, order, dict.fromkeys(order, width), dict.fromkeys(order, _application_check))
     nested: dict = {}
@@ -233,12 +301,47 @@ def _appeals_check(values: list[Number]) -> bool:
     return all(values[g * 5 + 4] == sum(values[g * 5: g * 5 + 4]) for g in range(3))
 
 
+_APPEAL_GROUP_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_GROUP_LABELS.items()}
+_APPEAL_RESULT_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_COLUMN_LABELS.items()}
+
+
 def read_appeals(text: str) -> tuple[dict | None, str | None]:
-    """Part four: one row of 15 cells after its header. Returns (groups, problem)."""
+    """Part four. Returns (groups, problem). Labelled rows first (a row per group, or transposed: a row
+    per result), else the one row of 15 cells after the header."""
+    by_group = _labelled_rows(text, _APPEAL_GROUP_ROWS, len(APPEAL_COLUMNS))
+    by_result = _labelled_rows(text, _APPEAL_RESULT_ROWS, len(APPEAL_GROUPS))
+    if len(by_group) == len(APPEAL_GROUPS):
+        return {g: dict(zip(APPEAL_COLUMNS, by_group[g], strict=True)) for g in APPEAL_GROUPS}, None
+    if len(by_result) == len(APPEAL_COLUMNS):
+        return {g: {c: by_result[c][i] for c in APPEAL_COLUMNS} for i, g in enumerate(APPEAL_GROUPS)}, None
+    if len(by_group) + len(by_result) >= 2:
+        return None, "第四部分按行排列，部分行无法读取"
+    return _read_appeal_row(text)
+
+
+def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int) -> dict[str, list[Cell]]:
+    """Rows of a line-per-row table whose line starts with one of the labels and holds `width` cells."""
+    rows: dict[str, list[Cell]] = {}
+    for line in text.split("\n"):
+        for key, pattern in patterns.items():
+            match = pattern.match(line)
+            if match is None or key in rows:
+                continue
+            try:
+                row = read_row(line[match.end():], width, None)
+            except Ambiguous:
+                row = None
+            if row is not None and any(value is not None for value in row):
+                rows[key] = row  # a header line ("行政复议\t\t\t行政诉讼") has blanks only
+            break
+    return rows
+
+
+def _read_appeal_row(text: str) -> tuple[dict | None, str | None]:
     cells = _appeal_cells(text)
     width = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     if cells is None:
-        return None, "no row of 15 numbers found"
+        return None, "未找到15个数字的一行"
     if len(cells) > width:
         windows = {tuple(cells[i:i + width]) for i in range(len(cells) - width + 1)}
         consistent = {w for w in windows if _appeals_check([v or 0 for v in w])}
@@ -291,12 +394,19 @@ def read_proactive(text: str, version: str) -> tuple[dict, dict[str, str]]:
     return rows, read.unreadable
 
 
-def detect_format(part_two: str, application_shape: str | None) -> tuple[str | None, bool]:
-    """("2019"|"2021"|None, mixed) from the table shape: part 二's headers first, part 三's （六） second."""
+def headers_version(part_two: str) -> str | None:
+    """"2019"|"2021" from part 二's column headers; None when they say neither or both."""
     says_2021 = re.search(labels.FORMAT_2021_HEADERS, part_two) is not None
     says_2019 = re.search(labels.FORMAT_2019_HEADERS, part_two) is not None
-    if says_2021 and not says_2019:
-        return "2021", application_shape == "2019"
-    if says_2019 and not says_2021:
-        return "2019", application_shape == "2021"
-    return application_shape, says_2019 and says_2021
+    if says_2021 == says_2019:
+        return None
+    return "2021" if says_2021 else "2019"
+
+
+def detect_format(part_two: str, application_shape: str | None) -> tuple[str | None, bool]:
+    """("2019"|"2021"|None, mixed) from the table shape: part 二's headers first, part 三's （六） second."""
+    by_headers = headers_version(part_two)
+    if by_headers:
+        return by_headers, application_shape not in (None, by_headers)
+    says_both = all(re.search(p, part_two) for p in (labels.FORMAT_2021_HEADERS, labels.FORMAT_2019_HEADERS))
+    return application_shape, says_both

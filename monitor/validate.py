@@ -29,6 +29,7 @@ from monitor.model import (
     Report,
     get_path,
 )
+from monitor.printed import SECTION_NAMES, column_name, location_name, row_name
 
 DUE_DATES = {"department": (1, 31), "government": (3, 31)}  # month, day of the year after the report's year
 PERCENT_TOLERANCE = 0.1  # percentage points: covers rounding and truncation of one decimal
@@ -116,7 +117,8 @@ def check_balance(report: Report) -> list[Finding]:
         if left != right:
             findings.append(Finding(
                 "balance", "error",
-                f"一+二 ({left}) ≠ （七）总计+四 ({right}) in column {col}",
+                f"{column_name(col)}列：一、本年新收+二、上年结转={left}，"
+                f"但（七）总计+四、结转下年度继续办理={right}",
                 f"applications.total_handled.{col}", expected=left, actual=right,
             ))
     return findings
@@ -135,7 +137,7 @@ def check_outcome_total(report: Report) -> list[Finding]:
         if expected is not None:
             findings.append(Finding(
                 "outcome_total", "error",
-                f"（七）总计 is {stated} but the outcome rows add up to {expected} in column {col}",
+                f"{column_name(col)}列：（七）总计为{stated}，但（一）至（六）各项处理结果相加为{expected}",
                 f"applications.total_handled.{col}", expected=expected, actual=stated,
             ))
     return findings
@@ -156,7 +158,7 @@ def check_column_total(report: Report) -> list[Finding]:
         if expected is not None:
             findings.append(Finding(
                 "column_total", "error",
-                f"{path}: 总计 is {stated} but the six applicant columns add up to {expected}",
+                f"{row_name(path)}：总计为{stated}，但六类申请人相加为{expected}",
                 f"applications.{path}.total", expected=expected, actual=stated,
             ))
     return findings
@@ -175,7 +177,7 @@ def check_appeals_total(report: Report) -> list[Finding]:
         if expected is not None:
             findings.append(Finding(
                 "appeals_total", "error",
-                f"{group}: 总计 is {row['total']} but 维持+纠正+其他+尚未审结 = {expected}",
+                f"{row_name(group)}：总计为{row['total']}，但结果维持+结果纠正+其他结果+尚未审结={expected}",
                 f"appeals.{group}.total", expected=expected, actual=row["total"],
             ))
     return findings
@@ -199,7 +201,7 @@ def _all_cells(report: Report) -> Iterable[tuple[str, str, Number | None]]:
 
 def check_non_negative(report: Report) -> list[Finding]:
     return [
-        Finding("non_negative", "error", f"{loc}.{col} is negative ({value})", f"{loc}.{col}",
+        Finding("non_negative", "error", f"{location_name(f'{loc}.{col}')}为负数（{value}）", f"{loc}.{col}",
                 expected=">= 0", actual=value)
         for loc, col, value in _all_cells(report)
         if value is not None and value < 0 and col != "change"  # 本年增/减 may be negative
@@ -212,7 +214,8 @@ def check_missing_values(report: Report) -> list[Finding]:
         if value is None:
             blanks.setdefault(loc, []).append(col)
     return [
-        Finding("missing_value", "warning", f"{loc}: blank cells in {', '.join(cols)}", loc,
+        Finding("missing_value", "warning",
+                f"{location_name(loc)}：空白单元格（{'、'.join(column_name(c) for c in cols)}）", loc,
                 expected="a number", actual=None)
         for loc, cols in blanks.items()
     ]
@@ -224,29 +227,27 @@ def check_missing_values(report: Report) -> list[Finding]:
 def check_format_version(report: Report) -> list[Finding]:
     if report.format_version is None:
         if report.applications or report.proactive:
-            return [Finding("format_version", "warning", "the table layout matches neither national format",
+            return [Finding("format_version", "warning", "表格形式与2019年版、2021年版全国统一格式均不相符",
                             "proactive")]
         return []
     findings = []
     if report.year and report.year >= 2021 and report.format_version == "2019":
         findings.append(Finding(
             "format_version", "error",
-            f"a report for {report.year} uses the outdated 2019 format (2021 format required from 2021 on)",
+            f"{report.year}年度报告仍使用2019年版旧格式（2021年度起应使用2021年版格式）",
             "proactive", expected="2021", actual="2019",
         ))
     if "format" in report.unreadable:
         findings.append(Finding("format_version", "warning", report.unreadable["format"], "applications"))
     expected_keys = set(PROACTIVE_ROWS[report.format_version])
     if report.proactive and not set(report.proactive) <= expected_keys:
-        findings.append(Finding("format_version", "warning", "part 二 mixes rows of both formats", "proactive"))
+        findings.append(Finding("format_version", "warning", "第二部分混用了两版格式的行", "proactive"))
     return findings
 
 
 def check_sections(report: Report) -> list[Finding]:
-    names = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
-             4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
     return [
-        Finding("sections", "warning", f"part {names[n]} is absent", f"section.{n}", expected="present",
+        Finding("sections", "warning", f"缺少“{SECTION_NAMES[n]}”部分", f"section.{n}", expected="present",
                 actual="absent")
         for n in range(1, 7) if n not in report.sections_present
     ]
@@ -258,10 +259,10 @@ def check_unreadable(report: Report) -> list[Finding]:
         if location == "format":
             continue
         part, _, row = location.partition(".")
-        by_part.setdefault(part, []).append(f"{row or part} ({reason})")
+        by_part.setdefault(part, []).append(f"{row_name(row) if row else location_name(part)}（{reason}）")
     return [
         Finding("unreadable", "warning",
-                f"{len(rows)} row(s) of {part} could not be read and were not checked: " + "; ".join(rows),
+                f"{location_name(part)}有{len(rows)}行无法读取，未作校验：" + "；".join(rows),
                 part, expected=None, actual=None)
         for part, rows in by_part.items()
     ]
@@ -316,7 +317,7 @@ def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict, report
         alternative = _claim_value(report, ("new_received", "carried_over"), report.applications)
         if not (keys == ("new_received",) and stated == alternative):
             return [Finding("text_vs_table", "warning",
-                            f"part 一 says “{phrase}” but table {'四' if tree is report.appeals else '三'} has {table_value}",
+                            f"第一部分称“{phrase}”，但{'第四' if tree is report.appeals else '第三'}部分表格为{table_value}",
                             f"{where}.total", expected=table_value, actual=stated)]
     pct = match.groupdict().get("pct")
     if pct and denominators:
@@ -324,7 +325,7 @@ def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict, report
         actual = [100 * table_value / d for d in denominators]
         if all(abs(stated_pct - a) > PERCENT_TOLERANCE + 0.05 for a in actual):
             return [Finding("text_vs_table", "warning",
-                            f"part 一 says “{phrase}” but {table_value} is {actual[-1]:.1f}% of the applications",
+                            f"第一部分称“{phrase}”，但{table_value}占申请数的{actual[-1]:.1f}%",
                             f"{where}.total", expected=round(actual[-1], 1), actual=stated_pct)]
     return []
 
@@ -345,7 +346,8 @@ def year_chain(previous: Report, current: Report) -> list[Finding]:
         if before[col] != now[col]:
             findings.append(Finding(
                 "year_chain", "error",
-                f"上年结转 {now[col]} ≠ {previous.year or 'last year'}'s 结转下年度继续办理 {before[col]} ({col})",
+                f"{column_name(col)}列：上年结转为{now[col]}，但{previous.year or '上一'}年度报告的"
+                f"结转下年度继续办理为{before[col]}",
                 f"applications.carried_over.{col}", expected=before[col], actual=now[col],
             ))
     return findings
@@ -363,11 +365,11 @@ def deadline(kind: str, year: int, published: date | None, *, now: date, grace_d
     if published is not None:
         if published > due:
             days = (published - due).days
-            return [Finding("deadline", "error", f"published {published.isoformat()}, {days} day(s) after the "
-                            f"due date {due.isoformat()}", "published_date", expected=due.isoformat(),
+            return [Finding("deadline", "error", f"{published.isoformat()}发布，晚于截止日期{due.isoformat()}"
+                            f"{days}天", "published_date", expected=due.isoformat(),
                             actual=published.isoformat())]
         return []
     if now > due:
-        return [Finding("deadline", "error", f"no report for {year} found; it was due by {due.isoformat()}",
+        return [Finding("deadline", "error", f"未找到{year}年度报告，应于{due.isoformat()}前发布",
                         "published_date", expected=due.isoformat(), actual=None)]
     return []

@@ -38,11 +38,18 @@ class BlobStore:
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store `data` (idempotent) and return its sha256."""
+    def put(self, data: bytes, *, durable: bool = True) -> str:
+        """Store `data` (idempotent) and return its sha256.
+
+        `durable=False` skips the fsyncs, for copies that are only a cache (the crawler's kept pages,
+        read back with verify=True and downloaded again when damaged). A durable put of bytes already
+        present syncs them, since an earlier non-durable put may have left them only in the page cache.
+        """
         key = sha256_hex(data)
         target = self.path(key)
         if target.exists() and target.stat().st_size == len(data):
+            if durable:
+                self._fsync_file(target)
             return key  # same name, same size: content-addressed, so already stored
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
@@ -50,13 +57,15 @@ class BlobStore:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
-                os.fsync(tmp.fileno())
+                if durable:
+                    os.fsync(tmp.fileno())
             os.chmod(tmp_name, 0o644)
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        self._fsync_dir(target.parent)
+        if durable:
+            self._fsync_dir(target.parent)
         return key
 
     def get(self, sha256: str, *, verify: bool = False) -> bytes:
@@ -97,6 +106,12 @@ class BlobStore:
                     path.unlink()
                     removed += 1
         return removed
+
+    @classmethod
+    def _fsync_file(cls, path: Path) -> None:
+        with open(path, "rb") as existing:
+            os.fsync(existing.fileno())
+        cls._fsync_dir(path.parent)
 
     @staticmethod
     def _fsync_dir(folder: Path) -> None:

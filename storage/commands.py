@@ -29,6 +29,7 @@ def reports(ctx: click.Context, as_json: bool, agency_ids: tuple[str, ...], year
     """List stored reports: agency, year, title, URL, versions, first/last seen, errors/warnings."""
     store = _open_store(settings_from_context(ctx))
     try:
+        store.close_abandoned_runs()  # a crawl killed with SIGKILL no longer shows as running
         rows = store.list_reports(agency_ids or None, year)
     finally:
         store.close()

@@ -97,6 +97,11 @@ class CrawlRun(Base):
     agency_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # pages, requests, reports_new, reports_changed, reports_unchanged, errors, bytes
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Who runs it and when it last said so: a run still 'running' whose process is gone (SIGKILL, power
+    # cut) is told apart from a live one by these, and marked 'interrupted' (Store.close_abandoned_runs).
+    pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class Fetch(Base):
@@ -117,6 +122,11 @@ class Fetch(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_report: Mapped[bool] = mapped_column(Boolean, default=False)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    # When the site last confirmed this URL (a 200 or a 304); a known URL is skipped until it is due again.
+    checked_at: Mapped[datetime | None]
+    # The requests the spider derived from this page (list pages, articles with attachments), with the
+    # fingerprint of the rules that derived them: a 304 replays them instead of reading the page again.
+    links: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Report(Base):

@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import socket
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, create_engine, event, func, select, text, tuple_
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +51,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same in every process that migrates this database.
 _PG_MIGRATION_LOCK = 0x6E69616E62616F
 _SAVE_ATTEMPTS = 3
+# A crawl writes a heartbeat this often; a run silent for STALE_RUN_SECONDS is taken for dead.
+HEARTBEAT_SECONDS = 30.0
+STALE_RUN_SECONDS = 600.0
 
 
 class UnknownAgency(KeyError):
@@ -80,6 +85,25 @@ class FetchRecord:
     fetched_at: datetime
     is_report: bool
     report_id: int | None
+    checked_at: datetime | None = None  # when the site last confirmed the URL (200 or 304)
+    links: dict[str, Any] | None = None  # what the crawler derived from the page (see crawler/spiders)
+
+
+@dataclass(frozen=True)
+class FetchRow:
+    """One row of `fetches` as the crawler writes it in batches (Store.write_crawl_batch)."""
+
+    url: str
+    agency_id: str | None
+    status_code: int | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    fetched_at: datetime
+    sha256: str | None = None
+    is_report: bool = False
+    report_id: int | None = None
+    links: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -258,12 +282,41 @@ class Store:
 
     # -- crawl runs and errors ---------------------------------------------------------------------
 
-    def begin_crawl(self, agency_ids: Iterable[str]) -> int:
+    def begin_crawl(self, agency_ids: Iterable[str], *, pid: int | None = None) -> int:
+        """A new 'running' run, owned by process `pid` (this one by default) on this host."""
         with self.session() as s:
-            run = CrawlRun(status="running", agency_ids=list(agency_ids), stats={})
+            run = CrawlRun(status="running", agency_ids=list(agency_ids), stats={}, pid=pid or os.getpid(),
+                           host=socket.gethostname(), heartbeat_at=utcnow())
             s.add(run)
             s.flush()
             return run.id
+
+    def heartbeat(self, run_id: int) -> None:
+        """The run's process is alive (called every HEARTBEAT_SECONDS while it crawls)."""
+        with self.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is not None:
+                run.heartbeat_at = utcnow()
+
+    def close_abandoned_runs(self, *, stale_after: float = STALE_RUN_SECONDS) -> list[int]:
+        """Mark 'running' runs whose process is gone as 'interrupted'; returns their ids.
+
+        A process killed with SIGKILL (or a power cut) never records its end. On this host the run's
+        pid tells: no such process means it is gone. A live pid, a run of another host or an old row
+        without a pid is judged by its heartbeat: silent for `stale_after` seconds means gone (a
+        reused pid or a hung process does not keep a run 'running' forever).
+        """
+        now, host = utcnow(), socket.gethostname()
+        closed: list[int] = []
+        with self.session() as s:
+            for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+                if _run_is_alive(run, host, now, stale_after):
+                    continue
+                run.status, run.finished_at = "interrupted", now
+                closed.append(run.id)
+        for run_id in closed:
+            log.warning("crawl run %s: its process is gone; marked interrupted", run_id)
+        return closed
 
     def finish_crawl(self, run_id: int, stats: Mapping[str, Any], status: str = "finished") -> None:
         if status not in CRAWL_STATUSES:
@@ -306,6 +359,36 @@ class Store:
         with self.read_session() as s:
             row = s.scalar(select(Fetch).where(Fetch.url_hash == url_hash(url)))
             return _fetch_record(row) if row else None
+
+    def load_fetches(self, agency_ids: Iterable[str] | None = None) -> dict[str, FetchRecord]:
+        """Every fetch row of the agencies (all when None), by URL: read once when a crawl starts, so
+        that deciding on each request (conditional headers, skipping) needs no database call."""
+        with self.read_session() as s:
+            query = select(Fetch)
+            if agency_ids is not None:
+                query = query.where(Fetch.agency_id.in_(list(agency_ids)))
+            return {row.url: _fetch_record(row) for row in s.scalars(query.execution_options(yield_per=2000))}
+
+    def write_crawl_batch(
+        self,
+        fetches: Sequence[FetchRow] = (),
+        links: Sequence[tuple[str, dict[str, Any]]] = (),
+        checked: Sequence[str] = (),
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """The crawler's buffered bookkeeping in one transaction: fetch rows (upserts), links found on
+        pages whose row another write made, and URLs the site confirmed unchanged (a 304) at `at`."""
+        at = _aware(at or utcnow())
+        with self.session() as s:
+            if fetches:
+                _upsert_fetches(s, fetches, at)
+            if links:
+                s.execute(update(_FETCHES).where(_FETCHES.c.url_hash == bindparam("h")).values(links=bindparam("l")),
+                          [{"h": url_hash(url), "l": value} for url, value in dict(links).items()])
+            if checked:
+                s.execute(update(_FETCHES).where(_FETCHES.c.url_hash == bindparam("h")).values(checked_at=at),
+                          [{"h": url_hash(url)} for url in dict.fromkeys(checked)])
 
     def record_fetch(
         self,
@@ -433,14 +516,18 @@ class Store:
         """Bytes already stored for this agency are `unchanged` without parsing them again: a recrawl
         of unchanged reports then costs a hash and one small transaction, not a PDF parse."""
         sha = hashlib.sha256(content).hexdigest()
+        query = (
+            select(Version, Report)
+            .join(Report, Report.id == Version.report_id)
+            .where(Report.agency_id == agency_id, Version.sha256 == sha)
+            .order_by(Report.year.desc())
+            .limit(1)
+        )
+        with self.read_session() as s:  # new bytes (the common case) need no write lock
+            if s.execute(query).first() is None:
+                return None
         with self.session() as s:
-            row = s.execute(
-                select(Version, Report)
-                .join(Report, Report.id == Version.report_id)
-                .where(Report.agency_id == agency_id, Version.sha256 == sha)
-                .order_by(Report.year.desc())
-                .limit(1)
-            ).first()
+            row = s.execute(query).first()
             if row is None:
                 return None
             version, report = row
@@ -633,8 +720,7 @@ def _save_in_session(
     )
     s.add(version)
     s.flush()
-    _add_findings(s, version.id, parsed.findings or [])
-    _link_year_chain(s, agency_id, year, version)
+    _link_year_chain(s, agency_id, year, version, parsed.findings or [])
     _record_report_fetch(s, url, agency_id, headers, sha, report.id, fetched_at)
     kind = "new_report" if number == 1 else "new_version"
     add_event(
@@ -680,40 +766,50 @@ def _get_or_create_report(s: Session, agency_id: str, year: int, fetched_at: dat
 
 
 def _add_findings(s: Session, version_id: int, findings: Iterable[Mapping[str, Any]]) -> None:
-    for f in findings:
-        s.add(
-            Finding(
-                version_id=version_id,
-                rule=f["rule"],
-                severity=f["severity"],
-                message=f.get("message") or "",
-                location=f.get("location"),
-                expected=f.get("expected"),
-                actual=f.get("actual"),
-            )
-        )
-    s.flush()
+    rows = [
+        {
+            "version_id": version_id,
+            "rule": f["rule"],
+            "severity": f["severity"],
+            "message": f.get("message") or "",
+            "location": f.get("location"),
+            "expected": f.get("expected"),
+            "actual": f.get("actual"),
+        }
+        for f in findings
+    ]
+    if rows:  # Core executemany: a report has dozens of findings, the ORM would add them one by one
+        s.execute(insert(Finding.__table__), rows)
 
 
-def _latest_version(s: Session, agency_id: str, year: int) -> Version | None:
-    return s.scalar(
-        select(Version)
+def _neighbour_versions(s: Session, agency_id: str, year: int) -> dict[int, Version]:
+    """The latest version of the agency's reports on year-1 and year+1 (one query for both)."""
+    rows = s.execute(
+        select(Version, Report.year)
         .join(Report, Report.id == Version.report_id)
-        .where(Report.agency_id == agency_id, Report.year == year)
+        .where(Report.agency_id == agency_id, Report.year.in_([year - 1, year + 1]))
         .order_by(Version.number.desc())
-        .limit(1)
-    )
+    ).all()
+    latest: dict[int, Version] = {}
+    for version, report_year in rows:
+        latest.setdefault(report_year, version)
+    return latest
 
 
-def _link_year_chain(s: Session, agency_id: str, year: int, version: Version) -> None:
-    """year_chain findings go on the later report: on this version against year-1, and on the
-    latest version of year+1 against this one (replacing what that version had before)."""
-    previous = _latest_version(s, agency_id, year - 1)
-    if previous is not None:
-        _replace_year_chain(s, version, _year_chain(previous.model, version.model))
-    else:
-        _recount(s, version)
-    following = _latest_version(s, agency_id, year + 1)
+def _link_year_chain(
+    s: Session, agency_id: str, year: int, version: Version, findings: list[dict[str, Any]]
+) -> None:
+    """Store the new version's findings, with year_chain findings on the later report: on this version
+    against year-1, and on the latest version of year+1 against this one (replacing what it had)."""
+    neighbours = _neighbour_versions(s, agency_id, year)
+    previous, following = neighbours.get(year - 1), neighbours.get(year + 1)
+    chain = _year_chain(previous.model, version.model) if previous is not None else []
+    own = [f for f in findings if f.get("rule") != "year_chain"]
+    own += [f for f in chain if f.get("rule") == "year_chain"]
+    _add_findings(s, version.id, own)
+    # Counted here, not re-read: the version is new, these are all its findings.
+    version.error_count = sum(1 for f in own if f["severity"] == "error")
+    version.warning_count = sum(1 for f in own if f["severity"] == "warning")
     if following is not None:
         _replace_year_chain(s, following, _year_chain(version.model, following.model))
 
@@ -781,23 +877,32 @@ def add_event(
 
 # --- fetches ---------------------------------------------------------------------------------------
 
+_FETCHES = Fetch.__table__  # Core statements with many parameter sets run as one executemany
+_FETCH_ROW_FIELDS = tuple(f.name for f in fields(FetchRow))
+
 
 def url_hash(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=32)
+def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (url_hash) DO UPDATE of `columns`, built once per dialect and column set."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(_FETCHES)
+    return statement.on_conflict_do_update(
+        index_elements=[_FETCHES.c.url_hash], set_={k: statement.excluded[k] for k in columns if k != "url_hash"}
+    )
+
+
 def _upsert_fetch(s: Session, url: str, **values: Any) -> None:
     """Insert or update the fetch row of `url` in one statement (no race between processes)."""
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    row = {"url": url, "url_hash": url_hash(url), **values}
-    statement = insert(Fetch).values(**row)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Fetch.url_hash], set_={k: statement.excluded[k] for k in row if k != "url_hash"}
-    )
-    s.execute(statement)
+    # A URL fetched is a URL the site confirmed at that moment.
+    row = {"url": url, "url_hash": url_hash(url), "checked_at": values.get("fetched_at"), **values}
+    s.execute(_upsert_statement(s.get_bind().dialect.name, tuple(row)), row)
 
 
 def _record_report_fetch(
@@ -817,6 +922,39 @@ def _record_report_fetch(
     )
 
 
+def _upsert_fetches(s: Session, rows: Sequence[FetchRow], at: datetime) -> None:
+    """Many fetch rows in one executemany upsert (the last row of a URL wins)."""
+    values = {
+        url_hash(r.url): {
+            **{name: getattr(r, name) for name in _FETCH_ROW_FIELDS},  # not asdict: it deep-copies links
+            "url_hash": url_hash(r.url),
+            "fetched_at": _aware(r.fetched_at),
+            "checked_at": at,
+        }
+        for r in rows
+    }
+    columns = tuple(next(iter(values.values())))
+    s.execute(_upsert_statement(s.get_bind().dialect.name, columns), list(values.values()))
+
+
+def _run_is_alive(run: CrawlRun, host: str, now: datetime, stale_after: float) -> bool:
+    last_sign = run.heartbeat_at or run.started_at
+    fresh = now - last_sign < timedelta(seconds=stale_after)
+    if run.pid is None or run.host != host:
+        return fresh
+    return _process_exists(run.pid) and fresh
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
+
+
 def _fetch_record(row: Fetch) -> FetchRecord:
     return FetchRecord(
         url=row.url,
@@ -829,6 +967,8 @@ def _fetch_record(row: Fetch) -> FetchRecord:
         fetched_at=row.fetched_at,
         is_report=row.is_report,
         report_id=row.report_id,
+        checked_at=row.checked_at,
+        links=row.links,
     )
 
 

@@ -4,13 +4,22 @@ No per-site code. Each request carries meta:
   agency   the agency id            role   'list' | 'article' | 'document'
   hops     column links followed    pages  list pages read along this pagination chain
   title    the link text that led here (the report title, for articles and attachments)
-Decisions come from crawler.discovery (titles, links, pages); the pipeline decides from the content.
+Decisions come from crawler.discovery (titles, links, pages); the store process decides from the content.
+What each page led to is kept: a recrawl follows it again without reading the page when the site says
+the page is unchanged (304), and does not ask for known pages behind unchanged list entries at all
+(the rules are in crawler.known).
+
+Only report candidates are Scrapy items. Pages visited, site errors and what is known about a page are
+recorded directly (self.crawl_stats, self.writer): an item costs Scrapy's whole item machinery, and a
+crawl reads thousands of pages for each report.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -19,23 +28,36 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import discovery as d
-from crawler.items import PageVisited, ReportCandidate, SiteErrorItem, Unchanged
+from crawler import store_jobs
+from crawler.items import ReportCandidate, SiteErrorItem
+from crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
 from crawler.middlewares import error_kind
+from crawler.stats import CrawlStats
+from storage.store import FetchRow
 
 log = logging.getLogger(__name__)
 
-Output = Iterator[scrapy.Request | ReportCandidate | Unchanged | SiteErrorItem | PageVisited]
+Output = Iterator[scrapy.Request | ReportCandidate]
+# Statuses the callbacks see: 304 (answered from what is known) and errors (site errors, never "no report").
+# Not handle_httpstatus_all: that also stops Scrapy from following redirects (http -> https, /nb -> /nb/).
+HANDLED_STATUSES = [304, *range(400, 600)]
 
 
 class ReportSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, agencies: list[dict[str, Any]], store: Any = None, **kwargs: Any) -> None:
+    def __init__(self, agencies: list[dict[str, Any]], store: Any = None, writer: Any = None,
+                 known: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.agencies = {a["id"]: a for a in agencies}
-        self.store = store  # storage.Store: read by the conditional-request middleware
+        self.store = store  # storage.Store (blobs of kept copies)
+        self.writer = writer  # crawler.writer.StoreWriter: every database write, in the store process
+        self.known_records = known or {}  # url -> FetchRecord, loaded once at the start
         self.netlocs = {a["id"]: _netlocs(a["start_urls"], a.get("allowed_domains") or ()) for a in agencies}
+        self.crawl_stats = CrawlStats(on_change=kwargs.get("progress"))
         self.rendered_pages = 0
+        self.requested: set[str] = set()  # URLs asked for in this crawl (Scrapy would drop repeats later)
+        self.seen_urls: set[str] = set()  # pages read, or followed from what is known, in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportSpider:
@@ -43,18 +65,25 @@ class ReportSpider(scrapy.Spider):
         spider.max_depth = crawler.settings.getint("NIANBAO_MAX_DEPTH", 3)
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
         spider.restart_every = crawler.settings.getint("NIANBAO_BROWSER_RESTART_EVERY", 50)
+        limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
+        spider.known = KnownUrls(
+            spider.known_records, recheck_days=crawler.settings.getfloat("NIANBAO_RECHECK_KNOWN_AFTER_DAYS", 7.0),
+            now=datetime.now(UTC), rules={a_id: rules_fingerprint(a, limits) for a_id, a in spider.agencies.items()})
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for agency in self.agencies.values():
             for url in agency["start_urls"]:
+                self.requested.add(url)
+                # Never filtered as a duplicate: two agencies may list their reports on one portal page,
+                # and a redirect loop must run into Scrapy's redirect limit (a site error), not vanish.
                 yield self.list_request(agency["id"], url, hops=0, pages=1,
-                                        render=agency.get("render") == "browser", start=True)
+                                        render=agency.get("render") == "browser", start=True, dont_filter=True)
 
     # -- requests --------------------------------------------------------------------------------
 
     def _request(self, agency_id: str, url: str, role: str, callback: Any, **meta: Any) -> scrapy.Request:
-        meta.update(agency=agency_id, role=role, handle_httpstatus_all=True)
+        meta.update(agency=agency_id, role=role, handle_httpstatus_list=HANDLED_STATUSES)
         if meta.pop("render", False):
             # networkidle: the list is filled by an XHR that ends after the load event.
             meta.update(playwright=True, playwright_include_page=True,
@@ -65,14 +94,14 @@ class ReportSpider(scrapy.Spider):
 
     def list_request(self, agency_id: str, url: str, *, hops: int, pages: int, render: bool = False,
                      start: bool = False, dont_filter: bool = False) -> scrapy.Request:
-        # Lists are read on every crawl, conditionally: a 304 is answered from the copy kept last time.
-        return self._request(agency_id, url, "list", self.parse_list, hops=hops, pages=pages, render=render,
-                             start=start, dont_filter=dont_filter, priority=0, conditional=not render,
-                             keep_copy=not render)
+        # Conditional: a 304 follows the links the page gave last time (crawler.known).
+        # A rendered page has a browser tab to close (async); a plain one takes the sync callback.
+        callback = self.parse_rendered_list if render else self.parse_list
+        return self._request(agency_id, url, "list", callback, hops=hops, pages=pages, render=render,
+                             start=start, dont_filter=dont_filter, priority=0, conditional=not render)
 
     def article_request(self, agency_id: str, url: str, title: str) -> scrapy.Request:
-        return self._request(agency_id, url, "article", self.parse_article, title=title, conditional=True,
-                             keep_copy=True)
+        return self._request(agency_id, url, "article", self.parse_article, title=title, conditional=True)
 
     def document_request(self, agency_id: str, url: str, title: str,
                          part_of: tuple[str, int, int] | None = None) -> scrapy.Request:
@@ -80,38 +109,54 @@ class ReportSpider(scrapy.Spider):
         return self._request(agency_id, url, "document", self.parse_document, title=title, conditional=True,
                              part_of=part_of, keep_copy=part_of is not None)
 
+    def request_from_link(self, agency_id: str, link: dict[str, Any]) -> scrapy.Request:
+        """The request a stored link (crawler.known.link_of) stands for."""
+        url, title, role = link["url"], link.get("title", ""), link["role"]
+        if role == "list":
+            render = bool(link.get("render"))
+            return self.list_request(agency_id, url, hops=link.get("hops", 0), pages=link.get("pages", 1),
+                                     render=render, dont_filter=render)
+        if role == "article":
+            return self.article_request(agency_id, url, title)
+        part_of = link.get("part_of")
+        return self.document_request(agency_id, url, title, part_of=tuple(part_of) if part_of else None)
+
     # -- callbacks -------------------------------------------------------------------------------
 
-    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+    async def parse_rendered_list(self, response: Response) -> AsyncIterator[Any]:
         await self._close_page(response)
-        for item in self._parse_list(response):
+        for item in self.parse_list(response):
             yield item
 
-    def _parse_list(self, response: Response) -> Output:
-        agency_id = response.meta["agency"]
-        if (error := self._failed(response)) is not None:
-            yield error
-            return
-        yield PageVisited(agency_id, response.url)
+    def parse_list(self, response: Response) -> Output:
+        return self._read_page(response, self._list_outputs)
+
+    def parse_article(self, response: Response) -> Output:
+        return self._read_page(response, self._article_outputs)
+
+    def parse_document(self, response: Response) -> Output:
+        return self._read_page(response, self._document_outputs)
+
+    def _list_outputs(self, response: Response) -> Output:
+        agency_id, meta = response.meta["agency"], response.meta
         if not isinstance(response, TextResponse):
             return
         useful = 0  # report links and pagination: a list page without any may be built by a script
         for text, url in self._links(response):
             request = self._follow(response, text, url)
             if request is not None:
-                useful += request.meta["role"] != "list" or request.meta["pages"] > response.meta["pages"]
+                useful += request.meta["role"] != "list" or request.meta["pages"] > meta["pages"]
                 yield request
         for url in d.create_page_html_urls(response.text, response.url, self.max_list_pages):
             if self._allowed(agency_id, url):
                 useful += 1
-                yield self.list_request(agency_id, url, hops=response.meta["hops"],
-                                        pages=response.meta["pages"] + 1)
+                yield self.list_request(agency_id, url, hops=meta["hops"], pages=meta["pages"] + 1)
         if self._should_render(response, useful):
-            yield self.list_request(agency_id, response.url, hops=response.meta["hops"],
-                                    pages=response.meta["pages"], render=True, dont_filter=True)
-        if d.classify_title(_page_title(response)).is_report and not useful:
+            yield self.list_request(agency_id, response.url, hops=meta["hops"], pages=meta["pages"], render=True,
+                                    dont_filter=True)
+        if not useful and d.classify_title(_page_title(response)).is_report:
             # A start URL may be the report's own article page.
-            yield from self._parse_article(response)
+            yield from self._article_outputs(response)
 
     def _follow(self, response: Response, text: str, url: str) -> scrapy.Request | None:
         agency_id, meta = response.meta["agency"], response.meta
@@ -135,18 +180,8 @@ class ReportSpider(scrapy.Spider):
         return (agency.get("render", "auto") == "auto" and not response.meta.get("playwright")
                 and d.page_needs_render(response.text, useful))
 
-    def parse_article(self, response: Response) -> Output:
-        return self._parse_article(response)
-
-    def _parse_article(self, response: Response) -> Output:
+    def _article_outputs(self, response: Response) -> Output:
         agency_id = response.meta["agency"]
-        if response.status == 304:
-            yield from _unchanged(response)
-            return
-        if (error := self._failed(response)) is not None:
-            yield error
-            return
-        yield PageVisited(agency_id, response.url)
         title = _page_title(response) or response.meta.get("title")
         attachments = [(t, u) for t, u in self._links(response)
                        if d.is_document_url(u, t) and self._allowed(agency_id, u)]
@@ -169,18 +204,83 @@ class ReportSpider(scrapy.Spider):
         for index, url in enumerate(unique):
             yield self.document_request(agency_id, url, title or "", part_of=(page_url, index, len(unique)))
 
-    def parse_document(self, response: Response) -> Output:
-        meta, agency_id = response.meta, response.meta["agency"]
-        if response.status == 304:
-            yield from _unchanged(response)
-            return
-        if (error := self._failed(response)) is not None:
-            yield error
-            return
+    def _document_outputs(self, response: Response) -> Output:
+        meta = response.meta
         title = meta.get("title")
-        yield ReportCandidate(agency_id, response.url, response.body, _headers(response), title=title,
+        yield ReportCandidate(meta["agency"], response.url, response.body, _headers(response), title=title,
                               filename=_filename(response.url, ""), year_hint=d.title_year(title or ""),
                               part_of=meta.get("part_of"))
+
+    # -- pages, and what is known from earlier crawls ---------------------------------------------
+
+    def _read_page(self, response: Response, derive: Any) -> Output:
+        """A page's requests and candidates (from `derive`). Known pages behind unchanged entries are
+        followed without a request; what the page led to is kept for the next crawl (not a rendered
+        page's: it is never asked conditionally)."""
+        agency_id = response.meta["agency"]
+        if response.status == 304:
+            yield from self._not_modified(response)
+            return
+        if (error := self._failed(response)) is not None:
+            self.site_error(error)  # an error page is never "known"
+            return
+        self.crawl_stats.visited(agency_id)
+        self.seen_urls.add(response.url)
+        outputs = list(derive(response))
+        rendered = bool(response.meta.get("playwright"))
+        old = set() if rendered else self.known.old_entries(agency_id, response.url)
+        requests = [o for o in outputs if isinstance(o, scrapy.Request)]
+        links = [link_of(r) for r in requests]
+        record = None if rendered else self.known.record_links(agency_id, links)
+        for request, link in zip(requests, links, strict=True):
+            yield from self._emit(agency_id, link, unchanged=entry_of(link) in old, request=request)
+        candidates = [o for o in outputs if isinstance(o, ReportCandidate)]
+        for candidate in candidates:
+            candidate.links = record  # its fetch row is written with the report; the links go with it
+            yield candidate
+        if record is not None and not candidates and response.meta["role"] != "document":
+            self._remember(response, record)
+
+    def _remember(self, response: Response, links: dict[str, Any]) -> None:
+        """The page's validators and what it led to: the next crawl asks conditionally and, on a 304,
+        follows these links without reading the page."""
+        header = {k.lower(): v for k, v in _headers(response).items()}.get
+        self.writer.fetch(FetchRow(response.url, response.meta["agency"], 200, header("etag"),
+                                   header("last-modified"), header("content-type"), datetime.now(UTC), links=links))
+
+    def _emit(self, agency_id: str, link: dict[str, Any], *, unchanged: bool,
+              request: scrapy.Request | None = None) -> Output:
+        """Follow one link: skipped (what it led to last time followed instead), asked, or already asked.
+        Works on the link, making a request only to send it: a replayed site has dozens of links per page
+        already seen or skipped."""
+        url = link["url"]
+        record = self.known.get(url)
+        if unchanged and self.known.skippable(agency_id, link, record):
+            if url not in self.seen_urls:
+                self.crawler.stats.inc_value("nianbao/skipped_known")
+            yield from self._replay(agency_id, url, record)
+        elif link.get("render") or url not in self.requested:  # a render asks again for a URL read plainly
+            self.requested.add(url)
+            yield request if request is not None else self.request_from_link(agency_id, link)
+
+    def _not_modified(self, response: Response) -> Output:
+        """304 for a known page: a known report is unchanged; a page's links are followed as last time."""
+        record, agency_id = response.meta.get("known_fetch"), response.meta["agency"]
+        if record is None:  # a 304 to a request that named no version: a broken server
+            self.site_error(SiteErrorItem(agency_id, response.url, "http_status", "HTTP 304 to a plain request", 304))
+            return
+        if record.is_report:
+            self.crawl_stats.unchanged(agency_id, record.report_id)
+        else:
+            self.crawl_stats.visited(agency_id)
+        yield from self._replay(agency_id, response.url, record)
+
+    def _replay(self, agency_id: str, url: str, record: Any) -> Output:
+        if url in self.seen_urls:
+            return
+        self.seen_urls.add(url)
+        for link in self.known.links(agency_id, record) or []:
+            yield from self._emit(agency_id, link, unchanged=True)
 
     # -- failures --------------------------------------------------------------------------------
 
@@ -196,26 +296,33 @@ class ReportSpider(scrapy.Spider):
                                  response.status)
         return None
 
-    def on_error(self, failure: Failure) -> Iterator[SiteErrorItem]:
+    def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         exc = failure.value
-        if type(exc).__name__ == "IgnoreRequest":
-            return  # robots.txt forbids it: not an error of the site
-        kind = error_kind(exc)
-        yield SiteErrorItem(request.meta["agency"], request.url, kind, f"{type(exc).__name__}: {exc}"[:500])
+        if type(exc).__name__ == "IgnoreRequest" and "robots" in str(exc):
+            return  # robots.txt forbids it: not an error of the site (a redirect loop is one)
+        self.site_error(SiteErrorItem(request.meta["agency"], request.url, error_kind(exc),
+                                      f"{type(exc).__name__}: {exc}"[:500]))
+
+    def site_error(self, error: SiteErrorItem) -> None:
+        self.crawl_stats.error(asdict(error))
+        self.writer.post(store_jobs.record_site_error, error.agency_id, error.url, error.kind, error.message,
+                         error.status_code)
 
     # -- helpers ---------------------------------------------------------------------------------
 
     def _links(self, response: Response) -> Iterator[tuple[str, str]]:
+        """(text, absolute URL) of the page's links, or of the agency's selectors when it has some."""
         if not isinstance(response, TextResponse):
             return
         selectors = self.agencies[response.meta["agency"]].get("selectors") or {}
         anchors = _select(response, selectors.get("list_items")) + _select(response, selectors.get("pagination"))
-        for anchor in anchors or response.css("a"):
-            href = anchor.attrib.get("href") or anchor.css("a::attr(href)").get()
+        # lxml directly: a parsel query per anchor costs more than the rest of the page's handling.
+        for anchor in anchors or response.selector.root.iter("a"):
+            href = anchor.get("href")
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            text = d.normalize_text(anchor.attrib.get("title") or " ".join(anchor.css("::text").getall()))
+            text = d.normalize_text(anchor.get("title") or anchor.text_content())
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if not d.is_skipped_url(url):
                 yield text, url
@@ -244,18 +351,11 @@ class ReportSpider(scrapy.Spider):
 
 
 def _select(response: TextResponse, selector: str | None) -> list[Any]:
-    """A per-site override (CSS, or XPath when it starts with / or ( ), as <a> elements."""
+    """A per-site override (CSS, or XPath when it starts with / or ( ), as lxml <a> elements."""
     if not selector:
         return []
     found = response.xpath(selector) if selector.startswith(("/", "(")) else response.css(selector)
-    return [node for el in found for node in ([el] if el.root.tag == "a" else el.css("a"))]
-
-
-def _unchanged(response: Response) -> Iterator[Unchanged]:
-    """304 Not Modified: a known report is unchanged; a known non-report needs nothing."""
-    record = response.meta.get("known_fetch")
-    if record is not None and record.is_report:
-        yield Unchanged(response.meta["agency"], response.url, record.report_id)
+    return [node.root for el in found for node in ([el] if el.root.tag == "a" else el.css("a"))]
 
 
 def _netlocs(urls: list[str], domains: Any) -> set[tuple[str, int | None]]:
@@ -291,4 +391,3 @@ def _headers(response: Response) -> dict[str, str]:
 def _filename(url: str, default_ext: str) -> str:
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "index"
     return name if "." in name else name + default_ext
-

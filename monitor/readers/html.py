@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import lxml.html
 from lxml import etree
 
 from monitor.readers import Document, UnreadableDocument
@@ -37,26 +36,49 @@ _DATE_TEXT = re.compile(
 _ANY_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # Share of the page's non-link text the chosen content element must keep.
 _CONTENT_SHARE = 0.7
+# Plain lxml elements: lxml.html's element classes cost a Python lookup per node visited.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+_WHITESPACE = re.compile(r"\s+")
+_SPAN_NUMBER = re.compile(r"\s*(\d+)")
+
+
+def text_content(element: etree._Element) -> str:
+    return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
 def read_html(data: bytes) -> Document:
     text = decode_text(data, declared_charset(data))
     text = _XML_DECL.sub("", unescape_js_string(text), count=1)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableDocument(f"cannot parse HTML: {exc}") from exc
+    if root is None:
+        raise UnreadableDocument("HTML page without text")
     page_date = find_page_date(root)
     page_title = find_page_title(root)
-    for bad in list(root.iter(*_NOISE_TAGS, etree.Comment, etree.ProcessingInstruction)):
+    for bad in list(root.iter(*_NOISE_TAGS)):
         if bad.getparent() is not None:
-            bad.drop_tree()
+            drop_tree(bad)
     body = root.find("body")
     content, headings = find_content(body if body is not None else root)
     lines = headings + _flatten(content)
     if not any(lines):
         raise UnreadableDocument("HTML page without text")
     return Document(text="\n".join(lines), source_format="html", page_date=page_date, page_title=page_title)
+
+
+def drop_tree(element: etree._Element) -> None:
+    """Remove an element and its children, keeping the text that follows it (its tail)."""
+    parent = element.getparent()
+    assert parent is not None
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -77,43 +99,38 @@ def unescape_js_string(text: str) -> str:
 def find_content(body: etree._Element) -> tuple[etree._Element, list[str]]:
     """The deepest element keeping most of the text and every report table, and the headings
     (h1-h3) met on the way down before it: the article's title usually sits just above its body."""
-    sizes = _text_sizes(body)
     report_tables = [t for t in body.iter("table") if _is_report_table(t)]
-    total = sizes.get(body, 0)
+    total = _text_size(body)
     node, headings = body, []
     while True:
-        best = max(node, key=lambda c: sizes.get(c, 0), default=None)
-        if best is None or sizes.get(best, 0) < _CONTENT_SHARE * total:
+        sized = [(_text_size(child), child) for child in node if isinstance(child.tag, str)]
+        size, best = max(sized, key=lambda pair: pair[0], default=(0, None))
+        if best is None or size < _CONTENT_SHARE * total:
             return node, headings
         if any(not _contains(best, table) for table in report_tables):
             return node, headings
         for child in node:
             if child is best:
                 break
-            if child.tag in ("h1", "h2", "h3") and clean_line(child.text_content()):
-                headings.append(clean_line(child.text_content()))
+            if child.tag in ("h1", "h2", "h3") and clean_line(text_content(child)):
+                headings.append(clean_line(text_content(child)))
         node = best
 
 
-def _text_sizes(root: etree._Element) -> dict[etree._Element, int]:
-    """Length of the non-link text under each element, computed in one bottom-up pass."""
-    sizes: dict[etree._Element, int] = {}
-    for element in reversed(list(root.iter())):
-        if not isinstance(element.tag, str):
-            continue
-        own = 0 if element.tag == "a" else len((element.text or "").strip())
-        size = own
-        for child in element:
-            size += sizes.get(child, 0) if element.tag != "a" else 0
-            size += len((child.tail or "").strip())
-        sizes[element] = size
-    return sizes
+def _text_size(element: etree._Element) -> int:
+    """Non-space characters of the non-link text under an element: links are navigation."""
+    size = _non_space(text_content(element))
+    return size - sum(_non_space(text_content(link)) for link in element.iter("a"))
+
+
+def _non_space(text: str) -> int:
+    return len(_WHITESPACE.sub("", text))
 
 
 def _is_report_table(table: etree._Element) -> bool:
     if table.find(".//table") is not None:
         return False
-    text = table.text_content()
+    text = text_content(table)
     return any(label in text for label in TABLE_LABELS)
 
 
@@ -174,6 +191,9 @@ def table_rows(table: etree._Element) -> list[list[SpanCell]]:
 
 
 def _cell_text(td: etree._Element) -> str:
+    single = _single_piece(td)
+    if single is not None:
+        return clean_cell([single])
     pieces: list[str] = []
     current: list[str] = []
 
@@ -192,8 +212,28 @@ def _cell_text(td: etree._Element) -> str:
     return clean_cell(pieces)
 
 
+def _single_piece(td: etree._Element) -> str | None:
+    """The cell's text when it is one piece (no line break inside): most cells, read without a walk."""
+    if len(td) == 0:
+        return td.text or ""
+    block = None
+    for element in td.iterdescendants():
+        if element.tag == "br" or block is not None and element.tag in _BLOCK_TAGS:
+            return None
+        if element.tag in _BLOCK_TAGS:
+            block = element
+    whole = text_content(td)
+    if block is None:
+        return whole
+    # one block (Word's <td><p><span>): one piece if nothing but spaces lies outside it
+    inner = text_content(block)
+    return inner if whole.strip() == inner.strip() else None
+
+
 def _span(value: str | None) -> int:
-    match = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    match = _SPAN_NUMBER.match(value)
     return int(match.group(1)) if match else 1
 
 
@@ -207,7 +247,7 @@ def find_page_date(root: etree._Element) -> str | None:
             if found:
                 return found
     body = root.find("body")
-    text = (body if body is not None else root).text_content()
+    text = text_content(body if body is not None else root)
     return _iso(_DATE_TEXT.search(text))
 
 
@@ -218,8 +258,8 @@ def find_page_title(root: etree._Element) -> str | None:
             return clean_line(meta.get("content") or "")
     for tag in ("h1", "title", "h2"):
         element = root.find(f".//{tag}")
-        if element is not None and clean_line(element.text_content()):
-            return clean_line(element.text_content())
+        if element is not None and clean_line(text_content(element)):
+            return clean_line(text_content(element))
     return None
 
 

@@ -1,18 +1,22 @@
 """Legacy Word .doc and WPS Office .wps (both OLE2): LibreOffice converts them to .docx, read as DOCX.
 
-Each conversion runs in its own temporary directory with its own LibreOffice profile (concurrent
-soffice processes sharing a profile block each other), in its own process group so that a timeout
-kills soffice.bin and all its children, and everything is removed afterwards.
+Each conversion runs in its own temporary directory, in its own process group so that a timeout kills
+soffice.bin and all its children, and the directory is removed afterwards. The LibreOffice profile is
+one per thread (concurrent soffice processes sharing a profile block each other) and is kept between
+conversions: building a fresh profile costs ~0.4 s of each ~1.5 s conversion. A conversion that fails
+throws its profile away, so a damaged profile cannot break the next one.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +35,26 @@ def find_soffice() -> str | None:
         if found:
             return found
     return None
+
+
+_profiles = threading.local()
+
+
+def _profile_dir() -> Path:
+    """This thread's LibreOffice profile folder (created on first use, removed when the process exits)."""
+    folder: Path | None = getattr(_profiles, "folder", None)
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-profile-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _profiles.folder = folder
+    return folder
+
+
+def _discard_profile() -> None:
+    folder: Path | None = getattr(_profiles, "folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        _profiles.folder = None
 
 
 def read_office(data: bytes, kind: str, *, timeout: float, limits: Limits) -> Document:
@@ -55,15 +79,20 @@ def convert(data: bytes, *, suffix: str, target: str, timeout: float, filter_opt
         outdir = workdir / "out"
         command = [
             soffice,
-            f"-env:UserInstallation=file://{workdir / 'profile'}",
+            f"-env:UserInstallation=file://{_profile_dir() / 'profile'}",
             "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
             "--convert-to", target + (f":{filter_options}" if filter_options else ""),
             "--outdir", str(outdir),
             str(source),
         ]
-        _run(command, timeout, workdir)
+        try:
+            _run(command, timeout, workdir)
+        except UnreadableDocument:
+            _discard_profile()
+            raise
         produced = sorted(outdir.glob("input.*")) if outdir.exists() else []
         if not produced:
+            _discard_profile()
             raise UnreadableDocument(f"LibreOffice could not convert this {suffix} file (damaged?)")
         return produced[0].read_bytes()
     finally:

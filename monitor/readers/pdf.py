@@ -1,26 +1,36 @@
-"""PDF: pypdfium2 for fast plain text of every page, pdfplumber tables only on the pages that need them.
+"""PDF: pypdfium2 for the text of every page, and for the tables on the pages that hold them.
 
-pdfplumber reads the report tables right but costs ~50-150 ms a page; pypdfium2 gives a page's text in
-~5 ms. So pages whose text holds a table label (本年新收, 信息内容, 行政复议 ...) go through pdfplumber:
-its ruled tables become TAB rows and the words outside them become lines, in top-to-bottom order.
-Every other page is pypdfium2 text. A table continued on the next page with its header repeated comes
-out as consecutive rows: the page footer/header lines between them and the repeated header rows go.
+Pages whose text holds a table label (本年新收, 信息内容, 行政复议 ...) are read from pdfium's character
+boxes and painted ruling lines (monitor/readers/pdf_layout.py, pdfplumber's table finder ported onto
+pdfium's objects): ruled tables become TAB rows (a merged cell once, the positions it covers left out, a
+blank cell an empty field) and the text outside them becomes lines, in top-to-bottom order; a labelled
+page without ruling lines has its rows rebuilt from word positions. Every other page
+is pdfium's plain text. A table continued on the next page with its header repeated comes out as
+consecutive rows: the page footer/header lines between them and the repeated header rows go.
 """
 
 from __future__ import annotations
 
-import io
 import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
-import pdfplumber
 import pypdfium2 as pdfium
 
 from monitor.readers import Document, UnreadableDocument
 from monitor.readers.grid import clean_cell, clean_line
+from monitor.readers.pdf_layout import (
+    Char,
+    Word,
+    find_tables,
+    outside,
+    page_chars,
+    page_edges,
+    text_lines,
+    words,
+)
 
-# A page holding any of these goes through pdfplumber for its tables.
+# A page holding any of these is searched for tables.
 TABLE_PAGE_LABELS = ("本年新收", "信息内容", "行政复议", "本年新制作", "本年制发", "申请人情况", "予以公开",
                      "处理决定数量", "结果维持", "第二十条", "不予公开", "无法提供", "不予处理", "其他处理",
                      "总计", "结转下年", "尚未审结", "复议后起诉", "属于国家秘密", "重复申请")
@@ -28,13 +38,14 @@ _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,3}|第\s*\d+\s*页(\s*[,，/]?\s*
 # Words further apart than this (points) on one line start a new cell when a table has no ruling lines.
 _CELL_GAP = 8.0
 _LINE_TOLERANCE = 3.0
+_WORD_TOLERANCE = 1.5  # tighter than for prose: cells without rulings may sit a few points apart
 
 
 @dataclass
 class Block:
     top: float
     lines: list[str]
-    table: list[list[str]] | None = None
+    table: list[list[str]] | None = None  # a table's cells row by row (merged-over positions left out)
 
 
 def read_pdf(data: bytes, *, max_pages: int) -> Document:
@@ -47,18 +58,12 @@ def read_pdf(data: bytes, *, max_pages: int) -> Document:
             raise UnreadableDocument("PDF without pages")
         if pages > max_pages:
             raise UnreadableDocument(f"PDF too long: {pages} pages (limit {max_pages})")
-        texts = [_page_text(document, index) for index in range(pages)]
+        read = [_read_page(document, index) for index in range(pages)]
     finally:
         document.close()
-    if not any(text.strip() for text in texts):
+    if not any(text.strip() for text, _ in read):
         raise UnreadableDocument("PDF with no text layer (scanned image?)")
-    table_pages = [i for i, text in enumerate(texts) if any(label in text for label in TABLE_PAGE_LABELS)]
-    page_blocks = [[Block(0.0, _plain_lines(text))] for text in texts]
-    if table_pages:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for index in table_pages:
-                page_blocks[index] = _table_page_blocks(pdf.pages[index])
-    return Document(text="\n".join(_join_pages(page_blocks)), source_format="pdf")
+    return Document(text="\n".join(_join_pages([blocks for _, blocks in read])), source_format="pdf")
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -73,12 +78,16 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise UnreadableDocument(f"broken PDF: {_first_line(exc)}") from exc
 
 
-def _page_text(document: pdfium.PdfDocument, index: int) -> str:
+def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Block]]:
+    """The page's plain text, and its blocks: tables and lines for a table page, else the text's lines."""
     page = document[index]
     try:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            if any(label in text for label in TABLE_PAGE_LABELS):
+                return text, _table_page_blocks(page, textpage)
+            return text, [Block(0.0, _plain_lines(text))]
         finally:
             textpage.close()
     finally:
@@ -91,75 +100,58 @@ def _plain_lines(text: str) -> list[str]:
 
 # --- pages with tables -----------------------------------------------------------------------------
 
-def _table_page_blocks(page: Any) -> list[Block]:
-    tables = page.find_tables()
+def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[Block]:
+    height = page.get_height()
+    chars = page_chars(textpage, height)
+    edges = page_edges(page, height)
+    tables = find_tables(edges, chars) if edges else []
     blocks: list[Block] = []
-    boxes = []
     for table in tables:
-        rows = [[clean_cell((cell or "").split("\n")) if cell is not None else None for cell in row]
-                for row in table.extract()]
-        if not rows:
-            continue
-        boxes.append(table.bbox)
+        rows = [[clean_cell(cell.split("\n")) if cell is not None else None for cell in row] for row in table.rows]
         blocks.append(_table_block(table.bbox[1], rows))
-    outside = page.filter(lambda obj: not any(_inside(obj, box) for box in boxes)) if boxes else page
+    rest = outside(chars, (table.bbox for table in tables))
     if not tables:
         # Labels but no ruling lines: rebuild rows from word positions.
-        blocks.extend(_layout_rows(outside))
+        blocks.extend(_layout_rows(rest))
     else:
-        for line in outside.extract_text_lines(strip=True):
-            text = clean_line(line["text"])
+        for top, line in text_lines(rest):
+            text = clean_line(line)
             if text:
-                blocks.append(Block(line["top"], [text]))
+                blocks.append(Block(top, [text]))
     blocks.sort(key=lambda block: block.top)
     return blocks
 
 
 def _table_block(top: float, rows: list[list[str | None]]) -> Block:
+    """A ruled table as TAB lines. None marks a grid position no cell starts at: one covered by a merged
+    cell (the grid's columns are every row's cell edges together, so a row laid out on other column
+    widths than its neighbours covers several). Like grid.COVERED it is left out of the line, so a
+    merged cell's text comes once and an empty field is always a blank cell of the document."""
     rows = [row for row in rows if any(row)]
-    # A grid column where no cell starts (None in every row) is an artefact of edges that do not
-    # line up between rows; drop it so the columns match the document's.
-    width = max((len(row) for row in rows), default=0)
-    keep = [j for j in range(width) if any(j < len(row) and row[j] is not None for row in rows)]
-    rows = [[row[j] if j < len(row) else None for j in keep] for row in rows]
     columns_used = {i for row in rows for i, cell in enumerate(row) if cell}
     if len(columns_used) <= 1:
         # A frame drawn around paragraphs is not a table: its rows are text lines.
         return Block(top, [cell for row in rows for cell in row if cell])
-    grid = [[cell or "" for cell in row] for row in rows]
-    lines = []
-    for row, raw in zip(grid, rows, strict=True):
-        if row[0] and all(cell is None for cell in raw[1:]):
-            lines.append(row[0])  # a row merged across the table: a heading inside the table
-        else:
-            lines.append("\t".join(cell.replace("\t", " ") for cell in row))
-    return Block(top, lines, table=grid)  # lines[i] is grid[i]
+    cells = [[cell.replace("\t", " ") for cell in row if cell is not None] for row in rows]
+    return Block(top, ["\t".join(row) for row in cells], table=cells)  # lines[i] is table[i]
 
 
-def _inside(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x0, top, x1, bottom = box
-    mid_x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
-    mid_y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
-    return x0 <= mid_x <= x1 and top <= mid_y <= bottom
-
-
-def _layout_rows(page: Any) -> list[Block]:
-    words = page.extract_words(x_tolerance=1.5, y_tolerance=_LINE_TOLERANCE, keep_blank_chars=False)
-    lines: list[list[dict[str, Any]]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - word["top"]) <= _LINE_TOLERANCE:
+def _layout_rows(chars: list[Char]) -> list[Block]:
+    lines: list[list[Word]] = []
+    for word in sorted(words(chars, _WORD_TOLERANCE, _LINE_TOLERANCE), key=lambda w: (round(w.bottom), w.x0)):
+        if lines and abs(lines[-1][0].bottom - word.bottom) <= _LINE_TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])
     blocks = []
     for line in lines:
-        line.sort(key=lambda w: w["x0"])
-        cells: list[list[str]] = [[line[0]["text"]]]
+        line.sort(key=lambda w: w.x0)
+        cells: list[list[str]] = [[line[0].text]]
         for previous, word in zip(line, line[1:], strict=False):
-            if word["x0"] - previous["x1"] > _CELL_GAP:
+            if word.x0 - previous.x1 > _CELL_GAP:
                 cells.append([])
-            cells[-1].append(word["text"])
-        blocks.append(Block(line[0]["top"], ["\t".join(clean_cell(cell) for cell in cells)]))
+            cells[-1].append(word.text)
+        blocks.append(Block(line[0].top, ["\t".join(clean_cell(cell) for cell in cells)]))
     return blocks
 
 
@@ -168,8 +160,9 @@ def _layout_rows(page: Any) -> list[Block]:
 def _join_pages(page_blocks: list[list[Block]]) -> list[str]:
     lines: list[str] = []
     previous_table: list[list[str]] | None = None
-    for blocks in page_blocks:
-        blocks = _strip_page_numbers(blocks)
+    numbers = _page_number_lines(page_blocks)
+    for index, blocks in enumerate(page_blocks):
+        blocks = _without_lines(blocks, numbers.get(index, set()))
         for position, block in enumerate(blocks):
             if block.table is not None and position == 0 and previous_table is not None:
                 block = _drop_repeated_header(block, previous_table)
@@ -178,17 +171,45 @@ def _join_pages(page_blocks: list[list[Block]]) -> list[str]:
     return lines
 
 
-def _strip_page_numbers(blocks: list[Block]) -> list[Block]:
-    """Page numbers ("- 3 -", "第3页 共5页") are among the first or last two text lines of a page."""
-    text_lines = [(b, i) for b, block in enumerate(blocks) if block.table is None for i in range(len(block.lines))]
-    edges = set(text_lines[:2] + text_lines[-2:])
+def _page_number_lines(page_blocks: list[list[Block]]) -> dict[int, set[tuple[int, int]]]:
+    """Each page's page-number lines, as (block, line) positions among its first or last two text lines.
+
+    A decorated number ("- 3 -", "第3页 共5页", "3/5") is one wherever it stands. A bare number is one
+    only when it follows the page count: its value minus the page's index is the same on at least half
+    of the pages (and two). A bare "15" ending a page of cell-per-line table text is a cell, not a page
+    number."""
+    found: dict[int, set[tuple[int, int]]] = {}
+    bare: list[tuple[int, tuple[int, int], int]] = []  # (page index, position, value)
+    edges = [_edge_lines(blocks) for blocks in page_blocks]
+    for index, lines in enumerate(edges):
+        for position, line in lines:
+            if not _PAGE_NUMBER.match(line):
+                continue
+            if line.strip().isdigit():
+                bare.append((index, position, int(line.strip())))
+            else:
+                found.setdefault(index, set()).add(position)
+    # Page numbers stand on most pages; a coincidence of two cells does not make a page count.
+    needed = max(2, sum(1 for lines in edges if lines) // 2)
+    offsets = Counter(offset for offset, _ in {(value - index, index) for index, _, value in bare})
+    for index, position, value in bare:
+        if offsets[value - index] >= needed:
+            found.setdefault(index, set()).add(position)
+    return found
+
+
+def _edge_lines(blocks: list[Block]) -> list[tuple[tuple[int, int], str]]:
+    """The first and last two text lines of a page (outside tables), where page numbers stand."""
+    text_lines = [((b, i), line) for b, block in enumerate(blocks) if block.table is None
+                  for i, line in enumerate(block.lines)]
+    return list(dict(text_lines[:2] + text_lines[-2:]).items())
+
+
+def _without_lines(blocks: list[Block], drop: set[tuple[int, int]]) -> list[Block]:
     kept: list[Block] = []
     for b, block in enumerate(blocks):
         if block.table is None:
-            lines = [
-                line for i, line in enumerate(block.lines)
-                if (b, i) not in edges or not _PAGE_NUMBER.match(line)
-            ]
+            lines = [line for i, line in enumerate(block.lines) if (b, i) not in drop]
             if lines:
                 kept.append(Block(block.top, lines))
         else:

@@ -49,6 +49,7 @@ class SiteServer:
         self.name = name
         self.mode = mode
         self.pages: dict[str, Resource] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 301 (e.g. a column moved to https)
         self.hits: list[Hit] = []
         self.on_request: Callable[[SiteServer, str], None] | None = None
         self._lock = threading.Lock()
@@ -157,6 +158,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._serve_page(path)
 
     def _serve_page(self, path: str) -> None:
+        if path in self.site.redirects:
+            self._send(301, b"<html><body>Moved Permanently</body></html>", "text/html", path,
+                       {"Location": self.site.redirects[path]})
+            return
         resource = self.site.pages.get(path)
         if resource is None and path.endswith("/"):
             resource = self.site.pages.get(path + "index.html")

@@ -25,14 +25,16 @@ def utc(year: int, month: int, day: int, hour: int = 4) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
-def crawl(store: object, agency_ids: list[str], at: dt.datetime, failing: dict[str, str] | None = None) -> int:
-    """Record one finished crawl run at `at`; agencies in `failing` get a site-level error."""
+def crawl(store: object, agency_ids: list[str], at: dt.datetime, failing: dict[str, str] | None = None,
+          status: str = "finished") -> int:
+    """Record one crawl run at `at` (finished unless `status` says otherwise); agencies in `failing` get a
+    site-level error."""
     from storage.models import CrawlRun
 
     run_id = store.begin_crawl(agency_ids)  # type: ignore[attr-defined]
     for agency_id, kind in (failing or {}).items():
         store.record_site_error(run_id, agency_id, f"http://127.0.0.1:9/{agency_id}", kind, "refused")  # type: ignore[attr-defined]
-    store.finish_crawl(run_id, {"pages": 1})  # type: ignore[attr-defined]
+    store.finish_crawl(run_id, {"pages": 1}, status=status)  # type: ignore[attr-defined]
     with store.session() as s:  # type: ignore[attr-defined]
         run = s.get(CrawlRun, run_id)
         run.started_at = at

@@ -56,6 +56,14 @@ def test_statuses_from_store(store) -> None:
     assert early["a"] == "on_time" and early["b"] == "not_due" and early["e"] == "not_due"
 
 
+def test_a_crawl_cut_short_proves_nothing_about_a_site(store) -> None:
+    """After d's site failed, an interrupted run that never reached it must not make d 'missing'."""
+    populate(store)
+    crawl(store, [a.id for a in AGENCIES], utc(2025, 2, 9), status="interrupted")
+    statuses = {s.agency_id: s.status for s in compute_statuses(store, 2024, dt.date(2025, 2, 10), Settings)}
+    assert statuses["d"] == "unreachable"
+
+
 def test_derive_is_idempotent_and_complete(store) -> None:
     populate(store)
     now = utc(2025, 2, 10)

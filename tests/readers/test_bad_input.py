@@ -155,3 +155,18 @@ def test_broken_doc_is_unreadable() -> None:
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(20000)
     with pytest.raises(UnreadableDocument):
         check_bytes(data, "broken.doc")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(180)
+def test_a_failed_conversion_does_not_break_the_next(seed_bytes) -> None:
+    """The LibreOffice profile is kept between conversions; one that failed is thrown away and rebuilt."""
+    from tests.farm.documents import doc_bytes
+
+    good = doc_bytes(seed_bytes("003").decode("utf-8"))
+    with pytest.raises(UnreadableDocument):
+        check_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(20000), "broken.doc")
+    first = check_bytes(good, "good.doc")
+    second = check_bytes(good, "good.doc")  # the kept profile
+    assert first.report.applications == second.report.applications
+    assert first.report.applications["new_received"]["total"] is not None

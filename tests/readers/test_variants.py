@@ -80,6 +80,22 @@ def test_pdf_table_split_over_pages_with_repeated_header(tmp_path: Path) -> None
     assert sum(1 for line in lines if line.startswith("信息内容")) == 1
 
 
+@pytest.mark.libreoffice
+@pytest.mark.timeout(120)
+def test_pdf_merged_cells_once_and_blank_cells_kept(tmp_path: Path) -> None:
+    # The header label 本年新收 is merged over the blank cell to its right (render.spans); the data
+    # row's blank is a cell of its own.
+    header = ["信息内容", "本年新收", "", "总计"]
+    report = StructuredReport("示例局2020年政府信息公开工作年度报告",
+                              ["一、总体情况", Table([header, ["行政许可", "5", "", "7"]]), "五、存在的主要问题"])
+    source = tmp_path / "merged.docx"
+    source.write_bytes(to_docx(report))
+    (pdf,) = convert_many([source], "pdf", tmp_path / "out")
+    lines = read_document(pdf.read_bytes(), "merged.pdf").text.split("\n")
+    assert "信息内容\t本年新收\t总计" in lines
+    assert "行政许可\t5\t\t7" in lines
+
+
 @pytest.mark.timeout(30)
 def test_html_from_js_string_with_escaped_quotes() -> None:
     document = read_document((CORPUS / "015_shanghai_city_govoffice_2019.txt").read_bytes())
@@ -92,6 +108,10 @@ def test_html_from_js_string_with_escaped_quotes() -> None:
 def test_real_pdf_tables() -> None:
     text = read_document((CORPUS / "huaian_hongze_district_2023.pdf").read_bytes(), "r.pdf").text
     lines = text.split("\n")
-    assert "一、本年新收政府信息公开申请数量\t\t\t21\t0\t0\t0\t0\t0\t21" in lines
+    # The label is merged over three columns: given once, its covered positions left out.
+    assert "一、本年新收政府信息公开申请数量\t21\t0\t0\t0\t0\t0\t21" in lines
+    # A label merged down three rows comes on the first; the rows below start with their own cells.
+    assert "（三）不予公开\t1.属于国家秘密\t1\t0\t0\t0\t0\t0\t1" in lines
+    assert "2.其他法律行政止公开\t0\t0\t0\t0\t0\t0\t0" in lines
     assert "10\t1\t0\t0\t0\t0\t0\t0\t0\t0\t5\t0\t0\t0\t0" in lines
     assert not any(line.strip() in ("- 1 -", "- 2 -") for line in lines)

@@ -66,3 +66,14 @@ def test_sweep_removes_only_old_temp_files(tmp_path: Path) -> None:
     os.utime(old, (an_hour_ago, an_hour_ago))
     assert blobs.sweep_temp() == 1
     assert not old.exists() and fresh.exists() and blobs.verify(key)
+
+
+def test_a_copy_kept_without_fsync_reads_back_and_a_damaged_one_is_refused(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "blobs")
+    data = b"<html>list page</html>"
+    key = blobs.put(data, durable=False)
+    assert blobs.get(key, verify=True) == data
+    blobs.path(key).write_bytes(b"<html>torn")  # what a crash can leave of an unsynced file
+    with pytest.raises(BlobError):
+        blobs.get(key, verify=True)
+    assert blobs.put(data) == key and blobs.get(key, verify=True) == data  # a durable put repairs it

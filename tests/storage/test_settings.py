@@ -162,3 +162,45 @@ def test_recipient_scope(tmp_path: Path) -> None:
     assert every.covers("x", "北京市") and gd.covers("x", "广东省/广州市") and gd.covers("x", "广东省")
     assert not gd.covers("x", "广东省份/假") and not gd.covers("x", "北京市")
     assert one.covers("gz-tjj", "北京市") and not one.covers("sz-tjj", "广东省/深圳市")
+
+
+def test_monitor_threshold_and_recheck_window_are_read_and_checked(tmp_path: Path) -> None:
+    defaults = load_settings(write(tmp_path / "defaults", {}))
+    assert defaults.monitor.site_failing_runs == 3 and defaults.crawl.recheck_known_after_days == 7
+    chosen = load_settings(write(tmp_path / "chosen", {"monitor": {"site_failing_runs": 5},
+                                                       "crawl": {"recheck_known_after_days": 0.5}}))
+    assert chosen.monitor.site_failing_runs == 5 and chosen.crawl.recheck_known_after_days == 0.5
+    wrong = {"monitor": {"site_failing_runs": 0, "site_failing": 2}, "crawl": {"recheck_known_after_days": -1}}
+    assert problems(write(tmp_path / "wrong", wrong)) == [
+        'nianbao.yaml: crawl: recheck_known_after_days must be a number >= 0, got -1',
+        'nianbao.yaml: monitor: unknown key "site_failing" (did you mean "site_failing_runs"?)',
+        "nianbao.yaml: monitor: site_failing_runs must be a positive integer, got 0",
+    ]
+
+
+def test_site_failing_threshold_comes_from_the_settings(database_url: str, tmp_path: Path) -> None:
+    """Two crawls in a row that cannot read a site: failing with site_failing_runs 2, not with the default 3."""
+    import datetime as dt
+
+    from monitor.events import derive_events
+    from storage.models import CrawlRun
+    from storage.store import Store
+
+    config = write(tmp_path, {"database_url": database_url, "blob_dir": "blobs"}, [agency_entry("gz-tjj")])
+    settings = load_settings(config)
+    store = Store.from_settings(settings)
+    try:
+        store.sync_agencies(settings.agencies)
+        for day in (1, 2):
+            run_id = store.begin_crawl(["gz-tjj"])
+            store.record_site_error(run_id, "gz-tjj", "http://gz-tjj.example.gov.cn/nb/", "connection", "refused")
+            store.finish_crawl(run_id, {"pages": 0})
+            with store.session() as s:
+                s.get(CrawlRun, run_id).started_at = dt.datetime(2025, 3, day, 4, tzinfo=dt.UTC)
+        now = dt.datetime(2025, 3, 3, 4, tzinfo=dt.UTC)
+        assert derive_events(store, settings, now=now).added["site_failing"] == 0  # default: 3 runs
+        strict = load_settings(write(tmp_path, {"database_url": database_url, "blob_dir": "blobs",
+                                                "monitor": {"site_failing_runs": 2}}, [agency_entry("gz-tjj")]))
+        assert derive_events(store, strict, now=now).added["site_failing"] == 1
+    finally:
+        store.close()

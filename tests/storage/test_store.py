@@ -280,6 +280,57 @@ def test_record_fetch_upserts_by_url(store: Store) -> None:
     assert count(store, Fetch) == 1
 
 
+def test_crawl_batch_upserts_links_and_checks_and_loads_back_per_agency(store: Store) -> None:
+    from storage.store import FetchRow
+
+    page, other = "http://gz.example.gov.cn/nb/index.html", "http://sz.example.gov.cn/nb/index.html"
+    links = {"rules": "r1", "links": [{"role": "list", "url": page + "?p=2", "hops": 0, "pages": 2}]}
+    first = FetchRow(page, "gz", 200, '"1"', None, "text/html", T0, links={"rules": "r1", "links": []})
+    store.write_crawl_batch([first, FetchRow(other, "sz", 200, None, None, None, T0)], at=T0)
+    later = T0 + timedelta(days=2)
+    # The last row of a URL in a batch wins; links and 304 confirmations update rows in place.
+    newer = FetchRow(page, "gz", 200, '"2"', "Mon, 01 Feb 2021 08:00:00 GMT", "text/html", T0 + timedelta(days=1))
+    store.write_crawl_batch([first, newer], [(page, links)], [other], at=later)
+    gz = store.load_fetches(["gz"])
+    assert list(gz) == [page] and count(store, Fetch) == 2
+    record = gz[page]
+    assert (record.etag, record.last_modified, record.links, record.checked_at) == (
+        '"2"', "Mon, 01 Feb 2021 08:00:00 GMT", links, later)
+    assert record.fetched_at == T0 + timedelta(days=1) and not record.is_report
+    assert store.load_fetches(["sz"])[other].checked_at == later  # confirmed by a 304: only checked_at moves
+    assert store.load_fetches(["sz"])[other].fetched_at == T0
+    assert set(store.load_fetches()) == {page, other}
+
+
+def test_runs_whose_process_is_gone_are_marked_interrupted(store: Store) -> None:
+    import os
+    import subprocess
+    import sys
+
+    live = store.begin_crawl(["a"])  # this process: alive, heartbeat fresh
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = store.begin_crawl(["a"], pid=int(gone.stdout))  # a process that has ended
+    elsewhere_fresh, elsewhere_silent, hung = (store.begin_crawl(["a"]) for _ in range(3))
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.get(CrawlRun, elsewhere_fresh).host = "another-host"
+        silent = s.get(CrawlRun, elsewhere_silent)
+        silent.host, silent.heartbeat_at = "another-host", now - timedelta(minutes=30)
+        s.get(CrawlRun, hung).heartbeat_at = now - timedelta(minutes=30)  # our pid, silent: reused or hung
+    finished = store.begin_crawl(["a"])
+    store.finish_crawl(finished, {})
+    assert sorted(store.close_abandoned_runs()) == sorted([dead, elsewhere_silent, hung])
+    assert store.close_abandoned_runs() == []  # done once
+    with store.read_session() as s:
+        status = {run.id: run.status for run in s.scalars(select(CrawlRun))}
+        assert s.get(CrawlRun, live).pid == os.getpid() and s.get(CrawlRun, live).host
+    assert status == {live: "running", dead: "interrupted", elsewhere_fresh: "running",
+                      elsewhere_silent: "interrupted", hung: "interrupted", finished: "finished"}
+    store.heartbeat(live)
+    with store.read_session() as s:
+        assert now - timedelta(seconds=5) < s.get(CrawlRun, live).heartbeat_at <= datetime.now(UTC)
+
+
 # --- blobs ---------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,191 @@
+"""What the crawl's store process does: parse candidates, store versions, write the crawl's bookkeeping.
+
+Runs in one child process (crawler.writer starts it), one job at a time in the order they were sent.
+Parsing a report (5-50 ms of Python) and the ORM work of storing it would otherwise hold the crawl
+process's GIL and slow every download; here they use the machine's other core. Checks before a
+version is stored:
+- the same URL with the same bytes as last time: unchanged, not parsed again;
+- the same bytes already taken in this crawl (a second URL of one report): skipped;
+- the parsed agency must be the configured one (fuzzy): another agency's report is not taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.discovery import agency_matches, text_agency
+from crawler.items import ReportCandidate
+from storage.store import FetchRow, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # new_report | new_version | unchanged | duplicate | other_agency | unreadable
+    report_id: int | None = None
+    year: int | None = None
+    url: str = ""  # what was stored (a split report: its article URL + '#attachments')
+
+
+@dataclass
+class _State:
+    store: Store
+    agency_names: dict[str, str]
+    run_id: int | None
+    # (agency, sha256) taken in this crawl -> report id (None when it was not a report)
+    seen: dict[tuple[str, str], int | None]
+    # Links of report pages, written with the next batch (their fetch rows are already written).
+    links: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+_state: _State | None = None
+
+
+def open_store(database_url: str, blob_dir: str, agency_names: dict[str, str], parent: int) -> None:
+    """The process initializer (`parent`: the crawl process's pid). Ctrl-C reaches the whole process
+    group: the crawl process decides when to stop, and this one finishes the jobs already sent."""
+    global _state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    _state = _State(Store(database_url, blob_dir, migrate=False), agency_names, None, {})
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A crawl process killed with SIGKILL cannot stop this one, which would wait for jobs forever (it
+    holds both ends of its job queue). Leaving mid-job is safe: a version is one transaction."""
+    while os.getppid() == parent:  # given, not read here: the parent may be gone before this runs
+        time.sleep(every)
+    os._exit(0)
+
+
+def _current() -> _State:
+    assert _state is not None, "open_store runs first (the pool's initializer)"
+    return _state
+
+
+def set_run(run_id: int) -> None:
+    """The crawl run that site errors and versions belong to (known once the crawl process began it)."""
+    _current().run_id = run_id
+
+
+def ready() -> bool:
+    """A no-op job: sent first, so that the store process exists before any thread of the crawl does."""
+    return _current() is not None
+
+
+def close() -> None:
+    if _state is not None:
+        if _state.links:
+            _state.store.write_crawl_batch(links=_state.links)
+        _state.store.close()
+
+
+# --- bookkeeping ------------------------------------------------------------------------------------
+
+
+def write_batch(fetches: list[FetchRow], links: list[tuple[str, dict[str, Any]]], checked: list[str],
+                copies: list[tuple[str, str | None, bytes, dict[str, str | None]]]) -> None:
+    """The crawl's bookkeeping in one transaction. Kept copies: blobs first, then the rows naming them."""
+    store = _current().store
+    now = datetime.now(UTC)
+    for url, agency_id, body, headers in copies:
+        fetches.append(FetchRow(url, agency_id, 200, headers["ETag"], headers["Last-Modified"],
+                                headers["Content-Type"], now, sha256=store.blobs.put(body, durable=False)))
+    state = _current()
+    links, state.links = state.links + links, []
+    store.write_crawl_batch(fetches, links, checked, at=now)
+
+
+def record_site_error(agency_id: str, url: str, kind: str, message: str, status_code: int | None) -> None:
+    state = _current()
+    state.store.record_site_error(state.run_id, agency_id, url, kind, message, status_code=status_code)
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def save_report(parts: list[ReportCandidate], known: Any) -> Outcome:
+    """Store one candidate (or the parts of a split report, joined). `known` is the fetch record of its
+    URL as the crawl started."""
+    item = parts[0] if len(parts) == 1 and parts[0].part_of is None else _joined(parts)
+    outcome = _save(item, known)
+    if item.links is not None:  # a page that is the report may lead on (pagination on a start page)
+        _current().links.append((item.url, item.links))
+    return outcome
+
+
+def _save(item: ReportCandidate, known: Any) -> Outcome:
+    state = _current()
+    sha = hashlib.sha256(item.body).hexdigest()
+    if known is not None and known.is_report and known.sha256 == sha:
+        return Outcome("unchanged", known.report_id, None, item.url)
+    if (item.agency_id, sha) in state.seen:
+        # The same bytes by a second URL: remember the URL (a recrawl sends it conditionally).
+        report_id = state.seen[(item.agency_id, sha)]
+        _record_fetch(item, sha, report_id)
+        return Outcome("duplicate", report_id, None, item.url)
+    verdict, checked = _check_agency(item, state.agency_names[item.agency_id])
+    if verdict is not None:
+        state.seen[(item.agency_id, sha)] = None
+        _record_fetch(item, sha, None)
+        return Outcome(verdict, None, None, item.url)
+    result = state.store.save_version(
+        item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
+        title=item.title, run_id=state.run_id, filename=item.filename, year_hint=item.year_hint,
+        checked=checked,  # parsed once, above: save_version does not parse again
+    )
+    state.seen[(item.agency_id, sha)] = result.report_id
+    return Outcome(result.outcome, result.report_id, result.year, item.url)
+
+
+def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, object]:
+    """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
+    try:
+        from monitor import UnreadableDocument, check_bytes
+    except ImportError:
+        return None, None  # no parser in this build: save_version keeps the bytes
+    try:
+        result = check_bytes(item.body, item.filename)
+    except UnreadableDocument:
+        return "unreadable", None
+    except Exception:  # a parser bug: save_version records it as a finding, nothing is lost
+        log.exception("parser failed on %s", item.url)
+        return None, None
+    document = getattr(result, "document", None)
+    found = result.report.agency or text_agency(getattr(document, "text", "") or "")
+    return (None, result) if agency_matches(found, configured) else ("other_agency", None)
+
+
+def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> None:
+    header = {k.lower(): v for k, v in item.headers.items()}.get
+    _current().store.write_crawl_batch([FetchRow(
+        item.url, item.agency_id, 200, header("etag"), header("last-modified"), header("content-type"),
+        datetime.now(UTC), sha256=sha, is_report=report_id is not None, report_id=report_id,
+    )])
+
+
+def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
+    """One candidate from the parts of a report split over several attachments, texts in page order."""
+    from monitor.readers import UnreadableDocument, read_document
+
+    first = parts[0]
+    assert first.part_of is not None
+    texts = []
+    for part in parts:
+        try:
+            texts.append(read_document(part.body, part.filename).text)
+        except UnreadableDocument as exc:
+            log.warning("part %s of %s unreadable: %s", part.url, first.part_of[0], exc)
+    urls = " ".join(part.url for part in parts)
+    return ReportCandidate(first.agency_id, f"{first.part_of[0]}#attachments", "\n".join(texts).encode("utf-8"),
+                           {"Content-Type": "text/plain; charset=utf-8", "X-Nianbao-Parts": urls},
+                           title=first.title, filename="report.txt", year_hint=first.year_hint)
