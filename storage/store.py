@@ -268,8 +268,11 @@ class Store:
                 }
                 row = existing.get(cfg.id)
                 if row is None:
-                    s.add(Agency(id=cfg.id, **values))
-                    counts["added"] += 1
+                    # ON CONFLICT DO NOTHING: another process (the daemon and a crawl by hand) may add
+                    # the same agency between our read and our insert; both then agree on its values.
+                    insert = _dialect_insert(self.dialect)(Agency.__table__).values(id=cfg.id, **values)
+                    added = s.execute(insert.on_conflict_do_nothing(index_elements=["id"])).rowcount
+                    counts["added"] += added
                 elif any(getattr(row, k) != v for k, v in values.items()):
                     for k, v in values.items():
                         setattr(row, k, v)
@@ -885,14 +888,19 @@ def url_hash(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
+def _dialect_insert(dialect: str) -> Any:
+    """The dialect's INSERT construct, the one that knows ON CONFLICT (both SQLite and PostgreSQL do)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 @lru_cache(maxsize=32)
 def _upsert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
     """INSERT … ON CONFLICT (url_hash) DO UPDATE of `columns`, built once per dialect and column set."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(_FETCHES)
+    statement = _dialect_insert(dialect)(_FETCHES)
     return statement.on_conflict_do_update(
         index_elements=[_FETCHES.c.url_hash], set_={k: statement.excluded[k] for k in columns if k != "url_hash"}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,36 @@ def test_sync_agencies_adds_updates_and_deactivates(store: Store) -> None:
     assert rows["dg-tjj"].render == "browser" and rows["dg-tjj"].active
     assert rows["gz-tjj"].active is False
     assert rows["dg-tjj"].start_urls == ["http://dg-tjj.example.gov.cn/nb/"]
+
+
+def test_sync_agencies_races_another_process_adding_the_same_agency(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    """The daemon and a crawl started by hand sync the same list at once: the one that loses the race
+    to insert an agency must not fail (it used to raise a duplicate key on PostgreSQL)."""
+    other = Store(database_url, tmp_path / "other-blobs")
+    errors: list[BaseException] = []
+    try:
+        with other.session() as s:  # the other process has inserted, not yet committed
+            s.add(Agency(id="dg-tjj", name="东莞市统计局", region="广东省/东莞市", level="city", kind="department",
+                         start_urls=["http://dg-tjj.example.gov.cn/nb/"], render="auto", active=True))
+            s.flush()
+            racer = threading.Thread(target=lambda: _catch(errors, store.sync_agencies, [agency()]))
+            racer.start()
+            racer.join(timeout=1.0)  # on PostgreSQL it now waits on the uncommitted key
+        racer.join(timeout=30)
+        assert not racer.is_alive() and errors == []
+    finally:
+        other.close()
+    with store.read_session() as s:
+        assert [a.id for a in s.scalars(select(Agency))] == ["dg-tjj"]
+
+
+def _catch(errors: list[BaseException], func: Any, *args: Any) -> None:
+    try:
+        func(*args)
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
 
 
 def test_crawl_run_and_site_errors(dg: Store) -> None:
