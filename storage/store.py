@@ -271,8 +271,8 @@ class Store:
                     # ON CONFLICT DO NOTHING: another process (the daemon and a crawl by hand) may add
                     # the same agency between our read and our insert; both then agree on its values.
                     insert = _dialect_insert(self.dialect)(Agency.__table__).values(id=cfg.id, **values)
-                    added = s.execute(insert.on_conflict_do_nothing(index_elements=["id"])).rowcount
-                    counts["added"] += added
+                    inserted = s.execute(insert.on_conflict_do_nothing(index_elements=["id"]).returning(Agency.id))
+                    counts["added"] += len(inserted.all())  # rowcount is -1 here on PostgreSQL
                 elif any(getattr(row, k) != v for k, v in values.items()):
                     for k, v in values.items():
                         setattr(row, k, v)
