@@ -21,7 +21,9 @@ NUMBER = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 NUMBER_CELL = re.compile(
     r"^[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?\s*(?:个|件|项|条|次|元|万元|亿元|人次|家|起|份|%)?$"
 )
-BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣]+|无)$")
+BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣_]+|无)$")
+# A line that is only a blank marker: in a cell-per-line text, a blank cell the token reader cannot see.
+_MARKER_LINE = re.compile(r"^[ \t]*(?:[-—–/／﹣_]+|无)[ \t]*$", re.M)
 FIELD_SEPARATORS = re.compile(r"[\t|]")
 MAX_SPLITS = 50_000  # bound the search over run-together digits
 _NOT_NUMERIC = re.compile(r"[^\d.+\-]")
@@ -61,6 +63,8 @@ def has_fields(segment: str) -> bool:
 def read_fields(segment: str, n: int) -> list[Cell] | None:
     """Cells of a TAB/pipe row segment; None when it does not hold a row of n cells."""
     fields = FIELD_SEPARATORS.split(segment)
+    if len(fields) > 1 and not fields[-1].strip() and segment.rstrip(" ").endswith("|"):
+        fields.pop()  # "label | 0 | 3 |": each cell closed by a pipe, the last pipe opens no cell
     if fields and not fields[0].strip():
         fields = fields[1:]  # the separator right after the label
     values: list[Cell] = []
@@ -103,7 +107,27 @@ def read_row(segment: str, n: int, check: Check | None = None, *, fields: bool =
         row = read_fields(segment, n)
         if row is not None:
             return row
+    elif "\n" in segment and _MARKER_LINE.search(segment):
+        row = read_cell_lines(segment, n)
+        if row is not None:
+            return row
     return read_tokens(segment, n, check)
+
+
+def read_cell_lines(segment: str, n: int) -> list[Cell] | None:
+    """A cell per line ("规章\n_\n_\n_"): the row is the first n lines when each is a number or a blank
+    marker; None unless exactly n such lines open the segment (then the token reader decides)."""
+    cells: list[str] = []
+    for line in segment.split("\n"):
+        text = line.strip()
+        if not text:
+            continue
+        if not is_value_cell(text):
+            break
+        cells.append(text)
+    if len(cells) != n:
+        return None
+    return [None if is_blank_cell(cell) else to_number(cell) for cell in cells]
 
 
 # --- glued digits ------------------------------------------------------------------------------------

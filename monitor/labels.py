@@ -32,6 +32,10 @@ SIMPLIFIED_MARKERS = "开报请处国为"
 # Chinese numeral may follow anything; an Arabic one must not follow a digit.
 HEADING_MARKER = (r"(?:(?:[一二三四五六七八九十]|(?<!\d)[1-9])\s*[、.．]\s*"
                   r"|第\s*[一二三四五六1-6]\s*部\s*分\s*[、:：.]?\s*)")
+# Arabic numbering also numbers the points of part 一 ("2. 主动公开政府信息情况。本年度…",
+# "4. 因政府信息公开申请行政复议…"): a heading numbered in Chinese is looked for first, an Arabic one only
+# when there is none.
+HEADING_MARKER_CHINESE = r"(?:[一二三四五六七八九十]\s*[、.．]\s*|第\s*[一二三四五六1-6]\s*部\s*分\s*[、:：.]?\s*)"
 SECTION_KEYWORDS: dict[int, str] = {
     1: any_of("总体情况", "概述", "基本情况"),
     2: keyword("主动公开政府信息") + r"[^\n。]{0,3}?" + keyword("情况"),
@@ -107,10 +111,15 @@ APPEAL_GROUP_LABELS: dict[str, str] = {
 APPEAL_COLUMN_LABELS: dict[str, str] = {
     "upheld": any_of("结果维持", "维持"),
     "corrected": any_of("结果纠正", "纠正"),
-    "other": any_of("其他结果"),
+    # "其他" alone only as the whole label cell: a row per result headed "维持/纠正/其他/尚未审结/总计"
+    "other": any_of("其他结果") + "|" + keyword("其他") + r"(?![\u4e00-\u9fff])",
     "pending": any_of("尚未审结"),
     "total": any_of("总计", "合计"),
 }
+
+# A group row may open with the cell of the header spanning the two litigation rows:
+# "行政诉讼 | 未经复议直接起诉 | 0 | …" then "复议后起诉 | 0 | …".
+APPEAL_ROW_PREFIX = keyword("行政诉讼")
 
 # Header keywords that tell the two formats apart (national formats of 2019 and 2021).
 FORMAT_2021_HEADERS = any_of("本年制发件数", "本年度制发件数", "本年废止件数", "本年度废止件数", "本年度止件数",
@@ -119,19 +128,56 @@ FORMAT_2019_HEADERS = any_of("本年新制作数量", "本年新公开数量", "
                              "采购项目数量", "其他对外管理服务事项", "政府集中采购")
 
 # --- Title, year, dates ------------------------------------------------------------------------------
+# What a report's title calls the subject: 政府信息公开 mostly, also 信息公开 and 政务公开 alone
+# ("…科学技术局2019年度信息公开报告", "…2020年政务公开工作年度报告").
+_TITLE_SUBJECT = r"(?:(?:政\s*府\s*)?信\s*息|政\s*务)\s*公\s*开"
 TITLE = re.compile(
     r"(?P<pre>[^\n。]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<mid>[^\n。\d]{0,40}?)"
-    r"政\s*府\s*信\s*息\s*公\s*开(?:\s*工\s*作)?\s*(?:年\s*度\s*)?(?:工\s*作\s*)?(?:报\s*告|年\s*报)"
+    + _TITLE_SUBJECT
+    # "…工作的年度报告": "盐边县某镇人民政府关于2021年度政府信息公开工作的年度报告"
+    + r"(?:\s*工\s*作)?\s*(?:的\s*)?(?:年\s*度\s*)?(?:工\s*作\s*)?(?:报\s*告|年\s*报)"
+)
+# The year after the subject: "重庆市某区外事办公室政府信息公开工作2022年度报告" (same groups, `mid` empty).
+TITLE_YEAR_AFTER = re.compile(
+    r"(?P<pre>[^\n。]{0,60}?)" + _TITLE_SUBJECT
+    + r"\s*工\s*作\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<mid>)(?:报\s*告|年\s*报)"
+)
+# No year at all, the title alone on its line: "湘桥区教育局政府信息公开工作年度报告" (the year is then read elsewhere).
+TITLE_NO_YEAR = re.compile(
+    r"^(?P<pre>[^\n。，,:：;；]{2,40}?)(?P<year>)(?P<mid>)" + _TITLE_SUBJECT
+    + r"\s*工\s*作\s*(?:年\s*度\s*)?(?:报\s*告|年\s*报)$", re.M
+)
+# Each title shape with, for the rare ones, a quick test of whether the block can hold it at all: a scan
+# with the 60-character `pre` tried at every position costs milliseconds per page.
+TITLES: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
+    (TITLE, None),
+    (TITLE_YEAR_AFTER, re.compile(r"作\s*(?:19|20)\d{2}\s*年")),  # a literal first character: a fast scan
+    (TITLE_NO_YEAR, None),
 )
 STATISTICS_PERIOD = re.compile(r"(?:统计期限|统计周期|统计时限)[^\n。]{0,6}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# The same date in Chinese numerals, as some agencies sign: "二〇二四年一月十五日".
+CN_NUMERAL_DATE = re.compile(r"(二\s*[〇○零O]\s*[〇○零O一二三四五六七八九]\s*[〇○零O一二三四五六七八九])\s*年"
+                             r"\s*([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+CN_NUMERALS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+               "八": 8, "九": 9}
 PAGE_DATE = re.compile(
     r"(?:发布时间|发布日期|成文日期|日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 )
 # Words that lead into a title without being part of the agency ("现将北坡镇2022年…", "特编制湛江市…").
 AGENCY_LEAD = re.compile(r"^(?:现公开|现将|现向社会公布|现予公布|现公布|特编制|编制|制定|关于|转发|印发|公布|发布)+")
+# The joined head glues a heading before the lead-in ("一、总体情况现将我镇…"): what the lead-in words that
+# never occur inside a name (现…/特编制) follow is not the agency.
+AGENCY_LEAD_INSIDE = re.compile(r"^.*(?:现公开|现将|现向社会公布|现予公布|现公布|特编制)")
+# …and the word that joins it to the title ("某镇人民政府关于2021年度…").
+AGENCY_TRAIL = re.compile(r"关于$")
+# "现将我镇2023年度…报告如下": the report speaking of itself names no agency.
+AGENCY_PRONOUN = re.compile(r"^[我本](?:镇|乡|局|委|办|区|县|市|街道|单位|机关|部门|中心|院|厅|署|所|站|会)$")
 # Words before a title that make it a notice about reports, not a report: "关于做好2020年…年度报告…的通知".
-NOTICE_TITLE = re.compile(r"关于|转发|印发")
+# "关于" right before the year opens a report's own title ("某镇人民政府关于2021年度…工作的年度报告").
+NOTICE_TITLE = re.compile(r"关于(?!$)|转发|印发")
+# …and words after it: "关于2020年政府信息公开工作年度报告有关事项的通知".
+NOTICE_AFTER = re.compile(r"[^\n。《]{0,16}?通\s*知")
 # A signature line: an agency name alone on the line above the closing date ("桃江县松木塘镇人民政府").
 SIGNATURE_AGENCY = re.compile(
     r"[\u4e00-\u9fff()（）]{2,40}?(?:人民政府|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道办事处|管理处|管委会|镇|乡|街道)"
@@ -157,6 +203,10 @@ CLAIMS: list[tuple[str, tuple[str, ...]]] = [
     (keyword("无法提供") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("unable",)),
     (keyword("不予处理") + r"[^\d。；;]{0,10}?" + NUM + PCT, ("not_processed",)),
 ]
+# A claim about a wider scope than the agency's own table ("全年全区共受理申请公开800件，区政府本级共受理206件"):
+# a district's report often sums up every office of the district in part 一, so it is not compared.
+CLAIM_SCOPE = re.compile(r"全(?:区|县|市|州|盟|旗|省|镇|乡|街道|系统)|各(?:级|部门|单位|乡镇|镇街|街道|县|区)|镇街")
+CLAIM_SCOPE_LOOKBACK = 16  # characters before a claim, within its clause, that may name its scope
 APPEAL_CLAIMS: list[tuple[str, tuple[str, ...]]] = [
     (keyword("行政复议") + r"[^\d。；;，,]{0,6}?" + NUM, ("review",)),
     (keyword("行政诉讼") + r"[^\d。；;，,]{0,6}?" + NUM, ("litigation_direct", "litigation_after_review")),

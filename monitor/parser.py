@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import re
 import unicodedata
@@ -119,6 +120,8 @@ class Sections:
 
 
 _HEADINGS = {n: re.compile(labels.HEADING_MARKER + "(?:" + kw + ")") for n, kw in labels.SECTION_KEYWORDS.items()}
+_CHINESE_HEADINGS = {n: re.compile(labels.HEADING_MARKER_CHINESE + "(?:" + kw + ")")
+                     for n, kw in labels.SECTION_KEYWORDS.items()}
 
 
 def find_sections(text: str) -> Sections:
@@ -126,7 +129,7 @@ def find_sections(text: str) -> Sections:
     found: dict[int, re.Match[str]] = {}
     cursor = 0
     for part in range(1, 7):
-        match = _HEADINGS[part].search(text, cursor)
+        match = _CHINESE_HEADINGS[part].search(text, cursor) or _HEADINGS[part].search(text, cursor)
         if match:
             found[part] = match
             cursor = match.end()
@@ -163,16 +166,19 @@ def read_title(text: str, page_title: str | None) -> tuple[str | None, str | Non
     found: tuple[str | None, str | None, int | None] = (None, None, None)
     notice_year = None
     for match in _title_matches((head, *candidates)):
-        if labels.NOTICE_TITLE.search(match.group("pre") + match.group("mid")):
+        year = int(match.group("year")) if match.group("year") else None
+        if _is_notice(match):
             # "关于做好2020年…年度报告…的通知" is a notice about reports: its year only, if nothing better
-            notice_year = notice_year or int(match.group("year"))
+            notice_year = notice_year or year
             continue
         agency = _clean_agency(match.group("pre")) or _clean_agency(match.group("mid"))
         if found[0] is None:
-            found = (re.sub(r"\s+", "", _clean_title(match.group(0))), agency, int(match.group("year")))
+            found = (re.sub(r"\s+", "", _clean_title(match.group(0))), agency, year)
         elif found[1] is None and agency:
-            found = (found[0], agency, found[2])  # a title split over lines: "机关\n2020年…报告"
-        if found[1]:
+            found = (found[0], agency, found[2] or year)  # a title split over lines: "机关\n2020年…报告"
+        elif found[2] is None and year:
+            found = (found[0], found[1], year)  # the title without a year, then a sentence with it
+        if found[1] and found[2]:
             break
     title, agency, year = found
     agency = agency or signing_agency(text)
@@ -184,15 +190,27 @@ def read_title(text: str, page_title: str | None) -> tuple[str | None, str | Non
 def _title_matches(blocks: tuple[str, ...]) -> Iterator[re.Match[str]]:
     """Each block's first title phrase, then their next ones: a page may repeat the title, naming the
     agency only once."""
-    padded = (itertools.chain(labels.TITLE.finditer(b), itertools.repeat(None, 3)) for b in blocks)
+    padded = (itertools.chain(_block_titles(b), itertools.repeat(None, 3)) for b in blocks)
     for round_ in itertools.islice(zip(*padded, strict=False), 3):
         yield from (match for match in round_ if match is not None)
+
+
+def _block_titles(block: str) -> Iterator[re.Match[str]]:
+    """A block's title phrases of every title shape, in reading order, found lazily (the first few count)."""
+    shapes = (pattern.finditer(block) for pattern, quick in labels.TITLES if quick is None or quick.search(block))
+    return heapq.merge(*shapes, key=lambda match: match.start())
+
+
+def _is_notice(match: re.Match[str]) -> bool:
+    """A title phrase inside a notice about reports ("关于做好2020年…年度报告…的通知"), not a report's own."""
+    return bool(labels.NOTICE_TITLE.search(match.group("pre") + match.group("mid"))
+                or labels.NOTICE_AFTER.match(match.string, match.end()))
 
 
 def signing_agency(text: str) -> str | None:
     """The agency signing the report: the name on the line above the closing date."""
     tail = text[-400:]
-    dates = list(labels.CN_DATE.finditer(tail))
+    dates = _signed_dates(tail)
     if not dates:
         return None
     lines = [line.strip() for line in tail[:dates[-1].start()].split("\n") if line.strip()]
@@ -210,8 +228,9 @@ def _clean_agency(raw: str | None) -> str | None:
     match = re.search(r"[\u4e00-\u9fff()（）·]+$", name.strip(" 　-—《》\"'“”"))
     if not match:
         return None
-    name = labels.AGENCY_LEAD.sub("", match.group(0))
-    return name if len(name) >= 2 else None
+    name = labels.AGENCY_LEAD.sub("", labels.AGENCY_LEAD_INSIDE.sub("", match.group(0)))
+    name = labels.AGENCY_TRAIL.sub("", name)
+    return name if len(name) >= 2 and not labels.AGENCY_PRONOUN.match(name) else None
 
 
 def _clean_title(raw: str) -> str:
@@ -237,13 +256,35 @@ def _iso(year: str, month: str, day: str) -> str | None:
 def read_published_date(text: str, sections: Sections, page_date: str | None) -> str | None:
     """The date signed at the end (after part 六, else the last lines), else the page's date."""
     tail_start = sections.spans.get(6, (max(0, len(text) - 400), 0))[0]
-    signed = list(labels.CN_DATE.finditer(text, tail_start))
+    signed = _signed_dates(text, tail_start)
     if signed:
-        return _iso(*signed[-1].groups())
+        return _date_iso(signed[-1])
     if page_date:
         return page_date
     match = labels.PAGE_DATE.search(text[:3000])
     return _iso(*match.groups()) if match else None
+
+
+def _signed_dates(text: str, start: int = 0) -> list[re.Match[str]]:
+    """Dates written "2024年1月15日" or "二〇二四年一月十五日", in order."""
+    found = [*labels.CN_DATE.finditer(text, start), *labels.CN_NUMERAL_DATE.finditer(text, start)]
+    return sorted(found, key=lambda match: match.start())
+
+
+def _date_iso(match: re.Match[str]) -> str | None:
+    if match.re is labels.CN_DATE:
+        return _iso(*match.groups())
+    year, month, day = match.groups()
+    digits = "".join(str(labels.CN_NUMERALS[ch]) for ch in year if ch in labels.CN_NUMERALS)
+    return _iso(digits, str(_cn_count(month)), str(_cn_count(day)))
+
+
+def _cn_count(word: str) -> int:
+    """"十五" -> 15, "二十一" -> 21, "三十" -> 30, "九" -> 9."""
+    if "十" not in word:
+        return labels.CN_NUMERALS.get(word, 0)
+    tens, _, units = word.partition("十")
+    return (labels.CN_NUMERALS.get(tens, 0) if tens else 1) * 10 + labels.CN_NUMERALS.get(units, 0)
 
 
 def _clean_text(body: str | None) -> str | None:
@@ -285,14 +326,18 @@ def parse_document(document: Document) -> Report:
         if appeals:
             report.appeals = appeals
         elif problem:
-            report.unreadable["appeals"] = problem
+            # Without the table's column headers there was no table to read (a picture, an attachment).
+            no_table = re.search(labels.APPEALS_HEADER, part_four) is None
+            report.unreadable["appeals"] = _TABLE_NOT_FOUND if no_table else problem
 
     report.summary_text = _clean_text(sections.body(text, 1))
     report.problems_text = _clean_text(sections.body(text, 5))
     report.other_text = _clean_text(sections.body(text, 6))
     report.sections_present = _sections_present(sections, report)
-    if not (report.applications or report.proactive or report.appeals or _blank_tables(report, sections)):
+    if not (report.applications or report.proactive or report.appeals or _blank_tables(report, sections)
+            or _tables_lost(report, sections)):
         raise NotAReport(_not_a_report_reason(report))
+    _mark_tables_not_found(report, sections)
     return report
 
 
@@ -345,6 +390,25 @@ def _blank_tables(report: Report, sections: Sections) -> bool:
 
 
 FIRST_NATIONAL_FORMAT_YEAR = 2019  # reports on earlier years follow no national table format
+
+# A part whose heading stands but whose table gave no row at all: an image, an attachment, or a layout the
+# reader lost. Said per part, so that the overseer knows which table was not checked.
+_TABLE_NOT_FOUND = "该部分标题下未找到可读取的表格（可能为图片或附件），未作校验"
+_TABLE_PARTS = {2: "proactive", 3: "applications"}
+
+
+def _tables_lost(report: Report, sections: Sections) -> bool:
+    """A titled report of the national format whose parts 二 and 三 stand with their headings, but whose
+    tables could not be read at all (images on the page): a report to flag, not some other page."""
+    national = report.year is None or report.year >= FIRST_NATIONAL_FORMAT_YEAR
+    return bool(report.title and national and {2, 3} <= set(sections.spans))
+
+
+def _mark_tables_not_found(report: Report, sections: Sections) -> None:
+    for part, key in _TABLE_PARTS.items():
+        read = getattr(report, key) or any(k.startswith(key + ".") for k in report.unreadable)
+        if part in sections.spans and not read:
+            report.unreadable[key] = _TABLE_NOT_FOUND
 
 
 def _not_a_report_reason(report: Report) -> str:

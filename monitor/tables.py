@@ -301,7 +301,8 @@ def _appeals_check(values: list[Number]) -> bool:
     return all(values[g * 5 + 4] == sum(values[g * 5: g * 5 + 4]) for g in range(3))
 
 
-_APPEAL_GROUP_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_GROUP_LABELS.items()}
+_APPEAL_GROUP_ROWS = {k: re.compile(r"^[\s|]*(?:" + labels.APPEAL_ROW_PREFIX + r"[\s|]*)?(?:" + v + ")")
+                      for k, v in labels.APPEAL_GROUP_LABELS.items()}
 _APPEAL_RESULT_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_COLUMN_LABELS.items()}
 
 

@@ -255,12 +255,16 @@ def check_sections(report: Report) -> list[Finding]:
 
 def check_unreadable(report: Report) -> list[Finding]:
     by_part: dict[str, list[str]] = {}
+    findings: list[Finding] = []
     for location, reason in report.unreadable.items():
         if location == "format":
             continue
         part, _, row = location.partition(".")
-        by_part.setdefault(part, []).append(f"{row_name(row) if row else location_name(part)}（{reason}）")
-    return [
+        if not row:  # the whole part's table: no row to name
+            findings.append(Finding("unreadable", "warning", f"{location_name(part)}无法读取：{reason}", part))
+            continue
+        by_part.setdefault(part, []).append(f"{row_name(row)}（{reason}）")
+    return findings + [
         Finding("unreadable", "warning",
                 f"{location_name(part)}有{len(rows)}行无法读取，未作校验：" + "；".join(rows),
                 part, expected=None, actual=None)
@@ -300,8 +304,16 @@ def check_text_vs_table(report: Report) -> list[Finding]:
             if any(s < match.end() and match.start() < e for s, e in consumed):
                 continue
             consumed.append(match.span())
-            findings.extend(_check_claim(match, keys, tree, report, denominators))
+            if not _wider_scope(text, match.start()):
+                findings.extend(_check_claim(match, keys, tree, report, denominators))
     return findings
+
+
+def _wider_scope(text: str, start: int) -> bool:
+    """Whether the clause leading to a claim names a wider scope than the agency ("全区…共受理…")."""
+    before = text[max(0, start - labels.CLAIM_SCOPE_LOOKBACK): start]
+    clause = re.split(r"[，,。；;：:]", before)[-1]
+    return labels.CLAIM_SCOPE.search(clause) is not None
 
 
 def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict, report: Report,
