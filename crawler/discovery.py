@@ -4,14 +4,18 @@ The spider asks three questions of every link and page:
 - is this title an annual report of open government information (and of which year / agency)?
 - is this link a document attachment, a pagination link or a column worth entering?
 - does this page need a real browser (an empty list filled by a script)?
+and two of the shapes real CMSs give them: where a link really leads (a URL in onclick, a data attribute or a
+viewer's query; entries in a Hanweb data island; script pagers) and whether a response is a document.
 """
 
 from __future__ import annotations
 
+import html as html_entities
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlsplit
 
 # --- titles ----------------------------------------------------------------------------------------
 
@@ -43,6 +47,8 @@ YEAR_CHINESE = re.compile(r"([二][〇○零O一二三四五六七八九]{3})\s*
 AGENCY_BEFORE_YEAR = re.compile(r"^\s*([\u4e00-\u9fff（）()]{2,30}?)\s*(?:(?:19|20)\d{2}|[二][〇○零一二三四五六七八九]{3})\s*年")
 AGENCY_AFTER_YEAR = re.compile(r"年度?\s*([\u4e00-\u9fff（）()]{2,30}?)\s*(?:政府|政务)?信息公开")
 AGENCY_SUFFIXES = ("局", "委", "委员会", "办", "办公室", "厅", "院", "政府", "区", "县", "市", "中心", "所", "署", "会")
+# The head of 政府信息公开…/政务公开… read as if it named an agency: it names none.
+NOT_AGENCIES = frozenset({"政府", "政务", "人民政府"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class TitleVerdict:
     kind: TitleKind
     year: int | None
     agency: str | None
+    # A report title but for the year (政府信息公开工作年度报告): a column of reports, or one report whose
+    # year only its text gives (lists that show the year in a date column only). Kind OTHER.
+    undated: bool = False
 
     @property
     def is_report(self) -> bool:
@@ -77,7 +86,7 @@ def title_agency(title: str) -> str | None:
     text = normalize_text(title)
     for pattern in (AGENCY_BEFORE_YEAR, AGENCY_AFTER_YEAR):
         match = pattern.search(text)
-        if match and match.group(1).endswith(AGENCY_SUFFIXES) and match.group(1) not in ("政府", "政务"):
+        if match and match.group(1).endswith(AGENCY_SUFFIXES) and match.group(1) not in NOT_AGENCIES:
             return match.group(1)
     return None
 
@@ -93,7 +102,7 @@ def classify_title(title: str | None) -> TitleVerdict:
             return TitleVerdict(kind, year, None)
     if not (subject and word) or year is None:
         # Without a year it is a column (政府信息公开年报), not one report.
-        return TitleVerdict(TitleKind.OTHER, year, None)
+        return TitleVerdict(TitleKind.OTHER, year, None, undated=subject and word)
     return TitleVerdict(TitleKind.REPORT, year, title_agency(text))
 
 
@@ -143,11 +152,31 @@ DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".txt")
 SKIP_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".svg", ".css", ".js", ".zip", ".rar", ".7z",
                    ".xls", ".xlsx", ".ppt", ".pptx", ".mp4", ".mp3", ".avi", ".flv", ".exe", ".apk", ".ico")
 NEXT_PAGE_TEXTS = frozenset({"下一页", "下页", "后页", "尾页", "末页", "最后一页", ">", ">>", "»", "›"})
+# Arrows and brackets around pager words: 下一页>, [下一页], 尾页>>, 【末页】.
+PAGER_DECORATIONS = "[]【】<>《》«»‹›()（）|"
 # Link texts of columns that may hold reports: entered from start pages (within the depth limit).
 COLUMN_WORDS = ("年报", "年度报告", "信息公开", "政务公开", "政府信息公开")
-CREATE_PAGE_HTML = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+# Pagers written by scripts, as (pattern, number of the first page). Groups: page count, stem, suffix.
+# The first page is stem.suffix, page n is stem_n.suffix.
+SCRIPT_PAGERS: tuple[tuple[re.Pattern[str], int], ...] = (
+    # TRS WCM: createPageHTML(3, 0, "index", "html") -> index.html, index_1.html, index_2.html
+    (re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,"
+                r"\s*['\"](\w+)['\"]"), 0),
+    # Newer TRS templates: createPageHTML('page_div', 10, 1, 'index', 'shtml', 149) -> index, index_2 .. index_10
+    (re.compile(r"createPageHTML\(\s*['\"][\w-]*['\"]\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,"
+                r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"), 1),
 )
+# Hanweb (大汉) jpage lists: the entries are CDATA records of an XML data island inside a <script>, which an
+# HTML parser does not read; the next group of entries is behind the <nextgroup> link (dataproxy.jsp?page=N).
+DATASTORE_MARK = "<recordset"
+DATASTORE_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+DATASTORE_NEXT = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s[^>]*?href\s*=\s*['\"]([^'\"]+)['\"]", re.S | re.I)
+# Static pages: a link to one is never an attachment, whatever its text says.
+PAGE_EXTENSIONS = (".html", ".htm", ".shtml", ".xhtml", ".jhtml")
+# Link texts that name an attachment without naming its file: 附件 / 附件1 / 附件：… / 下载附件 / 点击下载.
+ATTACHMENT_TEXT = re.compile(r"^(?:附件\d*(?:[：:、.．\-]|$)|(?:点击)?下载(?:附件|原文|全文|文件)?$|(?:附件|原文|全文)下载$)")
+# Download scripts (/attach/download?fileId=123, getFile.do?id=…): with a query and a report title as text.
+DOWNLOAD_PATH = re.compile(r"down|attach|fujian|getfile|showfile|readfile|filestream", re.I)
 
 
 def url_extension(url: str) -> str:
@@ -156,11 +185,181 @@ def url_extension(url: str) -> str:
     return path[dot:] if dot > path.rfind("/") else ""
 
 
+def query_document_name(url: str) -> str | None:
+    """A document named in the query of a download script (downfile.jsp?classid=0&filename=1a2b.pdf)."""
+    query = urlsplit(url).query
+    if not query:
+        return None
+    for _key, value in parse_qsl(query):
+        if value.lower().endswith(DOCUMENT_EXTENSIONS):
+            return value.rsplit("/", 1)[-1]
+    return None
+
+
 def is_document_url(url: str, text: str = "") -> bool:
-    """An attachment: by extension of the URL or, for download scripts, of the link text."""
-    if url_extension(url) in DOCUMENT_EXTENSIONS:
+    """An attachment: by the extension of the URL, of the link text or of a file named in the query; or,
+    for a URL that is no static page, by an attachment text (附件1) or a download path named by a report title."""
+    extension = url_extension(url)
+    if extension in DOCUMENT_EXTENSIONS:
         return True
-    return normalize_text(text).lower().endswith(DOCUMENT_EXTENSIONS)
+    norm = normalize_text(text)
+    if norm.lower().endswith(DOCUMENT_EXTENSIONS):
+        return True
+    if extension in PAGE_EXTENSIONS:
+        return False
+    if query_document_name(url) is not None or ATTACHMENT_TEXT.match(norm):
+        return True
+    parts = urlsplit(url)
+    if not (parts.query and DOWNLOAD_PATH.search(parts.path)):
+        return False
+    verdict = classify_title(norm)
+    return verdict.is_report or verdict.undated
+
+
+# --- links: where an <a> really leads --------------------------------------------------------------
+
+# hrefs that lead nowhere by themselves: the target is in a script (onclick, javascript:) or an attribute.
+PLACEHOLDER_HREFS = ("javascript:", "#")
+TARGET_ATTRIBUTES = ("data-href", "data-url", "data-link", "data-src", "data-file", "_href")
+# A quoted URL in a script: window.open('./202301/t1.html'), location.href='…', openWin('…'),
+# downloadFile('/xx/2023.pdf'), javascript:openDoc('…'). Paths and page/document names only: ids, window
+# names ('_blank') and page numbers (goPage(2)) are no URL.
+SCRIPT_URL = re.compile(
+    r"""['"]((?:https?://|\.{0,2}/)[^'"\s<>]+"""
+    r"""|[\w\-.%/]+\.(?:s?html?|jsp|aspx?|php|do|action|pdf|docx?|wps|ofd|txt)(?:\?[^'"\s<>]*)?)['"]""",
+    re.I,
+)
+
+
+def placeholder_target(href: str, attribute: Callable[[str], str | None]) -> str | None:
+    """Where a link whose href is a script or a placeholder (javascript:void(0), #) leads: a URL in a data
+    attribute, in the javascript: href or in onclick. `attribute` reads the link's attributes."""
+    for name in TARGET_ATTRIBUTES:
+        value = (attribute(name) or "").strip()
+        if value and not value.startswith(PLACEHOLDER_HREFS):
+            return value
+    for script in (href, attribute("onclick") or ""):
+        match = SCRIPT_URL.search(script)
+        if match:
+            return match.group(1)
+    return None
+
+
+# Embedded viewers (pdf.js and its copies) take the document in a query parameter, which pdf.js resolves
+# against the viewer's own URL: /pdfjs/web/viewer.html?file=/upload/2023nb.pdf shows /upload/2023nb.pdf.
+VIEWER_PATH = re.compile(r"(?:^|/)(?:pdfjs[\w.-]*|pdf\.js)/|viewer\.(?:s?html?|jsp|php|aspx?)$", re.I)
+VIEWER_PARAMS = ("file", "url", "src", "pdf", "path", "filepath", "fileurl")
+
+
+def viewer_document(url: str) -> str:
+    """The document a viewer URL shows; any other URL as it is."""
+    if "?" not in url:
+        return url
+    parts = urlsplit(url)
+    if not VIEWER_PATH.search(parts.path):
+        return url
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in VIEWER_PARAMS and value.strip():
+            return urljoin(url, value.strip())
+    return url
+
+
+# List titles cut short by the template (东莞市统计局2023年政府信息公开...): the whole title is often in a
+# title attribute of a child, the parent or a sibling of the link.
+TRUNCATION = re.compile(r"\.{2,}|…+|．{2,}|。{3}")
+MIN_TRUNCATED_STEM = 4
+
+
+def untruncated(text: str, titles: Iterable[str | None]) -> str:
+    """The whole title of a link text cut short: the first of `titles` that continues the visible part
+    (never an unrelated title nearby); else the text as it is."""
+    match = TRUNCATION.search(text)
+    if match is None or match.start() < MIN_TRUNCATED_STEM:
+        return text
+    stem = text[:match.start()]
+    for title in titles:
+        full = normalize_text(title)
+        if len(full) > len(stem) and full.startswith(stem) and not TRUNCATION.search(full):
+            return full
+    return text
+
+
+# --- responses that are documents ------------------------------------------------------------------
+
+# Content types of report documents -> the suffix their file name gets when the URL names none.
+DOCUMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.ms-works": ".wps",
+    "application/kswps": ".wps",
+    "application/wps-office.wps": ".wps",
+    "application/ofd": ".ofd",
+    "text/plain": ".txt",
+}
+FILENAME_STAR = re.compile(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", re.I)
+FILENAME_PLAIN = re.compile(rb"filename\s*=\s*\"?([^\";]+)\"?", re.I)
+RAW_NAME_ENCODINGS = ("utf-8", "gb18030")  # what servers put in filename="…" unencoded
+
+
+def _basename(name: str) -> str | None:
+    name = name.strip().strip("\"'").replace("\\", "/").rsplit("/", 1)[-1]
+    return name or None
+
+
+def disposition_filename(header: bytes | None) -> str | None:
+    """The file name of a Content-Disposition: filename*=UTF-8''%E5… (RFC 6266) first, else filename="…"
+    as servers really send it: percent-encoded, raw UTF-8 or raw GBK bytes."""
+    if not header:
+        return None
+    star = FILENAME_STAR.search(header.decode("latin-1"))
+    if star:
+        try:
+            return _basename(unquote(star.group(2).strip().strip('"'), encoding=star.group(1), errors="strict"))
+        except (LookupError, UnicodeDecodeError):
+            pass  # a charset Python does not know, or bytes that are not in it: try the plain name
+    plain = FILENAME_PLAIN.search(header)
+    if plain is None:
+        return None
+    raw = plain.group(1).strip()
+    if re.search(rb"%[0-9A-Fa-f]{2}", raw):
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    for encoding in RAW_NAME_ENCODINGS:
+        try:
+            return _basename(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return _basename(raw.decode("latin-1"))
+
+
+def _mime(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_document_response(content_type: str | None, disposition: bytes | None) -> bool:
+    """A response that is a document, not a page: sent as an attachment, or typed as a binary report
+    format. Not text/plain alone: servers send pages as text/plain too (the page path reads either). An
+    inline disposition naming an .html file is still a page."""
+    if disposition:
+        lowered = disposition.lower()
+        name = (disposition_filename(disposition) or "").lower()
+        if lowered.startswith(b"attachment") or name.endswith(DOCUMENT_EXTENSIONS):
+            return True
+    mime = _mime(content_type)
+    return mime in DOCUMENT_TYPES and not mime.startswith("text/")
+
+
+def document_filename(url: str, disposition: bytes | None = None, content_type: str | None = None,
+                      default_ext: str = "") -> str:
+    """The file name a fetched document is read under (the readers tell formats apart by their bytes; the
+    name breaks ties, e.g. .wps or .txt): the server's, else the one in a download script's query, else the
+    URL's last segment, with the suffix of its content type when it has none."""
+    name = disposition_filename(disposition) or query_document_name(url)
+    if not name:
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "index"
+    if "." in name:
+        return name
+    return name + (DOCUMENT_TYPES.get(_mime(content_type)) or default_ext)
 
 
 def is_skipped_url(url: str) -> bool:
@@ -170,9 +369,8 @@ def is_skipped_url(url: str) -> bool:
 
 def is_pagination_text(text: str) -> bool:
     norm = normalize_text(text)
-    return norm in NEXT_PAGE_TEXTS or (norm.isdigit() and len(norm) <= 4) or bool(
-        re.fullmatch(r"\[?第?\d{1,4}页?\]?", norm)
-    )
+    return norm in NEXT_PAGE_TEXTS or norm.strip(PAGER_DECORATIONS) in NEXT_PAGE_TEXTS or (
+        norm.isdigit() and len(norm) <= 4) or bool(re.fullmatch(r"\[?第?\d{1,4}页?\]?", norm))
 
 
 def is_column_text(text: str) -> bool:
@@ -181,17 +379,36 @@ def is_column_text(text: str) -> bool:
 
 
 def create_page_html_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
-    """Pages of the TRS-style pager: createPageHTML(total, current, "index", "html") -> index_N.html.
-
-    Page 0 is index.html, page n is index_n.html (the convention of TRS WCM and its clones).
-    """
+    """Pages of the TRS-style pagers (SCRIPT_PAGERS): index.html, then index_N.html."""
     urls: list[str] = []
-    for match in CREATE_PAGE_HTML.finditer(html):
-        total, _current, stem, ext = int(match.group(1)), match.group(2), match.group(3), match.group(4)
-        for n in range(min(total, limit)):
-            name = f"{stem}.{ext}" if n == 0 else f"{stem}_{n}.{ext}"
-            urls.append(urljoin(page_url, name))
+    if "createPageHTML" not in html:
+        return urls
+    for pattern, first in SCRIPT_PAGERS:
+        for match in pattern.finditer(html):
+            total, stem, ext = int(match.group(1)), match.group(2), match.group(3)
+            for n in range(first, first + min(total, limit)):
+                name = f"{stem}.{ext}" if n == first else f"{stem}_{n}.{ext}"
+                urls.append(urljoin(page_url, name))
     return urls
+
+
+def datastore_records(html: str) -> str:
+    """The entries of a Hanweb data island as one HTML fragment ("" when the page has none)."""
+    if DATASTORE_MARK not in html:
+        return ""
+    return "\n".join(DATASTORE_RECORD.findall(html))
+
+
+def datastore_next_urls(html: str, page_url: str) -> list[str]:
+    """The next group of a Hanweb data island (its <nextgroup> link), as an absolute URL."""
+    if DATASTORE_MARK not in html:
+        return []
+    return [urljoin(page_url, html_entities.unescape(href.strip())) for href in DATASTORE_NEXT.findall(html)]
+
+
+def script_pager_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
+    """List pages that only scripts link to: TRS createPageHTML pagers and Hanweb next groups."""
+    return create_page_html_urls(html, page_url, limit) + datastore_next_urls(html, page_url)[:limit]
 
 
 def same_site(url: str, domains: set[str]) -> bool:

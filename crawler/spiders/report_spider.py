@@ -21,11 +21,13 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+import lxml.html
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from crawler import discovery as d
 from crawler import store_jobs
@@ -93,12 +95,14 @@ class ReportSpider(scrapy.Spider):
                               dont_filter=bool(meta.pop("dont_filter", False)))
 
     def list_request(self, agency_id: str, url: str, *, hops: int, pages: int, render: bool = False,
-                     start: bool = False, dont_filter: bool = False) -> scrapy.Request:
+                     start: bool = False, dont_filter: bool = False, title: str = "") -> scrapy.Request:
         # Conditional: a 304 follows the links the page gave last time (crawler.known).
         # A rendered page has a browser tab to close (async); a plain one takes the sync callback.
+        # `title`: set when an undated report title led here (the page may be that report).
         callback = self.parse_rendered_list if render else self.parse_list
         return self._request(agency_id, url, "list", callback, hops=hops, pages=pages, render=render,
-                             start=start, dont_filter=dont_filter, priority=0, conditional=not render)
+                             start=start, dont_filter=dont_filter, priority=0, conditional=not render,
+                             title=title or None)
 
     def article_request(self, agency_id: str, url: str, title: str) -> scrapy.Request:
         return self._request(agency_id, url, "article", self.parse_article, title=title, conditional=True)
@@ -115,7 +119,7 @@ class ReportSpider(scrapy.Spider):
         if role == "list":
             render = bool(link.get("render"))
             return self.list_request(agency_id, url, hops=link.get("hops", 0), pages=link.get("pages", 1),
-                                     render=render, dont_filter=render)
+                                     render=render, dont_filter=render, title=title)
         if role == "article":
             return self.article_request(agency_id, url, title)
         part_of = link.get("part_of")
@@ -139,6 +143,13 @@ class ReportSpider(scrapy.Spider):
 
     def _list_outputs(self, response: Response) -> Output:
         agency_id, meta = response.meta["agency"], response.meta
+        # An undated report title (政府信息公开工作年度报告, its year in a date column) is read as a column;
+        # what it leads to may be that report itself: a page leading nowhere, or a document.
+        undated_title = d.classify_title(meta.get("title")).undated
+        if _is_document(response):
+            if undated_title:
+                yield from self._document_outputs(response)
+            return
         if not isinstance(response, TextResponse):
             return
         useful = 0  # report links and pagination: a list page without any may be built by a script
@@ -147,14 +158,16 @@ class ReportSpider(scrapy.Spider):
             if request is not None:
                 useful += request.meta["role"] != "list" or request.meta["pages"] > meta["pages"]
                 yield request
-        for url in d.create_page_html_urls(response.text, response.url, self.max_list_pages):
-            if self._allowed(agency_id, url):
-                useful += 1
-                yield self.list_request(agency_id, url, hops=meta["hops"], pages=meta["pages"] + 1)
+        if meta["pages"] < self.max_list_pages:
+            for url in d.script_pager_urls(response.text, response.url, self.max_list_pages):
+                url = _encoded(url, response)
+                if self._allowed(agency_id, url):
+                    useful += 1
+                    yield self.list_request(agency_id, url, hops=meta["hops"], pages=meta["pages"] + 1)
         if self._should_render(response, useful):
             yield self.list_request(agency_id, response.url, hops=meta["hops"], pages=meta["pages"], render=True,
                                     dont_filter=True)
-        if not useful and d.classify_title(_page_title(response)).is_report:
+        if not useful and (undated_title or d.classify_title(_page_title(response)).is_report):
             # A start URL may be the report's own article page.
             yield from self._article_outputs(response)
 
@@ -163,15 +176,20 @@ class ReportSpider(scrapy.Spider):
         if not self._allowed(agency_id, url):
             return None
         verdict = d.classify_title(text)
-        if verdict.is_report:
+        if verdict.is_report or verdict.undated:
             if not d.agency_matches(verdict.agency, self.agencies[agency_id]["name"]):
                 return None  # another agency's report linked from this page
             if d.is_document_url(url, text):
                 return self.document_request(agency_id, url, text)
-            return self.article_request(agency_id, url, text)
+            if verdict.is_report:
+                return self.article_request(agency_id, url, text)
+            if meta["hops"] < self.max_depth:  # a column, or one report: _list_outputs tells
+                return self.list_request(agency_id, url, hops=meta["hops"] + 1, pages=1, title=text)
+            return None
         if d.is_pagination_text(text) and meta["pages"] < self.max_list_pages:
             return self.list_request(agency_id, url, hops=meta["hops"], pages=meta["pages"] + 1)
-        if verdict.kind is d.TitleKind.OTHER and d.is_column_text(text) and meta["hops"] < self.max_depth:
+        if (verdict.kind is d.TitleKind.OTHER and d.is_column_text(text) and meta["hops"] < self.max_depth
+                and not d.is_document_url(url, text)):  # 附件：年度报告.pdf is no column to enter
             return self.list_request(agency_id, url, hops=meta["hops"] + 1, pages=1)
         return None
 
@@ -181,15 +199,20 @@ class ReportSpider(scrapy.Spider):
                 and d.page_needs_render(response.text, useful))
 
     def _article_outputs(self, response: Response) -> Output:
+        if _is_document(response):  # a report link that leads straight to the file (a download script)
+            yield from self._document_outputs(response)
+            return
         agency_id = response.meta["agency"]
         title = _page_title(response) or response.meta.get("title")
-        attachments = [(t, u) for t, u in self._links(response)
-                       if d.is_document_url(u, t) and self._allowed(agency_id, u)]
+        links = [*self._links(response), *self._embedded(response)]
+        attachments = _unique_urls([(t, u) for t, u in links if d.is_document_url(u, t) and self._allowed(agency_id, u)])
         yield from self._attachment_requests(agency_id, response.url, title, attachments)
         if not attachments:
             # No attachment: the page itself is the report (or, the parser will say, it is not).
             yield ReportCandidate(agency_id, response.url, response.body, _headers(response), title=title,
-                                  filename=_filename(response.url, ".html"), year_hint=d.title_year(title or ""))
+                                  filename=d.document_filename(response.url, content_type=_content_type(response),
+                                                               default_ext=".html"),
+                                  year_hint=d.title_year(title or ""))
 
     def _attachment_requests(self, agency_id: str, page_url: str, title: str | None,
                              attachments: list[tuple[str, str]]) -> Output:
@@ -207,9 +230,10 @@ class ReportSpider(scrapy.Spider):
     def _document_outputs(self, response: Response) -> Output:
         meta = response.meta
         title = meta.get("title")
+        filename = d.document_filename(response.url, response.headers.get("Content-Disposition"),
+                                       _content_type(response))
         yield ReportCandidate(meta["agency"], response.url, response.body, _headers(response), title=title,
-                              filename=_filename(response.url, ""), year_hint=d.title_year(title or ""),
-                              part_of=meta.get("part_of"))
+                              filename=filename, year_hint=d.title_year(title or ""), part_of=meta.get("part_of"))
 
     # -- pages, and what is known from earlier crawls ---------------------------------------------
 
@@ -318,14 +342,29 @@ class ReportSpider(scrapy.Spider):
         selectors = self.agencies[response.meta["agency"]].get("selectors") or {}
         anchors = _select(response, selectors.get("list_items")) + _select(response, selectors.get("pagination"))
         # lxml directly: a parsel query per anchor costs more than the rest of the page's handling.
-        for anchor in anchors or response.selector.root.iter("a"):
-            href = anchor.get("href")
-            if not href or href.startswith(("javascript:", "mailto:", "#")):
-                continue
+        for anchor in anchors or _anchors(response):
+            href = (anchor.get("href") or "").strip()
+            if not href or href.startswith(d.PLACEHOLDER_HREFS):
+                href = d.placeholder_target(href, anchor.get) or ""  # only here: most hrefs are plain
+                if not href:
+                    continue
             text = d.normalize_text(anchor.get("title") or anchor.text_content())
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+            if d.TRUNCATION.search(text):
+                text = d.untruncated(text, _nearby_titles(anchor))
+            url = d.viewer_document(_encoded(response.urljoin(href).split("#", 1)[0], response))
             if not d.is_skipped_url(url):
                 yield text, url
+
+    def _embedded(self, response: Response) -> Iterator[tuple[str, str]]:
+        """Documents shown in the page: <iframe src>, <embed src>, <object data>, viewers unwrapped."""
+        if not isinstance(response, TextResponse):
+            return
+        for element in response.selector.root.iter("iframe", "embed", "object"):
+            source = (element.get("src") or element.get("data") or "").strip()
+            if source and not source.startswith(d.PLACEHOLDER_HREFS):
+                url = d.viewer_document(_encoded(response.urljoin(source).split("#", 1)[0], response))
+                if not d.is_skipped_url(url):
+                    yield "", url
 
     def _allowed(self, agency_id: str, url: str) -> bool:
         parts = urlsplit(url)
@@ -348,6 +387,55 @@ class ReportSpider(scrapy.Spider):
             browser = context.browser
             if browser is not None:
                 await browser.close()  # scrapy-playwright launches a fresh one on the next render
+
+
+def _anchors(response: TextResponse) -> Iterator[Any]:
+    """The page's <a> elements, and those of a Hanweb data island (CDATA records an HTML parser skips)."""
+    yield from response.selector.root.iter("a")
+    records = d.datastore_records(response.text)
+    if records:
+        yield from lxml.html.fragment_fromstring(records, create_parent="div").iter("a")
+
+
+def _nearby_titles(anchor: Any) -> Iterator[str | None]:
+    """Title attributes that may hold a cut-short link's whole title: its children's, its parent's, its
+    siblings'. Only asked for cut-short titles."""
+    for element in anchor.iterdescendants():
+        yield element.get("title")
+    parent = anchor.getparent()
+    if parent is not None:
+        yield parent.get("title")
+        for sibling in parent:
+            if sibling is not anchor:
+                yield sibling.get("title")
+
+
+def _encoded(url: str, response: TextResponse) -> str:
+    """Percent-encoded as a browser would: the query in the page's encoding (a GBK site reads
+    ?name=年报 as GBK bytes), the path in UTF-8. Scrapy would encode the query as UTF-8."""
+    return url if url.isascii() else safe_url_string(url, encoding=response.encoding)
+
+
+def _unique_urls(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One entry per URL (a viewer and a download link, an icon and a text link to one file), with the
+    first text that says something."""
+    texts: dict[str, str] = {}
+    for text, url in links:
+        if not texts.get(url):
+            texts[url] = text
+    return [(text, url) for url, text in texts.items()]
+
+
+def _is_document(response: Response) -> bool:
+    """A document, not a page: binary, sent as an attachment, or typed as a report format."""
+    if not isinstance(response, TextResponse):
+        return True
+    return d.is_document_response(_content_type(response), response.headers.get("Content-Disposition"))
+
+
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else None
 
 
 def _select(response: TextResponse, selector: str | None) -> list[Any]:
@@ -387,7 +475,3 @@ def _better_title(link_text: str, page_title: str | None) -> str:
 def _headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
-
-def _filename(url: str, default_ext: str) -> str:
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "index"
-    return name if "." in name else name + default_ext

@@ -8,7 +8,8 @@
     farm.stop()
 
 Working sites (one per CMS style) publish one report each; broken sites: 'down' (connection refused),
-'error500', 'hang' (never answers), 'waf' (anti-bot 412 challenge).
+'error500', 'hang' (never answers), 'waf' (anti-bot 412 challenge). Sites in OPTIONAL_SPECS run only when
+named in `only`: 'cms' publishes one report per link or attachment shape (sites.CMS_SHAPES).
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ SPECS: tuple[SiteSpec, ...] = (
     SiteSpec("hang", "hang-ju", "无响应市统计局", "/nb/", mode="hang"),
     SiteSpec("waf", "waf-ju", "防火墙市统计局", "/nb/", mode="challenge412"),
 )
+# Not part of the default farm (whose crawl tests count its reports): run when named in `only`.
+OPTIONAL_SPECS: tuple[SiteSpec, ...] = (
+    SiteSpec("cms", "guangzhou-cms", sites.CMS_AGENCY, "/"),
+)
 # Which seed each working site publishes, and the year of that report.
-SEED_OF = {"trs": "dongguan", "jsonlist": "guangzhou", "gbk": "shizhong", "doc": "lishui", "split": "wuzhong"}
+SEED_OF = {"trs": "dongguan", "jsonlist": "guangzhou", "gbk": "shizhong", "doc": "lishui", "split": "wuzhong",
+           "cms": "guangzhou"}
 BROKEN_KINDS = {"down-ju": "connection", "error-ju": "http_status", "hang-ju": "timeout", "waf-ju": "blocked"}
 
 
@@ -42,6 +48,7 @@ class Farm:
     def __init__(self, folder: Path, only: list[str] | None = None) -> None:
         self.folder = Path(folder)
         self.specs = [s for s in SPECS if only is None or s.key in only]
+        self.specs += [s for s in OPTIONAL_SPECS if only is not None and s.key in only]
         self.sites: dict[str, SiteServer] = {}
         self.texts: dict[str, str] = {}
 
@@ -79,6 +86,8 @@ class Farm:
             sites.build_doc(site, text, offsite)
         elif key == "split":
             sites.build_split(site, text)
+        elif key == "cms":
+            sites.build_cms(site, text)
 
     # -- what the crawl should find --------------------------------------------------------------
 
@@ -90,7 +99,11 @@ class Farm:
 
     @property
     def expected(self) -> set[tuple[str, int]]:
-        return {(s.agency_id, docs.SEEDS[SEED_OF[s.key]][2]) for s in self.specs if s.mode == "ok"}
+        return {(s.agency_id, year) for s in self.specs if s.mode == "ok" for year in self._years(s.key)}
+
+    @staticmethod
+    def _years(key: str) -> list[int]:
+        return list(sites.CMS_SHAPES.values()) if key == "cms" else [docs.SEEDS[SEED_OF[key]][2]]
 
     @property
     def broken(self) -> dict[str, str]:

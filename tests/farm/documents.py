@@ -39,6 +39,12 @@ def changed_text(text: str, marker: str = "（本报告于发布后更正）") -
     return text.rstrip("\n") + "\n" + marker + "\n"
 
 
+def year_text(text: str, year: int, seed_year: int = 2021) -> str:
+    """The seed's report as if written for `year` (its year and the year before both move)."""
+    before, mark = str(seed_year - 1), "\x00"
+    return text.replace(before, mark).replace(str(seed_year), str(year)).replace(mark, str(year - 1))
+
+
 def html_article(title: str, text: str, date: str = "2021-01-20") -> str:
     """A CMS article page whose body is the report itself, one paragraph per line, cells kept by tabs."""
     paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())

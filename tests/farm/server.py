@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 CHALLENGE_PAGE = (
     "<html><head><title>安全验证</title><script>var _0x1=document.cookie;"
@@ -29,6 +29,7 @@ class Resource:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     last_modified: float = field(default_factory=time.time)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Content-Disposition of a download script
 
     @property
     def etag(self) -> str:
@@ -61,11 +62,13 @@ class SiteServer:
     # -- content ---------------------------------------------------------------------------------
 
     def set_page(self, path: str, body: bytes | str, content_type: str | None = None,
-                 encoding: str = "utf-8") -> None:
+                 encoding: str = "utf-8", headers: dict[str, str] | None = None) -> None:
+        """`path` is decoded ("/附件/a b.pdf"), or a path with a query as the client sends it
+        ("/down.jsp?name=%C4%EA"): that page answers only that query (a download script)."""
         # Characters outside GBK become &#NNNN; references, as GBK CMSs publish them.
         data = body.encode(encoding, errors="xmlcharrefreplace") if isinstance(body, str) else body
         ctype = content_type or f"text/html; charset={encoding}"
-        self.pages[path] = Resource(data, ctype, time.time())
+        self.pages[path] = Resource(data, ctype, time.time(), dict(headers or {}))
 
     @property
     def base_url(self) -> str:
@@ -139,7 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path or "/"
+        parts = urlsplit(self.path)
+        path = unquote(parts.path) or "/"
+        if parts.query and f"{path}?{parts.query}" in self.site.pages:
+            path = f"{path}?{parts.query}"
         if self.site.on_request is not None:
             self.site.on_request(self.site, path)
         mode = self.site.mode
@@ -175,7 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.site.record(path, 304, 0)
             return
-        headers = {"ETag": resource.etag, "Last-Modified": formatdate(resource.last_modified, usegmt=True)}
+        headers = {"ETag": resource.etag, "Last-Modified": formatdate(resource.last_modified, usegmt=True),
+                   **resource.headers}
         self._send(200, resource.body, resource.content_type, path, headers)
 
     def _not_modified(self, resource: Resource) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from tests.farm import documents as docs
 from tests.farm.server import SiteServer
@@ -175,3 +176,170 @@ def build_split(site: SiteServer, text: str) -> None:
     ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     site.set_page("/files/nb2020-1.docx", docs.docx_bytes(first), ctype)
     site.set_page("/files/nb2020-2.docx", docs.docx_bytes(second), ctype)
+
+
+# --- 6. link and attachment shapes of other CMSs (TRS, Hanweb, Founder, 集约化平台), one report per year ----
+
+CMS_AGENCY = "广州市统计局"  # the seed's agency: every year below is a year-shifted copy of its report
+# shape -> the year of the report published in that shape (checked one by one in tests/crawler/test_shapes.py)
+CMS_SHAPES: dict[str, int] = {
+    "onclick_window_open": 2021,  # href javascript:void(0), onclick window.open('./…'): HTML article
+    "data_url_downfile": 2020,  # href #, data-url; article -> 附件1 -> downfile.jsp?filename=….docx
+    "js_href_attach_text": 2019,  # href javascript:openDoc('…'); 附件：… -> /attach/download?fileId=123 (.txt)
+    "onclick_download_gbk_name": 2018,  # onclick downloadFile('/attach/download?fileId=456'), GBK file name
+    "truncated_parent_title": 2017,  # 2017年…政府信息公... with the whole title on the <li>
+    "undated_article": 2016,  # 政府信息公开工作年度报告 + date column: the HTML article is the report
+    "pdfjs_viewer": 2015,  # <iframe src=/pdfjs/web/viewer.html?file=/upload/2015nb.pdf>
+    "object_and_link": 2014,  # <object data=….pdf> and a 下载 link to the same file: one document
+    "base_href_chinese_path": 2013,  # <base href>, ./附件/2013年 年度报告.docx
+    "gbk_query": 2012,  # a GBK page: down.jsp?name=2012年报.docx (the query in GBK)
+    "hanweb_nextgroup": 2011,  # Hanweb data island: the entry is in the next group (dataproxy.jsp?page=1)
+    "hanweb_record": 2010,  # Hanweb data island: the entry is a CDATA record of the list page
+    "trs_pager_6_args": 2009,  # createPageHTML('page_div', 2, 1, 'index', 'shtml', 12): on index_2.shtml
+    "next_page_arrow": 2008,  # a pager link 下一页>
+    "undated_document": 2007,  # 政府信息公开年度报告 -> a URL with no suffix that answers a DOCX
+}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def cms_title(year: int) -> str:
+    return f"{year}年{CMS_AGENCY}政府信息公开工作年度报告"
+
+
+def build_cms(site: SiteServer, text: str) -> None:
+    texts = {year: docs.year_text(text, year) for year in CMS_SHAPES.values()}
+    _cms_hub(site)
+    _cms_scripted_links(site, texts)
+    _cms_titles(site, texts)
+    _cms_embedded(site, texts)
+    _cms_urls(site, texts)
+    _cms_hanweb(site, texts)
+    _cms_pagers(site, texts)
+
+
+def _cms_hub(site: SiteServer) -> None:
+    items = [
+        f"<a href='javascript:void(0)' onclick=\"window.open('./art/2022/t20220131_1.html','_blank')\">{cms_title(2021)}</a>",
+        f"<a href='#' data-url='/art/2021/t20210128_2.html'>{cms_title(2020)}</a>",
+        f"<a href=\"javascript:openDoc('/art/2020/t20200130_3.html')\">{cms_title(2019)}</a>",
+        f"<a href='javascript:;' onclick=\"downloadFile('/attach/download?fileId=456')\">{cms_title(2018)}</a>",
+        f"<a href='/art/2018/t20180125_5.html'>2017年{CMS_AGENCY}政府信息公...</a>",
+        "<a href='/art/2017/t20170120_6.html'>政府信息公开工作年度报告</a>",
+        f"<a href='/art/2016/t20160118_7.html'>{cms_title(2015)}</a>",
+        f"<a href='/art/2015/t20150119_8.html'>{cms_title(2014)}</a>",
+        f"<a href='xxgk/a/b/t20140120_9.html'>{cms_title(2013)}</a>",
+        f"<a href='/gbk/t20130121_10.htm'>{cms_title(2012)}</a>",
+        "<a href='/xxgk/nb/nb2007'>政府信息公开年度报告</a>",
+        # Noise: a notice behind a script, another agency's report behind a cut-short title, pager scripts
+        # that name no URL.
+        "<a href='javascript:void(0)' onclick=\"openWin('/art/notice.html')\">关于做好2021年政府信息公开工作年度报告编制工作的通知</a>",
+        "<a href='/art/other.html'><span title='丽水市统计局2021年政府信息公开工作年度报告'>丽水市统计局2021年政府信息公开...</span></a>",
+        "<a href='#' onclick='goPage(2)'>2</a>",
+    ]
+    lis = "\n".join(f"<li{_li_title(item)}>{item}<span>2022-01-20</span></li>" for item in items)
+    site.set_page("/", "<html><head><meta charset='utf-8'><title>广州市统计局 政府信息公开</title></head><body>"
+                       "<div class='nav'><a href='/'>首页</a> <a href='javascript:void(0)'>更多</a>"
+                       " <a href='/col/col1/index.html'>政府信息公开年报</a> <a href='/gkml/nb/index.shtml'>年度报告</a>"
+                       f" <a href='/xxgk/ndbg/index.html'>年报</a></div><ul class='list'>{lis}</ul></body></html>")
+
+
+def _li_title(item: str) -> str:
+    """The whole title of the cut-short 2017 entry is on its <li> (as Founder/集约化 lists print it)."""
+    return f" title='{cms_title(2017)}'" if "2017年" in item and "..." in item else ""
+
+
+def _cms_scripted_links(site: SiteServer, texts: dict[int, str]) -> None:
+    article = docs.html_article(cms_title(2021), texts[2021]).replace(
+        "<body>", "<body><div class='nav'><a href='/download/list.jsp?type=1'>下载中心</a></div>")
+    site.set_page("/art/2022/t20220131_1.html", article)
+    site.set_page("/art/2021/t20210128_2.html", attachment_article(
+        cms_title(2020), [("附件1", "/module/download/downfile.jsp?classid=0&filename=8f1e2d3c.docx")]))
+    site.set_page("/module/download/downfile.jsp", docs.docx_bytes(texts[2020]), "application/octet-stream")
+    site.set_page("/art/2020/t20200130_3.html", attachment_article(
+        cms_title(2019), [(f"附件：{cms_title(2019)}", "/attach/download?fileId=123")]))
+    name = quote(f"{cms_title(2019)}.txt")
+    site.set_page("/attach/download?fileId=123", texts[2019].encode("utf-8"), "application/octet-stream",
+                  headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+    gbk_name = f"{cms_title(2018)}.docx".encode("gbk").decode("latin-1")  # raw GBK bytes on the wire
+    site.set_page("/attach/download?fileId=456", docs.docx_bytes(texts[2018]), "application/octet-stream",
+                  headers={"Content-Disposition": f'attachment; filename="{gbk_name}"'})
+    news(site, "/art/notice.html", "关于做好2021年政府信息公开工作年度报告编制工作的通知")
+
+
+def _cms_titles(site: SiteServer, texts: dict[int, str]) -> None:
+    site.set_page("/art/2018/t20180125_5.html", docs.html_article(cms_title(2017), texts[2017]))
+    site.set_page("/art/2017/t20170120_6.html", docs.html_article("政府信息公开工作年度报告", texts[2016]))
+    site.set_page("/xxgk/nb/nb2007", docs.docx_bytes(texts[2007]), DOCX_TYPE)
+    site.set_page("/art/other.html", docs.html_article("丽水市统计局2021年政府信息公开工作年度报告", texts[2021]))
+
+
+def _cms_embedded(site: SiteServer, texts: dict[int, str]) -> None:
+    viewer = "<iframe src='/pdfjs/web/viewer.html?file=/upload/2015nb.pdf' width='100%' height='800'></iframe>"
+    site.set_page("/art/2016/t20160118_7.html", attachment_article(cms_title(2015), []).replace(
+        "</div></div></body>", viewer + "</div></div></body>"))
+    site.set_page("/pdfjs/web/viewer.html", "<html><head><title>PDF.js viewer</title></head><body></body></html>")
+    site.set_page("/upload/2015nb.pdf", docs.pdf_bytes(texts[2015]), "application/pdf")
+    shown = ("<object data='/upload/2014nb.pdf' type='application/pdf' width='100%' height='800'></object>"
+             "<p><a href='/upload/2014nb.pdf'>下载</a></p>")
+    site.set_page("/art/2015/t20150119_8.html", attachment_article(cms_title(2014), []).replace(
+        "</div></div></body>", shown + "</div></div></body>"))
+    site.set_page("/upload/2014nb.pdf", docs.pdf_bytes(texts[2014]), "application/pdf")
+
+
+def _cms_urls(site: SiteServer, texts: dict[int, str]) -> None:
+    based = attachment_article(cms_title(2013), [("附件：2013年度报告.docx", "./附件/2013年 年度报告.docx")])
+    site.set_page("/xxgk/a/b/t20140120_9.html", based.replace("<head>", f"<head><base href='{site.base_url}/xxgk/'>"))
+    site.set_page("/xxgk/附件/2013年 年度报告.docx", docs.docx_bytes(texts[2013]), DOCX_TYPE)
+    gbk = attachment_article(cms_title(2012), [("附件：2012年报.docx", "/down.jsp?name=2012年报.docx")])
+    site.set_page("/gbk/t20130121_10.htm", gbk.replace("charset='utf-8'", "charset='gbk'"), encoding="gbk")
+    site.set_page("/down.jsp?name=" + quote("2012年报.docx", encoding="gbk"), docs.docx_bytes(texts[2012]),
+                  "application/octet-stream")
+
+
+HANWEB_LIST = """<html><head><meta charset='utf-8'><title>政府信息公开年报</title>
+<script type='text/javascript' src='/module/jslib/jquery/jpage/jquery.jpage.js'></script></head><body>
+<h2>政府信息公开年报</h2><div id='9'><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1&path=/&columnid=1&unitid=9&webname=广州市统计局&permissiontype=0"></a>]]></nextgroup>
+<recordset>
+{records}
+</recordset></datastore></script></div>
+<script>$('#9').jpage({{totalRecord:3,perPage:2,groupSize:1,dataStore:null}});</script>
+</body></html>"""
+HANWEB_GROUP = """<?xml version="1.0" encoding="UTF-8"?>
+<datastore><totalrecord>3</totalrecord><totalpage>2</totalpage><recordset>
+{records}
+</recordset></datastore>"""
+
+
+def _hanweb_record(href: str, title: str, date: str) -> str:
+    entry = f"<li><a href='{href}' title='{title}' target='_blank'>{title}</a><span>{date}</span></li>"
+    return f"<record><![CDATA[{entry}]]></record>"
+
+
+def _cms_hanweb(site: SiteServer, texts: dict[int, str]) -> None:
+    records = "\n".join([_hanweb_record("/art/2011/1/25/art_1_101.html", cms_title(2010), "2011-01-25"),
+                         _hanweb_record("/art/2011/1/10/art_1_100.html", "2011年统计工作要点", "2011-01-10")])
+    site.set_page("/col/col1/index.html", HANWEB_LIST.format(records=records))
+    group = _hanweb_record("/art/2012/1/20/art_1_102.html", cms_title(2011), "2012-01-20")
+    site.set_page("/module/web/jpage/dataproxy.jsp", HANWEB_GROUP.format(records=group), "text/xml; charset=utf-8")
+    site.set_page("/art/2011/1/25/art_1_101.html", docs.html_article(cms_title(2010), texts[2010]))
+    site.set_page("/art/2012/1/20/art_1_102.html", docs.html_article(cms_title(2011), texts[2011]))
+    news(site, "/art/2011/1/10/art_1_100.html", "2011年统计工作要点")
+
+
+def _cms_pagers(site: SiteServer, texts: dict[int, str]) -> None:
+    pager = "<div id='page_div'></div><script>createPageHTML('page_div',2, {n},'index','shtml',12);</script>"
+    site.set_page("/gkml/nb/index.shtml", list_page("年度报告", [("2010年统计工作要点", "/art/plan2010.html")],
+                                                      pager.format(n=1)))
+    site.set_page("/gkml/nb/index_2.shtml", list_page("年度报告", [(cms_title(2009), "/gkml/nb/t2010.shtml")],
+                                                        pager.format(n=2)))
+    site.set_page("/gkml/nb/t2010.shtml", attachment_article(cms_title(2009), [
+        (f"{cms_title(2009)}.docx", "/gkml/nb/P020100120.docx")]))
+    site.set_page("/gkml/nb/P020100120.docx", docs.docx_bytes(texts[2009]), DOCX_TYPE)
+    news(site, "/art/plan2010.html", "2010年统计工作要点")
+    site.set_page("/xxgk/ndbg/index.html", list_page("年报", [("2009年统计工作要点", "/art/plan2009.html")],
+                                                      "<div class='pages'><a href='list_2.html'>下一页&gt;</a></div>"))
+    site.set_page("/xxgk/ndbg/list_2.html", list_page("年报", [(cms_title(2008), "/xxgk/ndbg/t2009.html")],
+                                                       "<div class='pages'><a href='index.html'>&lt;上一页</a></div>"))
+    site.set_page("/xxgk/ndbg/t2009.html", docs.html_article(cms_title(2008), texts[2008]))
+    news(site, "/art/plan2009.html", "2009年统计工作要点")
