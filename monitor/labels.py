@@ -161,9 +161,21 @@ CN_NUMERAL_DATE = re.compile(r"(二\s*[〇○零O]\s*[〇○零O一二三四五�
                              r"\s*([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 CN_NUMERALS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                "八": 8, "九": 9}
-PAGE_DATE = re.compile(
-    r"(?:发布时间|发布日期|成文日期|日期)\s*[:：]?\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+# The date a page shows for itself. Each pattern's three groups are year, month and day.
+_YMD = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)"
+_NOT_PERIOD = r"(?!\s*日?\s*(?:至|到|起|—|~|～|－))"  # "时间：2021年1月1日至12月31日" is a period
+_CLOCK = r"(?:\s*日)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+PAGE_DATE = re.compile(r"(?:发布|公开|成文|印发|生成|发文)(?:时间|日期)\s*[:：]?\s*" + _YMD + _NOT_PERIOD)
+# Shorter forms, trusted only in the page's head (before the report's first heading): a bare "时间：" or
+# "日期：" (not 统计时间, 截止日期, 办理时间, 当前日期…), or the date beside the source ("2024-01-31 来源：",
+# "来源：某局 2024-01-31").
+PAGE_DATE_NEAR: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?<![计止理复请议动放前])(?:时间|日期)\s*[:：]\s*" + _YMD + _NOT_PERIOD),
+    re.compile(_YMD + _CLOCK + r"\s*(?:信息来源|来源|发布机构|作者|浏览|点击|阅读|字号)"),
+    re.compile(r"(?:信息来源|来源|发布机构)\s*[:：][^\d\n]{1,40}?" + _YMD),
 )
+# Where a page's head ends: the report's first heading.
+REPORT_START = re.compile(r"[一1]\s*[、.．]\s*(?:总体|概述|基本情况|工作概述)")
 # Words that lead into a title without being part of the agency ("现将北坡镇2022年…", "特编制湛江市…").
 AGENCY_LEAD = re.compile(r"^(?:现公开|现将|现向社会公布|现予公布|现公布|特编制|编制|制定|关于|转发|印发|公布|发布)+")
 # The joined head glues a heading before the lead-in ("一、总体情况现将我镇…"): what the lead-in words that

@@ -16,6 +16,7 @@ from monitor import labels, tables
 from monitor.cells import is_value_cell
 from monitor.model import Report
 from monitor.readers import Document, UnreadableDocument
+from monitor.readers.text import page_date_in_text
 
 
 class NotAReport(UnreadableDocument):
@@ -261,8 +262,7 @@ def read_published_date(text: str, sections: Sections, page_date: str | None) ->
         return _date_iso(signed[-1])
     if page_date:
         return page_date
-    match = labels.PAGE_DATE.search(text[:3000])
-    return _iso(*match.groups()) if match else None
+    return page_date_in_text(text[:3000])
 
 
 def _signed_dates(text: str, start: int = 0) -> list[re.Match[str]]:

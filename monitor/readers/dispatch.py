@@ -10,6 +10,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ MAX_COMPRESSION_RATIO = 200
 CONVERSION_TIMEOUT_S = 60.0
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WORD_XML = re.compile(rb"<\?mso-application\s+progid=[\"']Word\.Document|<w:wordDocument[\s>]")
 _HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|table|span)[\s>/]", re.I)
 
 
@@ -75,7 +77,8 @@ def read_path(path: str | os.PathLike[str], filename: str | None = None, **limit
 
 
 def sniff_format(data: bytes, filename: str | None = None) -> str:
-    """'pdf' | 'docx' | 'doc' | 'wps' | 'html' | 'text'. Bytes decide; the name only breaks ties."""
+    """'pdf' | 'docx' | 'doc' | 'wps' | 'mht' | 'rtf' | 'wordxml' | 'html' | 'text'. Bytes decide; the name
+    only breaks ties."""
     name = (filename or "").lower()
     head = data[:1024]
     if b"%PDF-" in head:
@@ -84,6 +87,12 @@ def sniff_format(data: bytes, filename: str | None = None) -> str:
         return "docx" if _zip_has(data, "word/document.xml") else "zip"
     if data.startswith(_OLE2):
         return "wps" if name.endswith(".wps") else "doc"
+    if b"MIME-Version:" in head and b"multipart/related" in data[:4096].lower():
+        return "mht"  # a web archive: Word's "single file web page", also published as .doc
+    if data.lstrip()[:5] == b"{\\rtf":
+        return "rtf"  # converted by LibreOffice, like .doc
+    if _WORD_XML.search(head):
+        return "wordxml"  # Word 2003 XML or Word's flat XML (one .xml file, also published as .doc)
     if _HTML_MARKERS.search(data[:4096]) and not name.endswith(".txt"):
         return "html"
     if name.endswith((".html", ".htm", ".shtml", ".jhtml")):
@@ -115,6 +124,12 @@ def _read_html(data: bytes, filename: str | None, limits: Limits) -> Document:
     return read_html(data)
 
 
+def _read_mht(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from monitor.readers.html import read_mht
+
+    return read_mht(data)
+
+
 def _read_docx(data: bytes, filename: str | None, limits: Limits) -> Document:
     from monitor.readers.docx import read_docx
 
@@ -126,6 +141,22 @@ def _read_office(data: bytes, filename: str | None, limits: Limits) -> Document:
 
     kind = "wps" if (filename or "").lower().endswith(".wps") else "doc"
     return read_office(data, kind, timeout=limits.conversion_timeout, limits=limits)
+
+
+def _read_converted(kind: str) -> Callable[[bytes, str | None, Limits], Document]:
+    def read(data: bytes, filename: str | None, limits: Limits) -> Document:
+        from monitor.readers.office import read_office
+
+        return read_office(data, kind, timeout=limits.conversion_timeout, limits=limits)
+    return read
+
+
+def _read_word_xml(data: bytes, filename: str | None, limits: Limits) -> Document:
+    if b"<pkg:package" in data[:4096]:  # Flat OPC: read as a .docx; LibreOffice cannot open it
+        from monitor.readers.docx import read_flat_docx
+
+        return read_flat_docx(data)
+    return _read_converted("xml")(data, filename, limits)  # Word 2003 XML
 
 
 def _read_pdf(data: bytes, filename: str | None, limits: Limits) -> Document:
@@ -141,9 +172,12 @@ def _read_zip(data: bytes, filename: str | None, limits: Limits) -> Document:
 _READERS = {
     "text": _read_text,
     "html": _read_html,
+    "mht": _read_mht,
     "docx": _read_docx,
     "doc": _read_office,
     "wps": _read_office,
+    "rtf": _read_converted("rtf"),
+    "wordxml": _read_word_xml,
     "pdf": _read_pdf,
     "zip": _read_zip,
 }

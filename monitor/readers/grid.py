@@ -17,6 +17,27 @@ MAX_COLUMNS = 256
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000\ufeff]+")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# Characters of no width (zero-width space and joiners, word joiner, BOM, soft hyphen) that editors leave
+# inside words and figures ("1\u200b2" shows 12): the HTML and DOCX readers remove them before anything
+# else, so they are never read as spaces. (In UTF-8 bytes too: no character's bytes can match inside
+# another's.)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_UTF8 = tuple(mark.encode() for mark in _INVISIBLE)
+
+
+def drop_invisible(text: str) -> str:
+    # (a substring test per character costs a twentieth of one regex pass over a page that holds none)
+    for mark in _INVISIBLE:
+        if mark in text:
+            text = text.replace(mark, "")
+    return text
+
+
+def drop_invisible_utf8(data: bytes) -> bytes:
+    for mark in _INVISIBLE_UTF8:
+        if mark in data:
+            data = data.replace(mark, b"")
+    return data
 
 
 COVERED = "\x00"  # a grid position covered by a merged cell (not a cell of its own)
@@ -70,6 +91,28 @@ def to_grid(rows: list[list[SpanCell]]) -> list[list[str]]:
             col += colspan
     width = max((len(line) for line in grid), default=0)
     return [[c or "" for c in line] + [""] * (width - len(line)) for line in grid]
+
+
+def flow_rows(cells: list[SpanCell], width: int) -> list[list[SpanCell]]:
+    """Cells listed one after another and flowed into rows of `width` columns (a CSS grid's
+    auto-placement): each goes to the first free position, after the previous cell, where it fits."""
+    width = max(1, min(width, MAX_COLUMNS))
+    taken: set[tuple[int, int]] = set()
+    rows: list[list[SpanCell]] = []
+    r = c = 0
+    for cell in cells:
+        colspan = max(1, min(cell.colspan, width))
+        rowspan = max(1, min(cell.rowspan, MAX_SPAN))
+        while c + colspan > width or any((r, c + dc) in taken for dc in range(colspan)):
+            c += 1
+            if c + colspan > width:
+                r, c = r + 1, 0
+        while len(rows) <= r:
+            rows.append([])
+        rows[r].append(SpanCell(cell.text, rowspan, colspan))
+        taken.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
+        c += colspan
+    return rows
 
 
 def _put(line: list[str | None], index: int, value: str) -> None:

@@ -1,24 +1,44 @@
 """HTML pages: find the report inside the site's page template and flatten it to lines.
 
 The report is usually an article inside a template (navigation, breadcrumbs, sidebars, footer). We drop
-obvious noise, then descend from <body> into the child that still holds most of the non-link text and
-every report table: what is left is the article. Paragraphs become lines; leaf tables become TAB rows
-(rowspan/colspan laid out once); tables that contain tables are layout and are walked like <div>s.
+obvious noise (and text no reader sees: <del>, hidden spans and cells), then descend from <body> into the
+child that still holds most of the non-link text and every report table: what is left is the article.
+Paragraphs become lines; leaf tables become TAB rows (rowspan/colspan laid out once, the caption first);
+tables that contain tables are layout and are walked like <div>s, unless rows of their own hold figures.
+Tables drawn with <div>s or lists (a row element per row, an element per cell, blank ones too) and CSS
+grids are read as tables. Web archives (.mht) are read through their HTML part.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from datetime import date
 
 from lxml import etree
 
+from monitor.cells import is_number_cell
 from monitor.readers import Document, UnreadableDocument
-from monitor.readers.grid import SpanCell, clean_cell, clean_line, grid_lines, to_grid
-from monitor.readers.text import decode_text
+from monitor.readers.grid import (
+    SpanCell,
+    clean_cell,
+    clean_line,
+    drop_invisible,
+    flow_rows,
+    grid_lines,
+    to_grid,
+)
+from monitor.readers.text import decode_text, page_date_in_text
 
+# (<del> is text a tracked change removed: Word's "save as HTML" keeps it beside the <ins> that replaced it.)
 _NOISE_TAGS = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "form", "select", "button",
-               "svg", "object", "embed", "template")
+               "svg", "object", "embed", "template", "del")
+# Text styled display:none that no reader sees: Word's hidden text, a hidden cell or row. Only such small
+# elements: a page may hide a whole article until a script shows it.
+_HIDDEN = etree.XPath("//*[contains(translate(@style, ' ', ''), 'display:none')]")
+_HIDDEN_TAGS = frozenset(["span", "font", "b", "i", "u", "em", "strong", "sup", "sub", "small", "ins", "s",
+                          "strike", "td", "th", "tr", "o:p"])
 _BLOCK_TAGS = frozenset(["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article", "main", "aside", "blockquote", "pre", "center", "address", "figure", "figcaption", "caption", "tr", "tbody", "thead", "tfoot", "body", "html"])
 # Words found in the report tables of both formats: a table holding one is part of the report.
 TABLE_LABELS = ("本年新收", "信息内容", "行政复议", "予以公开", "申请人情况", "本年制发", "本年新制作",
@@ -26,29 +46,46 @@ TABLE_LABELS = ("本年新收", "信息内容", "行政复议", "予以公开", 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "articlepubdate", "article:published_time",
-              "dc.date", "dc.date.issued", "dcterms.issued", "createdate", "date")
+# <meta> names CMSs give the publication date (TRS, Hanweb, Founder/VIEWS, Dayu, schema.org, Open Graph).
+_DATE_META = frozenset(["pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time",
+                        "pubtime", "firstpublishedtime", "firstpublishtime", "articlepubdate", "articledate",
+                        "releasedate", "release_date", "datepublished", "article:published_time",
+                        "og:release_date", "dc.date", "dc.date.issued", "dcterms.issued", "createdate", "date"])
 _TITLE_META = ("articletitle", "og:title", "title", "dc.title")
-_DATE_TEXT = re.compile(
-    r"(?:发布|公开|成文|印发|生成)(?:时间|日期)\s*[:：]?\s*"
-    r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
-)
 _ANY_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # Share of the page's non-link text the chosen content element must keep.
 _CONTENT_SHARE = 0.7
 # Plain lxml elements: lxml.html's element classes cost a Python lookup per node visited.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _WHITESPACE = re.compile(r"\s+")
+_OWN_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 _SPAN_NUMBER = re.compile(r"\s*(\d+)")
+# Div grids: tags that may be a cell without saying so, words and display styles that say so.
+# (<p> is left out: a <div> of <p>s is a block of paragraphs unless it says it is a row.)
+_CELL_TAGS = frozenset(["div", "li", "dd", "dt", "section"])
+_NOT_ROWS = frozenset(["table", "tr", "td", "th", "thead", "tbody", "tfoot", "p", "span", "a", "font", "b",
+                       "strong", "em", "i", "u", "h1", "h2", "h3", "h4", "h5", "h6"])
+_ROW_WORDS = frozenset(["tr", "row", "table-row"])
+_CELL_WORDS = frozenset(["td", "th", "cell", "col", "gridcell", "columnheader", "rowheader", "table-cell"])
+_ROW_DISPLAY = re.compile(r"display\s*:\s*(?:table-row|flex)")
+_CELL_DISPLAY = re.compile(r"display\s*:\s*table-cell")
+_CLASS_WORDS = re.compile(r"[\s_\-]+")
+_GRID_DISPLAY = re.compile(r"display\s*:\s*(?:inline-)?grid")
+_GRID_TEMPLATE = re.compile(r"grid-template-columns\s*:\s*([^;]+)")
+_GRID_REPEAT = re.compile(r"repeat\(\s*(\d+)\s*,")
+_GRID_REPEAT_CALL = re.compile(r"repeat\((?:[^()]|\([^()]*\))*\)")
+_GRID_TRACK = re.compile(r"(?:minmax|fit-content)\([^()]*\)|[^\s()]+")
+_MAX_CELL_CHARS = 100
+_MAX_FIGURE_CHARS = 15  # longer "numbers" are the digits of several cells run together
 
 
 def text_content(element: etree._Element) -> str:
     return etree.tostring(element, method="text", encoding=str, with_tail=False)
 
 
-def read_html(data: bytes) -> Document:
-    text = decode_text(data, declared_charset(data))
-    text = _XML_DECL.sub("", unescape_js_string(text), count=1)
+def read_html(data: bytes, charset: str | None = None) -> Document:
+    text = decode_text(data, charset or declared_charset(data))
+    text = drop_invisible(_XML_DECL.sub("", unescape_js_string(text), count=1))
     try:
         root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
@@ -57,7 +94,9 @@ def read_html(data: bytes) -> Document:
         raise UnreadableDocument("HTML page without text")
     page_date = find_page_date(root)
     page_title = find_page_title(root)
-    for bad in list(root.iter(*_NOISE_TAGS)):
+    # (a substring test first: the XPath, and a regex over the whole page, cost more than the rest)
+    hidden = _HIDDEN(root) if "display:none" in text or "display: none" in text else []
+    for bad in [*root.iter(*_NOISE_TAGS), *(e for e in hidden if e.tag in _HIDDEN_TAGS)]:
         if bad.getparent() is not None:
             drop_tree(bad)
     body = root.find("body")
@@ -66,6 +105,18 @@ def read_html(data: bytes) -> Document:
     if not any(lines):
         raise UnreadableDocument("HTML page without text")
     return Document(text="\n".join(lines), source_format="html", page_date=page_date, page_title=page_title)
+
+
+def read_mht(data: bytes) -> Document:
+    """A web archive (.mht, .mhtml; Word's "single file web page", often published as .doc): a MIME
+    message whose HTML part, quoted-printable or base64 encoded, is the document."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and payload.strip():
+                return read_html(payload, part.get_content_charset())
+    raise UnreadableDocument("web archive (.mht) without an HTML part")
 
 
 def drop_tree(element: etree._Element) -> None:
@@ -157,18 +208,29 @@ def _flatten(content: etree._Element) -> list[str]:
 
     def walk(element: etree._Element) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag == "table" and element.find(".//table") is None:
+        if tag == "table" and not is_layout_table(element):
             flush()
+            lines.extend(clean_line(text_content(caption)) for caption in element.iterchildren("caption"))
             lines.extend(grid_lines(to_grid(table_rows(element))))
         elif tag == "br":
             flush()
+        elif (columns := css_grid_columns(element)) is not None:
+            flush()
+            lines.extend(grid_lines(to_grid(flow_rows([_span_cell(cell) for cell in element], columns))))
         else:
             block = tag in _BLOCK_TAGS or tag in ("table", "td", "th")
             if block:
                 flush()
             current.append(element.text or "")
-            for child in element:
-                walk(child)
+            grids = div_grids(element) if len(element) > 1 else {}
+            end = 0
+            for index, child in enumerate(element):
+                if index in grids:
+                    flush()
+                    rows, end = grids[index]
+                    lines.extend(grid_lines(to_grid(rows)))
+                if index >= end:
+                    walk(child)
                 current.append(child.tail or "")
             if block:
                 flush()
@@ -178,9 +240,164 @@ def _flatten(content: etree._Element) -> list[str]:
     return lines
 
 
+# --- tables drawn without <table> ---------------------------------------------------------------------
+# Sites draw tables with <div>s (display:table-row/-cell, flex rows, div.tr > div.td) or lists (a <ul> per
+# row, an <li> per cell). Each cell is an element of its own, blank ones too, so a run of sibling "rows" is
+# a grid whose positions are clear: read it like a <table> instead of a line per non-blank cell.
+
+def div_grids(parent: etree._Element) -> dict[int, tuple[list[list[SpanCell]], int]]:
+    """Runs of sibling elements drawn as table rows: {index of the first: (rows, index after the last)}.
+    Empty spacers between rows (<br>, a float-clearing <div>) do not end a run."""
+    grids: dict[int, tuple[list[list[SpanCell]], int]] = {}
+    run: list[list[etree._Element]] = []
+    start = end = 0
+    for index, child in enumerate([*parent, None]):
+        cells = _grid_row(child) if child is not None else None
+        if cells is not None:
+            if not run:
+                start = index
+            run.append(cells)
+            end = index + 1
+            continue
+        if not run:
+            continue
+        if child is not None and _is_spacer(child):
+            continue
+        if _is_grid(run):
+            grids[start] = ([[_span_cell(cell) for cell in row] for row in run], end)
+        run = []
+    return grids
+
+
+def _grid_row(element: etree._Element) -> list[etree._Element] | None:
+    """The cells of a row of a grid: short text each (table cells, not layout columns), no tables, and
+    mostly leaves. A row whose cells are rows themselves is a stack of tables (or a group of rows beside
+    its label): it is walked into, and its own rows read."""
+    cells = _row_cells(element)
+    if cells is None:
+        return None
+    row_like = 0
+    for cell in cells:
+        if len(clean_line(text_content(cell))) > _MAX_CELL_CHARS or cell.find(".//table") is not None:
+            return None
+        if any(len(child) > 1 and _row_cells(child) is not None for child in cell):
+            return None  # a group of rows beside its label
+        if len(cell) > 1 and _row_cells(cell) is not None:
+            row_like += 1
+    return None if 2 * row_like > len(cells) else cells
+
+
+def _is_spacer(element: etree._Element) -> bool:
+    return (len(element) == 0 and not (element.text or "").strip() and not (element.tail or "").strip()
+            and element.tag in ("br", "div", "span", "p", "hr"))
+
+
+def _is_clearing(element: etree._Element) -> bool:
+    """An empty <div class="clear"> (or style="clear:both") that ends a row of floated cells: no cell."""
+    if len(element) or (element.text or "").strip():
+        return False
+    names = (element.get("class") or "").lower()
+    return "clear" in names or "clear:" in (element.get("style") or "").replace(" ", "")
+
+
+def _row_cells(element: etree._Element) -> list[etree._Element] | None:
+    """The cells of an element drawn as a table row: element children only (no text of its own), each a
+    block (div, li, dd…) or styled or named as a cell."""
+    if not isinstance(element.tag, str) or len(element) == 0 or (element.tail or "").strip():
+        return None
+    if (element.text or "").strip() or element.tag in _NOT_ROWS:
+        return None
+    explicit = _signal(element, _ROW_WORDS, _ROW_DISPLAY)
+    cells = []
+    for child in element:
+        if not isinstance(child.tag, str) or (child.tail or "").strip():
+            return None
+        if _is_clearing(child):
+            continue
+        if child.tag not in _CELL_TAGS and not _signal(child, _CELL_WORDS, _CELL_DISPLAY):
+            return None
+        cells.append(child)
+    return cells if len(cells) >= 2 or explicit else None
+
+
+def _is_grid(run: list[list[etree._Element]]) -> bool:
+    """Rows of two cells or more with a figure among them, or rows and cells that say they are a table."""
+    if not any(len(cells) >= 2 for cells in run):
+        return False
+    cells = [cell for row in run for cell in row]
+    return any(_is_figure(cell) for cell in cells) or any(_signal(cell, _CELL_WORDS, _CELL_DISPLAY) for cell in cells)
+
+
+def _is_figure(cell: etree._Element) -> bool:
+    text = clean_line(text_content(cell))
+    return len(text) <= _MAX_FIGURE_CHARS and is_number_cell(text)
+
+
+def _signal(element: etree._Element, words: frozenset[str], display: re.Pattern[str]) -> bool:
+    """Class names (tr, td, table-row…), role or inline display style that mark a row or a cell."""
+    role = element.get("role")
+    if role in words:
+        return True
+    style = element.get("style")
+    if style and display.search(style):
+        return True
+    names = element.get("class")
+    return bool(names) and not words.isdisjoint(_CLASS_WORDS.split(names.lower()))
+
+
+def _span_cell(cell: etree._Element) -> SpanCell:
+    """A div cell's text and its span: colspan/rowspan attributes or a grid-column/grid-row span."""
+    style = cell.get("style") or ""
+    rowspan = _span(cell.get("rowspan")) if cell.get("rowspan") else _style_span(style, "row")
+    colspan = _span(cell.get("colspan")) if cell.get("colspan") else _style_span(style, "column")
+    return SpanCell(_cell_text(cell), rowspan, colspan)
+
+
+def css_grid_columns(element: etree._Element) -> int | None:
+    """The column count of a CSS grid of table cells (display:grid with grid-template-columns), else None."""
+    style = element.get("style")
+    if not style or "grid-template-columns" not in style or not _GRID_DISPLAY.search(style):
+        return None
+    match = _GRID_TEMPLATE.search(style)
+    if match is None or len(element) < 4:
+        return None
+    template = match.group(1)
+    columns = sum(int(n) for n in _GRID_REPEAT.findall(template))
+    columns += len(_GRID_TRACK.findall(_GRID_REPEAT_CALL.sub(" ", template)))
+    cells = [child for child in element if isinstance(child.tag, str)]
+    if columns < 2 or len(cells) != len(element) or not _is_grid([cells[i: i + columns] for i in range(0, len(cells), columns)]):
+        return None
+    return columns
+
+
+def _style_span(style: str, axis: str) -> int:
+    match = re.search(rf"grid-{axis}\s*:\s*(?:auto\s*/\s*)?span\s+(\d+)", style)
+    return int(match.group(1)) if match else 1
+
+
+def is_layout_table(table: etree._Element) -> bool:
+    """A table holding tables lays out the page, unless rows of its own hold figures: then it is a
+    report table with a table pasted into a cell (read as that cell's text)."""
+    if table.find(".//table") is None:
+        return False
+    figures = 0
+    for tr in _own_rows(table):
+        cells = [td for td in tr if td.tag in ("td", "th") and td.find(".//table") is None]
+        if sum(1 for td in cells if _is_figure(td)) >= 2:
+            figures += 1
+            if figures >= 2:
+                return False
+    return True
+
+
+def _own_rows(table: etree._Element) -> list[etree._Element]:
+    """The table's rows, not those of tables nested in its cells (wherever the HTML put them, when none)."""
+    return _OWN_ROWS(table) if table.find(".//table") is not None else list(table.iter("tr"))
+
+
 def table_rows(table: etree._Element) -> list[list[SpanCell]]:
     rows: list[list[SpanCell]] = []
-    for tr in table.iter("tr"):
+    for tr in _own_rows(table):
         cells = [
             SpanCell(_cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
             for td in tr
@@ -240,15 +457,22 @@ def _span(value: str | None) -> int:
 # --- page metadata ---------------------------------------------------------------------------------
 
 def find_page_date(root: etree._Element) -> str | None:
+    """The CMS's date of the page: a <meta> tag (PubDate, firstpublishedtime…), a <publishtime> or
+    <time pubdate> element, else the date written in the page's head (发布时间：…, 时间：…, "… 来源：")."""
     for meta in root.iter("meta"):
-        name = (meta.get("name") or meta.get("property") or "").lower()
+        name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").lower()
         if name in _DATE_META:
             found = _iso(_ANY_DATE.search(meta.get("content") or ""))
             if found:
                 return found
+    for element in root.iter("publishtime", "time"):
+        if element.tag == "publishtime" or element.get("pubdate") is not None or (
+                element.get("itemprop") or "").lower() == "datepublished":
+            found = _iso(_ANY_DATE.search(element.get("datetime") or text_content(element)))
+            if found:
+                return found
     body = root.find("body")
-    text = text_content(body if body is not None else root)
-    return _iso(_DATE_TEXT.search(text))
+    return page_date_in_text(text_content(body if body is not None else root))
 
 
 def find_page_title(root: etree._Element) -> str | None:

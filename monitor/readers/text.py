@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import re
+from datetime import date
 
 from charset_normalizer import from_bytes
 
+from monitor import labels
 from monitor.readers import Document, UnreadableDocument
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -52,3 +54,20 @@ def _canonical(encoding: str) -> str:
     if lowered in {"gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936"}:
         return "gb18030"
     return lowered
+
+
+def page_date_in_text(text: str) -> str | None:
+    """The date a page shows for itself, ISO: labelled (发布时间…) anywhere, else a shorter form
+    ("时间：2024-01-31", "2024-01-31 来源：") before the report's first heading."""
+    match = labels.PAGE_DATE.search(text)
+    if match is None:
+        head = labels.REPORT_START.search(text)
+        end = head.start() if head else len(text)
+        found = [m for pattern in labels.PAGE_DATE_NEAR if (m := pattern.search(text, 0, end))]
+        match = min(found, key=lambda m: m.start(), default=None)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+    except ValueError:
+        return None
