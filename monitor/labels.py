@@ -180,11 +180,16 @@ REPORT_START = re.compile(r"[一1]\s*[、.．]\s*(?:总体|概述|基本情况|�
 AGENCY_LEAD = re.compile(r"^(?:现公开|现将|现向社会公布|现予公布|现公布|特编制|编制|制定|关于|转发|印发|公布|发布)+")
 # The joined head glues a heading before the lead-in ("一、总体情况现将我镇…"): what the lead-in words that
 # never occur inside a name (现…/特编制) follow is not the agency.
-AGENCY_LEAD_INSIDE = re.compile(r"^.*(?:现公开|现将|现向社会公布|现予公布|现公布|特编制)")
+# An earlier title glued before it in the joined head ("政府信息公开工作年度报告广州市统计局2023年…", a
+# breadcrumb or column name above the title): no agency name holds 报告 or 年报.
+AGENCY_LEAD_INSIDE = re.compile(r"^.*(?:现公开|现将|现向社会公布|现予公布|现公布|特编制|报告|年报)")
 # …and the word that joins it to the title ("某镇人民政府关于2021年度…").
 AGENCY_TRAIL = re.compile(r"关于$")
 # "现将我镇2023年度…报告如下": the report speaking of itself names no agency.
-AGENCY_PRONOUN = re.compile(r"^[我本](?:镇|乡|局|委|办|区|县|市|街道|单位|机关|部门|中心|院|厅|署|所|站|会)$")
+# …nor does the head of the subject itself, left over when a title without agency or year
+# ("政府信息公开工作年度报告") is split into `pre` + subject.
+AGENCY_PRONOUN = re.compile(r"^(?:[我本](?:镇|乡|局|委|办|区|县|市|街道|单位|机关|部门|中心|院|厅|署|所|站|会)"
+                            r"|(?:人民)?政[府务])$")
 # Words before a title that make it a notice about reports, not a report: "关于做好2020年…年度报告…的通知".
 # "关于" right before the year opens a report's own title ("某镇人民政府关于2021年度…工作的年度报告").
 NOTICE_TITLE = re.compile(r"关于(?!$)|转发|印发")

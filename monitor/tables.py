@@ -363,7 +363,9 @@ def _appeal_cells(text: str) -> list[Cell] | None:
         if ("\t" in line or "|" in line) and re.search(r"\d", line):
             stripped = line.strip(" \r").strip("|")  # keep trailing TABs: they are blank cells
             try:
-                row = read_row("\t" + stripped.replace("|", "\t"), width, None)
+                # The sum rule guards the split of glued digits: a 10-field litigation row printed apart
+                # from its 5-field review row ("9\t185\t0…") must not become 15 single digits.
+                row = read_row("\t" + stripped.replace("|", "\t"), width, _appeals_check)
             except Ambiguous:
                 row = None
             if row is not None:

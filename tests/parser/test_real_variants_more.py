@@ -215,3 +215,44 @@ def test_points_of_part_one_numbered_like_parts_are_not_part_headings():
     assert report.proactive["normative_documents"] == {"issued": 2, "repealed": 0, "in_force": 6}
     assert report.appeals["review"]["total"] == 0
     assert report.sections_present == [1, 2, 3, 4, 5]
+
+
+# --- found in review (session 3) ------------------------------------------------------------------------
+
+
+def test_a_column_name_above_the_title_is_not_the_agency():
+    """A breadcrumb or column name ("政府信息公开工作年度报告") above the real title: neither "政府" nor the
+    glued column name is the agency."""
+    text = ("政府信息公开工作年度报告\n西江市统计局2023年度政府信息公开工作年度报告\n" + PARTS_TWO_THREE)
+    report = parse(text).report
+    assert (report.agency, report.year) == ("西江市统计局", 2023)
+
+
+def test_an_undated_title_alone_takes_the_agency_from_the_signature():
+    text = "政府信息公开工作年度报告\n" + PARTS_TWO_THREE + "\n西江市统计局\n2024年1月20日\n"
+    report = parse(text).report
+    assert report.agency == "西江市统计局"
+    assert report.published_date == "2024-01-20"
+
+
+PART_FOUR_TWO_TABLES = """四、政府信息公开行政复议、行政诉讼情况
+行政复议
+结果维持\t结果纠正\t其他结果\t尚未审结\t总计
+0\t143\t8\t9\t160
+行政诉讼
+未经复议直接起诉\t\t\t\t\t复议后起诉
+结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计
+9\t185\t0\t0\t194\t0\t6\t5\t3\t14
+五、存在的主要问题及改进情况
+无。
+"""
+
+
+def test_part_four_printed_as_a_review_table_and_a_litigation_table():
+    """Five review fields, then ten litigation fields on their own line: the ten must not be split into
+    fifteen glued digits (that invented review = 9, 1, 8, 5, 0)."""
+    report = parse(PARTS_TWO_THREE + PART_FOUR_TWO_TABLES).report
+    assert report.appeals["review"] == {"upheld": 0, "corrected": 143, "other": 8, "pending": 9, "total": 160}
+    assert report.appeals["litigation_direct"]["total"] == 194
+    assert report.appeals["litigation_after_review"] == {"upheld": 0, "corrected": 6, "other": 5, "pending": 3,
+                                                         "total": 14}
