@@ -166,7 +166,8 @@ def read_title(text: str, page_title: str | None) -> tuple[str | None, str | Non
     candidates = [head.replace("\n", "")[:600], re.sub(r"\s+", "", page_title or "")]
     found: tuple[str | None, str | None, int | None] = (None, None, None)
     notice_year = None
-    for match in _title_matches((head, *candidates)):
+    listed = _listed_titles(head)
+    for match in _title_matches((head, *candidates), listed):
         year = int(match.group("year")) if match.group("year") else None
         if _is_notice(match):
             # "关于做好2020年…年度报告…的通知" is a notice about reports: its year only, if nothing better
@@ -188,10 +189,11 @@ def read_title(text: str, page_title: str | None) -> tuple[str | None, str | Non
     return title, agency, year or notice_year
 
 
-def _title_matches(blocks: tuple[str, ...]) -> Iterator[re.Match[str]]:
+def _title_matches(blocks: tuple[str, ...], listed: frozenset[str] = frozenset()) -> Iterator[re.Match[str]]:
     """Each block's first title phrase, then their next ones: a page may repeat the title, naming the
-    agency only once."""
-    padded = (itertools.chain(_block_titles(b), itertools.repeat(None, 3)) for b in blocks)
+    agency only once. Titles of a list of reports (`listed`) are passed over."""
+    padded = (itertools.chain((m for m in _block_titles(b) if not _is_listed(m, listed)), itertools.repeat(None, 3))
+              for b in blocks)
     for round_ in itertools.islice(zip(*padded, strict=False), 3):
         yield from (match for match in round_ if match is not None)
 
@@ -200,6 +202,29 @@ def _block_titles(block: str) -> Iterator[re.Match[str]]:
     """A block's title phrases of every title shape, in reading order, found lazily (the first few count)."""
     shapes = (pattern.finditer(block) for pattern, quick in labels.TITLES if quick is None or quick.search(block))
     return heapq.merge(*shapes, key=lambda match: match.start())
+
+
+def _listed_titles(head: str) -> frozenset[str]:
+    """Lines of a list of reports: whole-line titles of one agency and different years next to each other
+    (a page's "历年年报" sidebar or related links, printed into a PDF with the page). None of them is this
+    report's title, which may stand right after the list but names its own agency."""
+    listed: set[str] = set()
+    run: list[tuple[str, str, int]] = []
+    for line in [*head.split("\n"), ""]:
+        match = labels.TITLE.fullmatch(line)
+        if match:
+            run.append((line, match.group("pre"), int(match.group("year"))))
+            continue
+        for line_, pre, year in run:
+            if any(other_pre == pre and other_year != year for _, other_pre, other_year in run):
+                listed.add(line_)
+        run = []
+    return frozenset(listed)
+
+
+def _is_listed(match: re.Match[str], listed: frozenset[str]) -> bool:
+    """Whether a title phrase is (or, in the joined head, holds) a line of a list of reports."""
+    return bool(listed) and any(line in match.group(0) for line in listed)
 
 
 def _is_notice(match: re.Match[str]) -> bool:

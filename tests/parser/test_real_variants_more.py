@@ -256,3 +256,13 @@ def test_part_four_printed_as_a_review_table_and_a_litigation_table():
     assert report.appeals["litigation_direct"]["total"] == 194
     assert report.appeals["litigation_after_review"] == {"upheld": 0, "corrected": 6, "other": 5, "pending": 3,
                                                          "total": 14}
+
+
+def test_a_sidebar_list_of_past_reports_printed_with_the_page_is_not_the_title():
+    """A web page printed to PDF keeps its "历年年报" sidebar above the article: the titles of one agency
+    and many years are a list, and the report's own title (right after it) names agency and year."""
+    sidebar = "".join(f"南湖市{year}年政府信息公开工作年度报告\n" for year in range(2016, 2023))
+    text = ("南湖市人民政府门户网站\n相关链接\n" + sidebar + "西江市统计局2022年政府信息公开工作年度报告\n"
+            "发布时间：2023-01-20\n" + PARTS_TWO_THREE)
+    report = parse(text).report
+    assert (report.agency, report.year) == ("西江市统计局", 2022)
