@@ -22,10 +22,9 @@ from monitor.readers.grid import clean_cell, clean_line
 from monitor.readers.pdf_layout import (
     Char,
     Word,
-    find_tables,
-    outside,
     page_chars,
     page_edges,
+    tables_and_rest,
     text_lines,
     words,
 )
@@ -34,6 +33,7 @@ from monitor.readers.pdf_layout import (
 TABLE_PAGE_LABELS = ("本年新收", "信息内容", "行政复议", "本年新制作", "本年制发", "申请人情况", "予以公开",
                      "处理决定数量", "结果维持", "第二十条", "不予公开", "无法提供", "不予处理", "其他处理",
                      "总计", "结转下年", "尚未审结", "复议后起诉", "属于国家秘密", "重复申请")
+_TABLE_PAGE = re.compile("|".join(map(re.escape, TABLE_PAGE_LABELS)))  # one pass, not one per label
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,3}|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[-—–\s]*$")
 # Words further apart than this (points) on one line start a new cell when a table has no ruling lines.
 _CELL_GAP = 8.0
@@ -84,9 +84,10 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Bloc
     try:
         textpage = page.get_textpage()
         try:
-            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            if any(label in text for label in TABLE_PAGE_LABELS):
-                return text, _table_page_blocks(page, textpage)
+            raw_text = textpage.get_text_range()
+            text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+            if _TABLE_PAGE.search(text):
+                return text, _table_page_blocks(page, textpage, raw_text)
             return text, [Block(0.0, _plain_lines(text))]
         finally:
             textpage.close()
@@ -100,16 +101,15 @@ def _plain_lines(text: str) -> list[str]:
 
 # --- pages with tables -----------------------------------------------------------------------------
 
-def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[Block]:
+def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str) -> list[Block]:
+    """text: the text page's text as pdfium gives it (its characters one for one)."""
     height = page.get_height()
-    chars = page_chars(textpage, height)
+    chars = page_chars(textpage, height, text)
     edges = page_edges(page, height)
-    tables = find_tables(edges, chars) if edges else []
+    tables, rest = tables_and_rest(edges, chars) if edges else ([], chars)
     blocks: list[Block] = []
     for table in tables:
-        rows = [[clean_cell(cell.split("\n")) if cell is not None else None for cell in row] for row in table.rows]
-        blocks.append(_table_block(table.bbox[1], rows))
-    rest = outside(chars, (table.bbox for table in tables))
+        blocks.append(_table_block(table.bbox[1], [_clean_cells(row) for row in table.rows]))
     if not tables:
         # Labels but no ruling lines: rebuild rows from word positions.
         blocks.extend(_layout_rows(rest))
@@ -122,18 +122,31 @@ def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> li
     return blocks
 
 
+def _clean_cells(row: list[str | None]) -> list[str | None]:
+    """grid.clean_cell of each cell's lines (None stays None). Most cells are a number or a label of
+    letters and digits only, which cleaning leaves as they are (no blank, no line break): they skip
+    the regular expressions."""
+    return [cell if cell is None or cell.isalnum() else clean_cell(cell.split("\n")) for cell in row]
+
+
 def _table_block(top: float, rows: list[list[str | None]]) -> Block:
     """A ruled table as TAB lines. None marks a grid position no cell starts at: one covered by a merged
     cell (the grid's columns are every row's cell edges together, so a row laid out on other column
     widths than its neighbours covers several). Like grid.COVERED it is left out of the line, so a
     merged cell's text comes once and an empty field is always a blank cell of the document."""
     rows = [row for row in rows if any(row)]
-    columns_used = {i for row in rows for i, cell in enumerate(row) if cell}
-    if len(columns_used) <= 1:
+    if not _two_columns_used(rows):
         # A frame drawn around paragraphs is not a table: its rows are text lines.
         return Block(top, [cell for row in rows for cell in row if cell])
     cells = [[cell.replace("\t", " ") for cell in row if cell is not None] for row in rows]
     return Block(top, ["\t".join(row) for row in cells], table=cells)  # lines[i] is table[i]
+
+
+def _two_columns_used(rows: list[list[str | None]]) -> bool:
+    """Whether cells with text stand in two columns or more; a row with two such cells settles it."""
+    if any(sum(map(bool, row)) > 1 for row in rows):
+        return True
+    return len({i for row in rows for i, cell in enumerate(row) if cell}) > 1
 
 
 def _layout_rows(chars: list[Char]) -> list[Block]:
