@@ -14,7 +14,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import date
 
 from lxml import etree
 
@@ -29,7 +28,7 @@ from monitor.readers.grid import (
     grid_lines,
     to_grid,
 )
-from monitor.readers.text import decode_text, page_date_in_text
+from monitor.readers.text import decode_text, iso_date, page_date_in_text
 
 # (<del> is text a tracked change removed: Word's "save as HTML" keeps it beside the <ins> that replaced it.)
 _NOISE_TAGS = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "form", "select", "button",
@@ -462,13 +461,13 @@ def find_page_date(root: etree._Element) -> str | None:
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").lower()
         if name in _DATE_META:
-            found = _iso(_ANY_DATE.search(meta.get("content") or ""))
+            found = iso_date(_ANY_DATE.search(meta.get("content") or ""))
             if found:
                 return found
     for element in root.iter("publishtime", "time"):
         if element.tag == "publishtime" or element.get("pubdate") is not None or (
                 element.get("itemprop") or "").lower() == "datepublished":
-            found = _iso(_ANY_DATE.search(element.get("datetime") or text_content(element)))
+            found = iso_date(_ANY_DATE.search(element.get("datetime") or text_content(element)))
             if found:
                 return found
     body = root.find("body")
@@ -487,10 +486,3 @@ def find_page_title(root: etree._Element) -> str | None:
     return None
 
 
-def _iso(match: re.Match[str] | None) -> str | None:
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
-    except ValueError:
-        return None

@@ -65,6 +65,11 @@ def page_date_in_text(text: str) -> str | None:
         end = head.start() if head else len(text)
         found = [m for pattern in labels.PAGE_DATE_NEAR if (m := pattern.search(text, 0, end))]
         match = min(found, key=lambda m: m.start(), default=None)
+    return iso_date(match)
+
+
+def iso_date(match: re.Match[str] | None) -> str | None:
+    """The ISO date of a (year, month, day) match; None for no match or an impossible date."""
     if match is None:
         return None
     try:
