@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.discovery import NOT_AGENCIES, agency_matches, text_agency
+from crawler.discovery import agency_matches, text_agency
 from crawler.items import ReportCandidate
 from storage.store import FetchRow, Store
 
@@ -161,10 +161,7 @@ def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, o
         log.exception("parser failed on %s", item.url)
         return None, None
     document = getattr(result, "document", None)
-    found = result.report.agency
-    if not found or found in NOT_AGENCIES:
-        # The parser may read 政府 from an undated title (政府信息公开工作年度报告): ask the text's head.
-        found = text_agency(getattr(document, "text", "") or "")
+    found = result.report.agency or text_agency(getattr(document, "text", "") or "")
     return (None, result) if agency_matches(found, configured) else ("other_agency", None)
 
 
