@@ -21,12 +21,12 @@ import click
 def digest(ctx: click.Context, since: dt.datetime | None, as_of: dt.datetime | None, mode: str,
            out_dir: str | None) -> None:
     """Build the digest of stored events for a period, per recipient."""
-    from alerts.digest import build_digests
-    from alerts.mailer import SmtpConfig, send_pending, write_eml
-    from monitor.commands import today_shanghai
-    from monitor.events import derive_events
+    from nianbao.alerts.digest import build_digests
+    from nianbao.alerts.mailer import SmtpConfig, send_pending, write_eml
+    from nianbao.monitor.commands import today_shanghai
+    from nianbao.monitor.events import derive_events
     from nianbao.settings import settings_from_context
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     settings = settings_from_context(ctx)
     day = as_of.date() if as_of else today_shanghai()

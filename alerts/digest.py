@@ -168,7 +168,7 @@ def value_text(value: Any) -> str:
 def _labels() -> Any:
     """The dashboard's Chinese labels for model keys, when that package is installed."""
     try:
-        from dashboard import labels
+        from nianbao.dashboard import labels
     except ImportError:
         return None
     return labels
@@ -247,7 +247,7 @@ def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: st
     """One digest item per stored event with start <= at < end, with what the reader needs to act."""
     from sqlalchemy import select
 
-    from storage.models import Agency, Event, Version
+    from nianbao.storage.models import Agency, Event, Version
 
     with store.read_session() as s:
         agencies = {a.id: a for a in s.scalars(select(Agency))}
@@ -304,8 +304,8 @@ def _figure_summary(s: Any, version: Any) -> list[str]:
     """Which cells changed against the previous version (the readable diff, in short)."""
     from sqlalchemy import select
 
-    from monitor.diff import figure_changes
-    from storage.models import Version
+    from nianbao.report.diff import figure_changes
+    from nianbao.storage.models import Version
 
     previous = s.scalar(
         select(Version).where(Version.report_id == version.report_id, Version.number < version.number)
@@ -359,7 +359,7 @@ def _record(store: Any, one: BuiltDigest, start: dt.datetime, end: dt.datetime) 
     """Write the digest to the outbox before anything tries to send it (see alerts/mailer.py)."""
     from sqlalchemy import select
 
-    from storage.models import Digest
+    from nianbao.storage.models import Digest
 
     with store.session() as s:
         row = s.scalar(select(Digest).where(Digest.recipient == one.recipient.email, Digest.period_start == start,

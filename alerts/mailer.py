@@ -144,7 +144,7 @@ def send_pending(store: Any, config: SmtpConfig, *, max_attempts: int | None = N
     """
     from sqlalchemy import select
 
-    from storage.models import Digest
+    from nianbao.storage.models import Digest
 
     with store.session() as s:
         pending = s.scalars(select(Digest.id).where(Digest.sent_at.is_(None)).order_by(Digest.id)).all()
@@ -160,7 +160,7 @@ def _send_one(store: Any, config: SmtpConfig, digest_id: int, max_attempts: int 
               outbox_dir: Path | None) -> str | None:
     from sqlalchemy import select
 
-    from storage.models import Digest
+    from nianbao.storage.models import Digest
 
     with store.session() as s:
         # Row lock on PostgreSQL; SQLite serialises writers anyway.

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from monitor import check_bytes
-from monitor.model import (
+from nianbao.report import check_bytes
+from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,

@@ -120,7 +120,7 @@ def bare_worker(spec_path: Path, out_path: Path) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler import discovery as d
+    from nianbao.crawler import discovery as d
 
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
 
@@ -199,7 +199,7 @@ def timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 
 def one_round(tmp: Path, number: int, agencies: list[dict[str, Any]], crawl_options: dict[str, Any]) -> Round:
-    from crawler.runner import child_env, run_crawl
+    from nianbao.crawler.runner import child_env, run_crawl
     from tests.farm.agencies import write_config
 
     worker = [sys.executable, __file__, "--bare-worker", str(tmp / "bare.json"), str(tmp / "bare.out")]
@@ -229,7 +229,7 @@ def main() -> None:
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         raise SystemExit("nginx is needed: apt-get install nginx-light")
 
-    from crawler.settings import scrapy_settings
+    from nianbao.crawler.settings import scrapy_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     tmp.chmod(0o755)  # nginx workers run as an unprivileged user

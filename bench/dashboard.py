@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg  # noqa: E402
 
-from monitor.model import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS  # noqa: E402
+from nianbao.report.model import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS  # noqa: E402
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 TODAY = dt.date(2025, 6, 1)
@@ -119,7 +119,7 @@ def _agency_rows(i: int, first_year: int, rng: random.Random, models: list[str],
 
 def fill(url_db: str, agencies: int, years: int, seed: int = 7) -> dict[str, float]:
     """Synthetic data: about 85 % of reports exist, 15 % of those inconsistent, some late."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     rng = random.Random(seed)
     timings: dict[str, float] = {}
@@ -162,11 +162,11 @@ def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> float:
 def measure(dbname: str, requests: int, agencies: int) -> tuple[list[tuple[str, float, float, float]], float]:
     from sqlalchemy import select
 
-    from dashboard.rollup import status_table
-    from dashboard.users import add_user
+    from nianbao.dashboard.users import add_user
+    from nianbao.monitor.rollup import status_table
     from nianbao.settings import Settings
-    from storage.models import Report
-    from storage.store import Store
+    from nianbao.storage.models import Report
+    from nianbao.storage.store import Store
     from tests.dashboard.conftest import PASSWORD, Client, start_server
 
     blobs = Path(tempfile.mkdtemp())

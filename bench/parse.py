@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor import UnreadableDocument, check_bytes  # noqa: E402
+from nianbao.report import UnreadableDocument, check_bytes  # noqa: E402
 from tests.readers.render import (  # noqa: E402
     NUMBER,
     StructuredReport,
@@ -102,7 +102,7 @@ def raw_extract(fmt: str) -> Callable[[bytes], object]:
 
         return docx_text
     if fmt == "doc":
-        from monitor.readers.office import convert
+        from nianbao.report.readers.office import convert
 
         return lambda data: convert(data, suffix=".doc", target="txt:Text", timeout=60)
     import pypdfium2 as pdfium

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from crawler.runner import CrawlSummary, run_crawl
+from nianbao.crawler.runner import CrawlSummary, run_crawl
 
 
 @click.command("crawl")

@@ -31,7 +31,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import error as twisted_errors
 
-from storage.blobs import BlobError
+from nianbao.storage.blobs import BlobError
 
 # --- error kinds -----------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import logging
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from crawler import store_jobs
-from crawler.items import ReportCandidate, SiteErrorItem
-from crawler.stats import CrawlStats
+from nianbao.crawler import store_jobs
+from nianbao.crawler.items import ReportCandidate, SiteErrorItem
+from nianbao.crawler.stats import CrawlStats
 
 log = logging.getLogger(__name__)
 

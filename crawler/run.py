@@ -17,7 +17,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from crawler.stats import CrawlStats  # noqa: E402
+from nianbao.crawler.stats import CrawlStats  # noqa: E402
 
 
 def agency_dict(agency: Any) -> dict[str, Any]:
@@ -85,13 +85,13 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
 
 
 def _start_writer(settings: Any, agencies: list[Any]) -> Any:
-    from crawler.writer import StoreWriter
+    from nianbao.crawler.writer import StoreWriter
 
     return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies})
 
 
 def _open_store(settings: Any) -> Any:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     store = Store.from_settings(settings)
     store.close_abandoned_runs()  # runs of crawls killed earlier (SIGKILL) say so before this one starts
@@ -106,10 +106,10 @@ def _crawl(settings: Any, agencies: list[Any], store: Any, writer: Any, run_id: 
 
     # Imported here, not by Scrapy from deep inside Crawler.crawl: importing Scrapy's HTTP handler runs
     # a deprecation shim that walks the whole call stack (inspect.stack), several times slower when deep.
-    import crawler.handlers  # noqa: F401
-    from crawler.settings import scrapy_settings
-    from crawler.spiders.report_spider import ReportSpider
-    from crawler.writer import Heartbeat
+    import nianbao.crawler.handlers  # noqa: F401
+    from nianbao.crawler.settings import scrapy_settings
+    from nianbao.crawler.spiders.report_spider import ReportSpider
+    from nianbao.crawler.writer import Heartbeat
 
     known = store.load_fetches([a.id for a in agencies])  # one query instead of one per request
     heartbeat = Heartbeat(store, run_id)

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+import nianbao
+
+PROJECT_ROOT = Path(nianbao.__file__).resolve().parent.parent  # the folder that holds the nianbao package
 
 
 @dataclass
@@ -61,7 +63,7 @@ def config_path_of(settings: Any) -> str | None:
 
 
 def crawl_command(config: str | None, agency_ids: Iterable[str], summary: Path, progress: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler.run", "--summary", str(summary)]
+    cmd = [sys.executable, "-m", "nianbao.crawler.run", "--summary", str(summary)]
     if config:
         cmd += ["--config", config]
     for agency_id in agency_ids:

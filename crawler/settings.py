@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.browser import CHROMIUM_LAUNCH_OPTIONS
+from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 
 USER_AGENT = "nianbao/0.1 (annual report monitor)"
 
@@ -71,8 +71,8 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         # Pages that need JavaScript go through Chromium; everything else stays on plain HTTP.
         "DOWNLOAD_HANDLERS": {
-            "http": "crawler.handlers.LazyBrowserHandler",
-            "https": "crawler.handlers.LazyBrowserHandler",
+            "http": "nianbao.crawler.handlers.LazyBrowserHandler",
+            "https": "nianbao.crawler.handlers.LazyBrowserHandler",
         },
         # Only the extensions a crawl uses. Replacing the base list, not disabling entries in EXTENSIONS:
         # Scrapy imports every listed class, and RemoteControl alone imports aiohttp (~0.4 s per start).
@@ -86,11 +86,11 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": float(opt("browser_timeout")) * 1000,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+            "nianbao.crawler.middlewares.CachedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawler.middlewares.BackoffRetryMiddleware": 550,
-            "crawler.middlewares.BackoffDelayMiddleware": 560,
-            "crawler.middlewares.ConditionalRequestMiddleware": 580,
+            "nianbao.crawler.middlewares.BackoffRetryMiddleware": 550,
+            "nianbao.crawler.middlewares.BackoffDelayMiddleware": 560,
+            "nianbao.crawler.middlewares.ConditionalRequestMiddleware": 580,
         },
-        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "ITEM_PIPELINES": {"nianbao.crawler.pipelines.StorePipeline": 300},
     }

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.discovery import agency_matches, text_agency
-from crawler.items import ReportCandidate
-from storage.store import FetchRow, Store
+from nianbao.crawler.discovery import agency_matches, text_agency
+from nianbao.crawler.items import ReportCandidate
+from nianbao.storage.store import FetchRow, Store
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
 def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, object]:
     """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
     try:
-        from monitor import UnreadableDocument, check_bytes
+        from nianbao.report import UnreadableDocument, check_bytes
     except ImportError:
         return None, None  # no parser in this build: save_version keeps the bytes
     try:
@@ -175,7 +175,7 @@ def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> Non
 
 def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     """One candidate from the parts of a report split over several attachments, texts in page order."""
-    from monitor.readers import UnreadableDocument, read_document
+    from nianbao.report.readers import UnreadableDocument, read_document
 
     first = parts[0]
     assert first.part_of is not None

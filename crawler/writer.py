@@ -22,8 +22,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from crawler import store_jobs
-from storage.store import HEARTBEAT_SECONDS, FetchRow
+from nianbao.crawler import store_jobs
+from nianbao.storage.store import HEARTBEAT_SECONDS, FetchRow
 
 log = logging.getLogger(__name__)
 

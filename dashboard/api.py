@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard import queries as Q
-from dashboard import rollup
-from dashboard.app import Dashboard
-from dashboard.auth import CSRF_HEADER, check_csrf, require_reviewer
-from dashboard.routes import _int, _user, _year, page, record_review
+from nianbao.dashboard import queries as Q
+from nianbao.dashboard.app import Dashboard
+from nianbao.dashboard.auth import CSRF_HEADER, check_csrf, require_reviewer
+from nianbao.dashboard.routes import _int, _user, _year, page, record_review
+from nianbao.monitor import rollup
 
 
 def _json(data: Any, status_code: int = 200) -> JSONResponse:

@@ -20,11 +20,11 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import labels
-from dashboard.auth import csrf_token, current_user
-from dashboard.rollup import Freshness
-from monitor.status import Deadlines
-from storage.store import Store
+from nianbao.dashboard import labels
+from nianbao.dashboard.auth import csrf_token, current_user
+from nianbao.monitor.rollup import Freshness
+from nianbao.monitor.status import Deadlines
+from nianbao.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SESSION_SECONDS = 12 * 3600
@@ -189,7 +189,7 @@ def create_app(
 
     `today` injects the clock (statuses depend on the date); `store` reuses an open Store.
     """
-    from dashboard import api, routes
+    from nianbao.dashboard import api, routes
 
     config = dashboard_config(settings)
     store = store or Store(settings.database_url, settings.blob_dir)

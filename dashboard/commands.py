@@ -17,7 +17,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the compliance dashboard."""
     import uvicorn
 
-    from dashboard.app import create_app
+    from nianbao.dashboard.app import create_app
 
     settings = settings_from_context(ctx)
     app = create_app(settings)
@@ -38,8 +38,8 @@ def user() -> None:
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, update: bool) -> None:
     """Create an account NAME with ROLE (viewer reads; reviewer can also review findings)."""
-    from dashboard.users import UserExists, add_user
-    from storage.store import Store
+    from nianbao.dashboard.users import UserExists, add_user
+    from nianbao.storage.store import Store
 
     name = name.strip()
     if not name:

@@ -53,7 +53,7 @@ REVIEW_LABELS: dict[str, str] = {
 }
 
 # The model's printed names live beside the model; re-exported here for the templates.
-from monitor.printed import (  # noqa: E402
+from nianbao.report.printed import (  # noqa: E402
     APPEAL_COLUMN_LABELS,
     APPEAL_GROUP_LABELS,
     APPLICANT_COLUMN_LABELS,

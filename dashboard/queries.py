@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.rollup import status_table as ds
-from monitor.diff import figure_changes
-from monitor.status import STATUSES
-from storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, User, Version
+from nianbao.monitor.rollup import status_table as ds
+from nianbao.monitor.status import STATUSES
+from nianbao.report.diff import figure_changes
+from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, User, Version
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
@@ -72,7 +72,7 @@ _STAMPED_CACHE: dict[tuple[str, str | None], Any] = {}
 def _stamped(session: Session, name: str, compute: Any) -> Any:
     """compute(session), cached per process until the rollup is rebuilt (its stamp changes). For values
     that need a scan of a big table (distinct years, regions, rules) but change only with the data."""
-    from dashboard.rollup import stored_stamp
+    from nianbao.monitor.rollup import stored_stamp
 
     key = (name, stored_stamp(session))
     if key not in _STAMPED_CACHE:
@@ -125,7 +125,7 @@ def overview(session: Session, year: int, worst_limit: int = 15) -> dict[str, An
     """The overview of a year. Its three GROUP BYs read every agency's row (100,000+), so the result is
     cached per process under the state of the data: the rollup's stamp (changes when it is rebuilt) and
     the newest review (reviews change inconsistency counts). Any change to either is a new key."""
-    from dashboard.rollup import stored_stamp
+    from nianbao.monitor.rollup import stored_stamp
 
     key = (year, worst_limit, stored_stamp(session), session.scalar(select(func.max(FindingReview.id))))
     cached = _OVERVIEW_CACHE.get(key)

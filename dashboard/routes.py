@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import queries as Q
-from dashboard import rollup, tables
-from dashboard.app import Dashboard
-from dashboard.auth import (
+from nianbao.dashboard import queries as Q
+from nianbao.dashboard import tables
+from nianbao.dashboard.app import Dashboard
+from nianbao.dashboard.auth import (
     CSRF_FIELD,
     CurrentUser,
     check_csrf,
@@ -30,7 +30,8 @@ from dashboard.auth import (
     require_reviewer,
     verify_password,
 )
-from storage.models import FindingReview, User
+from nianbao.monitor import rollup
+from nianbao.storage.models import FindingReview, User
 
 REVIEW_ACTIONS = ("acknowledged", "false_positive")
 NOTE_LIMIT = 2000

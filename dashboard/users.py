@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dashboard.auth import ROLES, hash_password
-from storage.models import User
-from storage.store import Store
+from nianbao.dashboard.auth import ROLES, hash_password
+from nianbao.storage.models import User
+from nianbao.storage.store import Store
 
 
 class UserExists(Exception):

@@ -1,17 +1,1 @@
-"""Parse and validate annual reports; monitor agencies (status, events, daemon)."""
-
-from monitor.check import CheckResult, check_bytes, check_document
-from monitor.model import Finding, Report
-from monitor.parser import NotAReport
-from monitor.readers import Document, UnreadableDocument
-
-__all__ = [
-    "CheckResult",
-    "Document",
-    "Finding",
-    "NotAReport",
-    "Report",
-    "UnreadableDocument",
-    "check_bytes",
-    "check_document",
-]
+"""Compliance monitoring: each agency's status per year, the events derived from it, the status roll-up."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from monitor.status import STATUSES, AgencyStatus, compute_statuses
+from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses
 
 STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "unreachable": "magenta", "not_due": "dim"}
 
@@ -45,7 +45,7 @@ def status_row(s: AgencyStatus) -> dict[str, Any]:
 def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_json: bool) -> None:
     """Each agency's status for a year: on_time, late, missing, unreachable or not_due."""
     from nianbao.settings import settings_from_context
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     settings = settings_from_context(ctx)
     day = as_of.date() if as_of else today_shanghai()

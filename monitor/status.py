@@ -252,7 +252,7 @@ def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, 
     (run id, site readable?, last site-level error message)."""
     from sqlalchemy import select
 
-    from storage.models import Agency, CrawlRun, SiteError
+    from nianbao.storage.models import Agency, CrawlRun, SiteError
 
     if not isinstance(before, dt.datetime):
         before = end_of_day(before)
@@ -280,7 +280,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime) -> dict[str, Rep
     every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
     from sqlalchemy import select
 
-    from storage.models import Report, Version
+    from nianbao.storage.models import Report, Version
 
     rows = session.execute(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
@@ -323,7 +323,7 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
     """compute_statuses for several years at once: the agencies and the crawl history are read once."""
     from sqlalchemy import select
 
-    from storage.models import Agency
+    from nianbao.storage.models import Agency
 
     before = end_of_day(as_of)
     deadlines = Deadlines.from_settings(settings)

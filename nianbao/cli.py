@@ -11,16 +11,16 @@ import importlib
 import click
 
 COMMANDS: dict[str, str] = {
-    "check": "monitor.check_cli:check",
-    "crawl": "crawler.commands:crawl",
-    "reports": "storage.commands:reports",
-    "status": "monitor.commands:status",
-    "digest": "alerts.commands:digest",
-    "run": "monitor.daemon:run",
-    "demo": "monitor.demo:demo",
-    "serve": "dashboard.commands:serve",
-    "user": "dashboard.commands:user",
-    "db": "storage.commands:db",
+    "check": "nianbao.app.check:check",
+    "crawl": "nianbao.crawler.commands:crawl",
+    "reports": "nianbao.storage.commands:reports",
+    "status": "nianbao.monitor.commands:status",
+    "digest": "nianbao.alerts.commands:digest",
+    "run": "nianbao.app.daemon:run",
+    "demo": "nianbao.app.demo:demo",
+    "serve": "nianbao.dashboard.commands:serve",
+    "user": "nianbao.dashboard.commands:user",
+    "db": "nianbao.storage.commands:db",
 }
 
 

@@ -12,7 +12,7 @@ from nianbao.settings import Settings, settings_from_context
 
 
 def _open_store(settings: Settings, *, migrate: bool = True):  # -> Store (lazy: SQLAlchemy is heavy)
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     try:
         return Store.from_settings(settings, migrate=migrate)
@@ -100,7 +100,7 @@ def upgrade(ctx: click.Context, revision: str) -> None:
         except SQLAlchemyError as exc:
             raise click.ClickException(f"upgrade failed: {exc}") from exc
         with store.engine.connect() as conn:
-            from storage.migrate import current_revisions
+            from nianbao.storage.migrate import current_revisions
 
             current = ", ".join(sorted(current_revisions(conn))) or "(empty)"
     finally:
@@ -114,7 +114,7 @@ def verify(ctx: click.Context) -> None:
     """Check that every stored version's blob exists and still hashes to its name."""
     from sqlalchemy import select
 
-    from storage.models import Version
+    from nianbao.storage.models import Version
 
     store = _open_store(settings_from_context(ctx))
     bad = 0

@@ -26,8 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.blobs import BlobStore
-from storage.models import (
+from nianbao.storage.blobs import BlobStore
+from nianbao.storage.models import (
     Agency,
     CrawlRun,
     Event,
@@ -217,7 +217,7 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision` (alembic upgrade), serialised across processes."""
-        from storage.migrate import upgrade
+        from nianbao.storage.migrate import upgrade
 
         with self._write_engine.begin() as conn:
             if self.dialect == "postgresql":
@@ -627,7 +627,7 @@ class Store:
 def parse_content(content: bytes, filename: str | None, checked: Any = None) -> _Parsed:
     """Run the parser and validator; a missing parser means "no model", never a lost version."""
     try:
-        from monitor import UnreadableDocument, check_bytes
+        from nianbao.report import UnreadableDocument, check_bytes
     except ImportError:
         return _Parsed(findings=[])
     try:
@@ -661,8 +661,8 @@ def _year_chain(previous: dict[str, Any] | None, current: dict[str, Any] | None)
     if not previous or not current:
         return []
     try:
-        from monitor import validate
-        from monitor.model import Report as ParsedReport
+        from nianbao.report import validate
+        from nianbao.report.model import Report as ParsedReport
     except ImportError:
         return []
     rule = getattr(validate, "year_chain", None)

@@ -103,7 +103,7 @@ def blob_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(database_url: str, blob_dir: Path) -> Iterator[Any]:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     s = Store(database_url, blob_dir)
     try:

@@ -29,13 +29,13 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from crawler import discovery as d
-from crawler import store_jobs
-from crawler.items import ReportCandidate, SiteErrorItem
-from crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
-from crawler.middlewares import error_kind
-from crawler.stats import CrawlStats
-from storage.store import FetchRow
+from nianbao.crawler import discovery as d
+from nianbao.crawler import store_jobs
+from nianbao.crawler.items import ReportCandidate, SiteErrorItem
+from nianbao.crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
+from nianbao.crawler.middlewares import error_kind
+from nianbao.crawler.stats import CrawlStats
+from nianbao.storage.store import FetchRow
 
 log = logging.getLogger(__name__)
 

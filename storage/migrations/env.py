@@ -8,7 +8,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from storage.models import Base
+from nianbao.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

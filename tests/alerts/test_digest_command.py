@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from nianbao.cli import main
 from nianbao.settings import load_settings
-from storage.store import Store
+from nianbao.storage.store import Store
 from tests.alerts.smtpkit import SmtpServer
 from tests.conftest import agency_entry
 from tests.monitor.storekit import save

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from alerts.digest import build_digests
-from alerts.mailer import SmtpConfig, send_pending
-from monitor.events import derive_events
-from storage.models import Digest
+from nianbao.alerts.digest import build_digests
+from nianbao.alerts.mailer import SmtpConfig, send_pending
+from nianbao.monitor.events import derive_events
+from nianbao.storage.models import Digest
 from tests.alerts.smtpkit import SmtpServer, free_port, tls_server
 from tests.monitor.storekit import AgencyCfg, crawl, save, utc
 

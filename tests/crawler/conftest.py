@@ -29,8 +29,8 @@ def working_farm(tmp_path: Path) -> Iterator[Farm]:
 
 def snapshot(database_url: str, blob_dir: Path) -> dict[str, Any]:
     """What a crawl leaves in the database, without ids, times and run numbers."""
-    from storage.models import Event, Finding, Report, Version
-    from storage.store import Store
+    from nianbao.storage.models import Event, Finding, Report, Version
+    from nianbao.storage.store import Store
 
     store = Store(database_url, blob_dir)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.runner import CrawlSummary, run_crawl
+from nianbao.crawler.runner import CrawlSummary, run_crawl
 from tests.crawler.conftest import snapshot
 from tests.farm import Farm
 
@@ -35,8 +35,8 @@ def stored_reports(store_url: str, blob_dir: Path) -> set[tuple[str, int]]:
 
 def test_crawl_finds_exactly_the_reports_and_records_broken_sites(farm: Farm, database_url: str,
                                                                   tmp_path: Path) -> None:
-    from storage.models import SiteError
-    from storage.store import Store
+    from nianbao.storage.models import SiteError
+    from nianbao.storage.store import Store
 
     summary = crawl(farm.write_config(database_url))
 
@@ -62,7 +62,7 @@ def test_crawl_finds_exactly_the_reports_and_records_broken_sites(farm: Farm, da
 
 def test_changed_report_is_version_2_and_unchanged_recrawl_downloads_no_report(
         working_farm: Farm, database_url: str, tmp_path: Path) -> None:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     farm, blobs = working_farm, tmp_path / "farm" / "blobs"
     config = farm.write_config(database_url)

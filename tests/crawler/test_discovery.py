@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler import discovery as d
+from nianbao.crawler import discovery as d
 
 TITLES = [
     # (title, kind, year, agency)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from crawler.runner import CrawlSummary, run_crawl
-from storage.models import Fetch
-from storage.store import Store
+from nianbao.crawler.runner import CrawlSummary, run_crawl
+from nianbao.storage.models import Fetch
+from nianbao.storage.store import Store
 from tests.farm import Farm
 from tests.farm.sites import attachment_article
 

@@ -10,9 +10,9 @@ import pytest
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from crawler import discovery as d
-from crawler.items import ReportCandidate
-from crawler.spiders.report_spider import ReportSpider
+from nianbao.crawler import discovery as d
+from nianbao.crawler.items import ReportCandidate
+from nianbao.crawler.spiders.report_spider import ReportSpider
 
 BASE = "http://a.gov.cn"
 TITLE = "东莞市统计局2023年政府信息公开工作年度报告"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.runner import run_crawl, spawn_crawl
+from nianbao.crawler.runner import run_crawl, spawn_crawl
 from tests.crawler.conftest import snapshot
 from tests.farm import Farm
 from tests.farm.server import SiteServer

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.runner import run_crawl, spawn_crawl
-from storage.models import CrawlRun
-from storage.store import Store
+from nianbao.crawler.runner import run_crawl, spawn_crawl
+from nianbao.storage.models import CrawlRun
+from nianbao.storage.store import Store
 from tests.crawler.test_resume import kill_after
 from tests.farm import Farm
 from tests.waiting import wait_for
@@ -28,7 +28,7 @@ def store_processes(parent: int) -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue  # it ended while we looked
-        if int(fields[1]) == parent and b"crawler.run" in cmdline:
+        if int(fields[1]) == parent and b"nianbao.crawler.run" in cmdline:
             found.append(int(stat.parent.name))
     return found
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.runner import run_crawl
-from storage.store import Store
+from nianbao.crawler.runner import run_crawl
+from nianbao.storage.store import Store
 from tests.farm import Farm
 from tests.farm.sites import CMS_SHAPES
 
@@ -39,7 +39,7 @@ NEAR_MISSES = ("/art/notice.html", "/art/other.html", "/download/list.jsp", "/ar
 
 
 def stored_versions(database_url: str, blob_dir: Path) -> dict[int, tuple[str, str | None]]:
-    from storage.models import Report, Version
+    from nianbao.storage.models import Report, Version
 
     store = Store(database_url, blob_dir)
     try:
@@ -52,7 +52,7 @@ def stored_versions(database_url: str, blob_dir: Path) -> dict[int, tuple[str, s
 
 
 def test_every_cms_shape_gives_its_report_from_the_document(tmp_path: Path, database_url: str) -> None:
-    from storage.models import SiteError
+    from nianbao.storage.models import SiteError
 
     assert set(STORED) == set(CMS_SHAPES.values())
     with Farm(tmp_path / "farm", only=["cms"]) as farm:

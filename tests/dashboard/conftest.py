@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from dashboard.app import create_app, today_shanghai
+from nianbao.dashboard.app import create_app, today_shanghai
 
 # Statuses depend on the calendar; the farm's 2020/2021 reports are long due on any day from now on.
 TODAY = today_shanghai()

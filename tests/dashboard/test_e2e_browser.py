@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from crawler.browser import CHROMIUM_LAUNCH_OPTIONS
-from crawler.runner import run_crawl
-from dashboard.users import add_user
+from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
+from nianbao.crawler.runner import run_crawl
+from nianbao.dashboard.users import add_user
 from nianbao.settings import load_settings
-from storage.store import Store
+from nianbao.storage.store import Store
 from tests.dashboard.conftest import PASSWORD, Client, RunningServer, start_server
 from tests.farm import Farm
 from tests.farm import documents as docs
@@ -91,8 +91,8 @@ def _state(crawled: dict[str, Any]) -> str:
     """What the database holds, for a failure message."""
     from sqlalchemy import select
 
-    from dashboard.rollup import status_table
-    from storage.models import Report, Version
+    from nianbao.monitor.rollup import status_table
+    from nianbao.storage.models import Report, Version
 
     with crawled["store"].read_session() as session:
         reports = session.execute(select(Report.agency_id, Report.year, Version.number, Version.error_count)
@@ -235,7 +235,7 @@ def test_viewer_cannot_review_and_csrf_is_required(crawled: dict[str, Any]) -> N
     with crawled["store"].read_session() as session:
         from sqlalchemy import select
 
-        from storage.models import Finding
+        from nianbao.storage.models import Finding
 
         finding_id = session.scalar(select(Finding.id).where(Finding.severity == "error").limit(1))
     assert finding_id is not None

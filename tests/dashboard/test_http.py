@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.auth import hash_password, verify_password
-from dashboard.users import add_user
+from nianbao.dashboard.auth import hash_password, verify_password
+from nianbao.dashboard.users import add_user
 from nianbao.settings import AgencyConfig, DashboardSettings, Settings
 from tests.dashboard.conftest import PASSWORD, Client, RunningServer, start_server
 

@@ -29,7 +29,7 @@ def crawl(store: object, agency_ids: list[str], at: dt.datetime, failing: dict[s
           status: str = "finished") -> int:
     """Record one crawl run at `at` (finished unless `status` says otherwise); agencies in `failing` get a
     site-level error."""
-    from storage.models import CrawlRun
+    from nianbao.storage.models import CrawlRun
 
     run_id = store.begin_crawl(agency_ids)  # type: ignore[attr-defined]
     for agency_id, kind in (failing or {}).items():
@@ -54,7 +54,7 @@ def save(store: object, agency_id: str, year: int, at: dt.datetime, *, published
          marker: str = "", name: str = "report.txt") -> object:
     """Store a version the way the crawler does, then pin its publication date so that the test does
     not depend on what the parser reads from the text."""
-    from storage.models import Version
+    from nianbao.storage.models import Version
 
     result = store.save_version(  # type: ignore[attr-defined]
         agency_id, report_text(year, marker).encode("utf-8"), url=f"http://127.0.0.1:9/{agency_id}/{year}/{name}",

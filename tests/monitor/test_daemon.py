@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from storage.models import CrawlRun
-from storage.store import Store
+from nianbao.storage.models import CrawlRun
+from nianbao.storage.store import Store
 from tests.farm import Farm
 from tests.waiting import wait_for
 

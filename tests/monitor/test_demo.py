@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.demo import run_demo
+from nianbao.app.demo import run_demo
 from nianbao.cli import main
 
 

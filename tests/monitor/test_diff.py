@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from monitor.diff import CellChange, diff_models, figure_changes
-from monitor.model import APPLICANT_COLUMNS
+from nianbao.report.diff import CellChange, diff_models, figure_changes
+from nianbao.report.model import APPLICANT_COLUMNS
 
 
 def model(fmt: str = "2021") -> dict[str, Any]:
@@ -90,7 +90,7 @@ def test_diff_of_two_stored_versions(store) -> None:
     v2 = store.save_version("a", corrected.encode(), url="http://127.0.0.1:9/r.txt", headers={},
                             fetched_at=utc(2021, 2, 1))
     assert v2.outcome == "new_version"
-    from monitor.diff import diff_versions
+    from nianbao.report.diff import diff_versions
 
     d = diff_versions(store, v1.version_id, v2.version_id)
     assert CellChange("applications.granted.natural_person", 2, 3) in d.figures

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from monitor.events import derive_events
-from monitor.status import compute_statuses
-from storage.models import Event, Finding, Version
+from nianbao.monitor.events import derive_events
+from nianbao.monitor.status import compute_statuses
+from nianbao.storage.models import Event, Finding, Version
 from tests.monitor.storekit import AgencyCfg, crawl, save, utc
 
 # Watched since March 2024: 2024 is the first year they owe, so 2023 is never reported missing.

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.digest import scheduled_week, week_period
-from monitor.daemon import _crontab_weekday, cron_trigger, wanted_jobs
+from nianbao.alerts.digest import scheduled_week, week_period
+from nianbao.app.daemon import _crontab_weekday, cron_trigger, wanted_jobs
 from nianbao.settings import ScheduleSettings, Settings
 
 SH = ZoneInfo("Asia/Shanghai")

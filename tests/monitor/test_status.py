@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from monitor.status import AgencyInfo, Deadlines, ReportInfo, agency_status, first_owed_year
+from nianbao.monitor.status import AgencyInfo, Deadlines, ReportInfo, agency_status, first_owed_year
 
 D = dt.date
 DEPT = AgencyInfo(id="tjj", name="某市统计局", kind="department")

@@ -1,7 +1,7 @@
 """Real reports in the wild: recover what the text allows, report what it contradicts, invent nothing."""
 
-from monitor import check_bytes
-from monitor.model import get_path
+from nianbao.report import check_bytes
+from nianbao.report.model import get_path
 
 
 def rules(result, severity="error"):

@@ -6,8 +6,8 @@ must come back unreadable, never filled from a neighbour.
 
 import pytest
 
-from monitor import NotAReport, check_bytes
-from monitor.model import get_path
+from nianbao.report import NotAReport, check_bytes
+from nianbao.report.model import get_path
 
 HEAD = "南溪县市场监督管理局2024年政府信息公开工作年度报告\n一、总体情况\n本局依法公开。\n三、收到和处理政府信息公开申请情况\n"
 

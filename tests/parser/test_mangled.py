@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import check_bytes
-from monitor.readers import UnreadableDocument
+from nianbao.report import check_bytes
+from nianbao.report.readers import UnreadableDocument
 
 SEED = (Path(__file__).resolve().parents[1] / "fixtures" / "seeds" / "002_4e4a82637444ff61.txt").read_text()
 CELL_PER_LINE = (Path(__file__).resolve().parents[1] / "fixtures" / "seeds" / "000_46a99d63eeadd252.txt").read_text()

@@ -5,8 +5,8 @@ Every test pins one shape that used to be misread: read what is printed, invent 
 
 import pytest
 
-from monitor import NotAReport, check_bytes
-from monitor.model import get_path
+from nianbao.report import NotAReport, check_bytes
+from nianbao.report.model import get_path
 
 ROW_LABELS_2021 = [
     "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "(一)予以公开",

@@ -6,8 +6,8 @@ and say which part could not be read.
 
 import pytest
 
-from monitor import NotAReport, check_bytes
-from monitor.model import get_path
+from nianbao.report import NotAReport, check_bytes
+from nianbao.report.model import get_path
 
 PARTS_TWO_THREE = """一、总体情况
 本单位依法公开政府信息。

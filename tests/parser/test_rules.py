@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from monitor import check_bytes
-from monitor.cells import Ambiguous, read_row, split_glued
-from monitor.validate import deadline, due_date, year_chain
+from nianbao.report import check_bytes
+from nianbao.report.cells import Ambiguous, read_row, split_glued
+from nianbao.report.validate import deadline, due_date, year_chain
 
 
 def test_year_chain_compares_carried_over_with_last_years_carried_forward(seed):

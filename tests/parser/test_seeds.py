@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import check_bytes
-from monitor.model import get_path
+from nianbao.report import check_bytes
+from nianbao.report.model import get_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEEDS = sorted(p.name for p in (FIXTURES / "seeds").glob("*.txt"))

@@ -12,7 +12,7 @@ import io
 import random
 from dataclasses import dataclass, field
 
-from monitor.model import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS
+from nianbao.report.model import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS
 
 
 @dataclass
@@ -211,7 +211,7 @@ def blocks(report: Report, *, split_proactive: bool = False) -> list[str | Rows]
 
 def to_text(report: Report) -> str:
     """The report as TAB lines (merged cells once): what every reader must produce."""
-    from monitor.readers.grid import SpanCell, grid_lines, to_grid
+    from nianbao.report.readers.grid import SpanCell, grid_lines, to_grid
 
     lines = [report.title]
     for block in blocks(report):
@@ -352,7 +352,7 @@ div.WordSection1 {{page:WordSection1;}}
 def full_grid(rows: Rows) -> list[list[str]]:
     """Every position of the table as a cell of its own; merged cells keep their text at the top-left and
     leave the positions they cover blank (how a CSS table without spans draws them)."""
-    from monitor.readers.grid import COVERED, SpanCell, to_grid
+    from nianbao.report.readers.grid import COVERED, SpanCell, to_grid
 
     grid = to_grid([[SpanCell(c.text, c.rowspan, c.colspan) for c in row] for row in rows])
     return [["" if cell == COVERED else cell for cell in line] for line in grid]
@@ -540,7 +540,7 @@ def default_cell(text: str) -> str:
 def docx_table(rows: Rows, *, hmerge: bool = False, cell_xml=None, row_wrap=None) -> str:
     """A w:tbl: gridSpan for colspans (or the legacy hMerge), vMerge restart/continue for rowspans.
     `cell_xml(text)` gives a cell's paragraphs; `row_wrap(xml, index)` may wrap a row (content controls)."""
-    from monitor.readers.grid import SpanCell, to_grid
+    from nianbao.report.readers.grid import SpanCell, to_grid
 
     grid = to_grid([[SpanCell(c.text, c.rowspan, c.colspan) for c in row] for row in rows])
     # which cell covers each position

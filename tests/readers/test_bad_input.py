@@ -12,9 +12,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from monitor import NotAReport, UnreadableDocument, check_bytes
-from monitor.readers import read_document
-from monitor.readers.dispatch import read_path, sniff_format
+from nianbao.report import NotAReport, UnreadableDocument, check_bytes
+from nianbao.report.readers import read_document
+from nianbao.report.readers.dispatch import read_path, sniff_format
 from tests.readers.render import ENCRYPTED_PDF, convert_many
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "corpus"

@@ -9,8 +9,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from monitor.readers import pdf_layout
-from monitor.readers.pdf_layout import find_tables, page_chars, page_edges, text_lines
+from nianbao.report.readers import pdf_layout
+from nianbao.report.readers.pdf_layout import find_tables, page_chars, page_edges, text_lines
 
 PAGE_W, PAGE_H = 400.0, 300.0
 # A 3 x 3 grid, 60 x 20 pt cells, top-left corner at (20, 250) in PDF space (y up).
@@ -148,13 +148,13 @@ def test_a_mesh_of_rulings_is_not_searched_for_cells(monkeypatch: pytest.MonkeyP
 
 
 def _pages(*pages: list[str]) -> list[list]:
-    from monitor.readers.pdf import Block
+    from nianbao.report.readers.pdf import Block
 
     return [[Block(0.0, lines)] for lines in pages]
 
 
 def test_bare_numbers_that_count_the_pages_are_page_numbers() -> None:
-    from monitor.readers.pdf import _join_pages
+    from nianbao.report.readers.pdf import _join_pages
 
     text = _join_pages(_pages(["标题", "正文", "1"], ["正文", "2"], ["正文", "3"]))
     assert text == ["标题", "正文", "正文", "正文"]
@@ -162,14 +162,14 @@ def test_bare_numbers_that_count_the_pages_are_page_numbers() -> None:
 
 def test_table_cells_ending_a_page_are_kept() -> None:
     """Cell-per-line text: a page that ends with a row's last cells ("0", "15") keeps them."""
-    from monitor.readers.pdf import _join_pages
+    from nianbao.report.readers.pdf import _join_pages
 
     text = _join_pages(_pages(["一、本年新收", "15", "0", "0", "15"], ["二、上年结转", "0", "0"], ["正文"]))
     assert text == ["一、本年新收", "15", "0", "0", "15", "二、上年结转", "0", "0", "正文"]
 
 
 def test_decorated_page_numbers_go_wherever_they_stand() -> None:
-    from monitor.readers.pdf import _join_pages
+    from nianbao.report.readers.pdf import _join_pages
 
     assert _join_pages(_pages(["- 1 -", "正文", "第 1 页 共 1 页"])) == ["正文"]
 
@@ -178,9 +178,9 @@ def test_a_rendered_cell_per_line_report_keeps_the_cells_at_page_ends() -> None:
     """The demo's PDF (LibreOffice, one paragraph per cell): rows broken by a page end read whole."""
     from pathlib import Path
 
-    from monitor import check_bytes
+    from nianbao.report import check_bytes
 
-    data = (Path(__file__).resolve().parents[2] / "monitor" / "demo_farm" / "dongguan_2020.pdf").read_bytes()
+    data = (Path(__file__).resolve().parents[2] / "nianbao" / "app" / "demo_farm" / "dongguan_2020.pdf").read_bytes()
     result = check_bytes(data, "dongguan_2020.pdf")
     assert result.report.applications["new_received"] == {
         "natural_person": 15, "commercial": 0, "research": 0, "social_org": 0, "legal_service": 0,

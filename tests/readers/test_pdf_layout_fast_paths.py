@@ -14,8 +14,8 @@ import random
 
 import pytest
 
-from monitor.readers import pdf_layout
-from monitor.readers.pdf_layout import Char, Edge
+from nianbao.report.readers import pdf_layout
+from nianbao.report.readers.pdf_layout import Char, Edge
 
 SEEDS = range(40)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
-from monitor import check_bytes
-from monitor.readers import read_document
-from monitor.readers.docx import number_text
-from monitor.readers.grid import SpanCell, flow_rows
+from nianbao.report import check_bytes
+from nianbao.report.readers import read_document
+from nianbao.report.readers.docx import number_text
+from nianbao.report.readers.grid import SpanCell, flow_rows
 from tests.readers.producers import (
     Cell,
     Report,
@@ -535,6 +535,6 @@ def test_rtf_and_word_xml_are_converted(tmp_path) -> None:
      "wordxml"),
 ])
 def test_sniffing_office_files(head: bytes, name: str | None, kind: str) -> None:
-    from monitor.readers.dispatch import sniff_format
+    from nianbao.report.readers.dispatch import sniff_format
 
     assert sniff_format(head, name) == kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor import check_bytes
+from nianbao.report import check_bytes
 from tests.readers.conftest import Rendered
 from tests.readers.render import seed_paths
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import check_bytes
-from monitor.readers import read_document
+from nianbao.report import check_bytes
+from nianbao.report.readers import read_document
 from tests.readers.render import (
     StructuredReport,
     Table,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.blobs import BlobError, BlobStore
+from nianbao.storage.blobs import BlobError, BlobStore
 
 
 def test_put_get_and_layout(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import inspect
 
 from nianbao.cli import main
 from nianbao.settings import load_settings
-from storage.migrate import head_revisions
-from storage.store import Store
+from nianbao.storage.migrate import head_revisions
+from nianbao.storage.store import Store
 from tests.conftest import agency_entry
 from tests.storage.reports import dongguan
 

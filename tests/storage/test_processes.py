@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from storage.models import Event, Finding, Report, Version
-from storage.store import Store
+from nianbao.storage.models import Event, Finding, Report, Version
+from nianbao.storage.store import Store
 from tests.storage.writer import documents
 
 REPO = Path(__file__).resolve().parents[2]

@@ -182,9 +182,9 @@ def test_site_failing_threshold_comes_from_the_settings(database_url: str, tmp_p
     """Two crawls in a row that cannot read a site: failing with site_failing_runs 2, not with the default 3."""
     import datetime as dt
 
-    from monitor.events import derive_events
-    from storage.models import CrawlRun
-    from storage.store import Store
+    from nianbao.monitor.events import derive_events
+    from nianbao.storage.models import CrawlRun
+    from nianbao.storage.store import Store
 
     config = write(tmp_path, {"database_url": database_url, "blob_dir": "blobs"}, [agency_entry("gz-tjj")])
     settings = load_settings(config)

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import storage.store as store_module
+import nianbao.storage.store as store_module
 from nianbao.settings import AgencyConfig
-from storage.models import Agency, CrawlRun, Event, Fetch, Finding, Report, SiteError, Version
-from storage.store import Store, UnknownAgency
+from nianbao.storage.models import Agency, CrawlRun, Event, Fetch, Finding, Report, SiteError, Version
+from nianbao.storage.store import Store, UnknownAgency
 from tests.storage.reports import dongguan
 
 T0 = datetime(2021, 2, 1, 8, 0, tzinfo=UTC)
@@ -312,7 +312,7 @@ def test_record_fetch_upserts_by_url(store: Store) -> None:
 
 
 def test_crawl_batch_upserts_links_and_checks_and_loads_back_per_agency(store: Store) -> None:
-    from storage.store import FetchRow
+    from nianbao.storage.store import FetchRow
 
     page, other = "http://gz.example.gov.cn/nb/index.html", "http://sz.example.gov.cn/nb/index.html"
     links = {"rules": "r1", "links": [{"role": "list", "url": page + "?p=2", "hops": 0, "pages": 2}]}
@@ -386,7 +386,7 @@ def test_migrations_match_the_models(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from storage.models import Base
+    from nianbao.storage.models import Base
 
     def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         # Other rooms keep their own tables in the same database; compare only ours.

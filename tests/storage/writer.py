@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from nianbao.settings import AgencyConfig
-from storage.store import Store
+from nianbao.storage.store import Store
 from tests.storage.reports import dongguan
 
 AGENCY = AgencyConfig(

@@ -74,9 +74,9 @@ def crawl_job(config_path: str | None) -> None:
 
 
 def _crawl_once(config_path: str | None) -> None:
-    from crawler.runner import read_summary, spawn_crawl
-    from monitor.events import derive_events
-    from storage.store import Store
+    from nianbao.crawler.runner import read_summary, spawn_crawl
+    from nianbao.monitor.events import derive_events
+    from nianbao.storage.store import Store
 
     global _child
     settings = _load(config_path)
@@ -109,7 +109,7 @@ def _crawl_once(config_path: str | None) -> None:
 
 def rollup_job(config_path: str | None) -> None:
     """Rebuild the dashboard's status roll-up if the date or the data changed."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
@@ -120,8 +120,8 @@ def _refresh_rollup(store: Any, settings: Any) -> None:
     """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
     agencies it takes about a minute). Nothing to do without the dashboard package."""
     try:
-        from dashboard.app import today_shanghai
-        from dashboard.rollup import data_stamp, refresh, stored_stamp
+        from nianbao.dashboard.app import today_shanghai
+        from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
     except ImportError:
         return
     today = today_shanghai()
@@ -133,9 +133,9 @@ def _refresh_rollup(store: Any, settings: Any) -> None:
 
 def digest_job(config_path: str | None) -> None:
     """Build last week's digest (Monday to Sunday) for every recipient and send it."""
-    from alerts.digest import build_digests, scheduled_week
-    from monitor.events import derive_events
-    from storage.store import Store
+    from nianbao.alerts.digest import build_digests, scheduled_week
+    from nianbao.monitor.events import derive_events
+    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     as_of = scheduled_week(dt.datetime.now(dt.UTC))
@@ -149,7 +149,7 @@ def digest_job(config_path: str | None) -> None:
 
 def outbox_job(config_path: str | None) -> None:
     """Retry digests that could not be sent (server down, refused)."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
@@ -157,7 +157,7 @@ def outbox_job(config_path: str | None) -> None:
 
 
 def _flush_outbox(store: Any, settings: Any) -> None:
-    from alerts.mailer import SmtpConfig, send_pending
+    from nianbao.alerts.mailer import SmtpConfig, send_pending
 
     counts = send_pending(store, SmtpConfig.from_settings(settings), outbox_dir=getattr(settings, "outbox_dir", None))
     if counts["sent"] or counts["failed"]:
@@ -256,8 +256,8 @@ def _catch_up_interrupted(scheduler: Any, settings: Any, config_path: str | None
     """If the last crawl was cut short (our own shutdown, a crash), crawl again now."""
     from sqlalchemy import select
 
-    from storage.models import CrawlRun
-    from storage.store import Store
+    from nianbao.storage.models import CrawlRun
+    from nianbao.storage.store import Store
 
     with Store.from_settings(settings) as store:
         store.close_abandoned_runs()  # runs whose process is gone (a crash, SIGKILL) say so now
@@ -309,7 +309,7 @@ def acquire_lock(path: Path) -> Any:
 def start_dashboard(settings: Any) -> Any | None:
     """Serve the dashboard in a thread when it is installed; None when it is not (issue 5 is optional)."""
     try:
-        from dashboard.app import create_app
+        from nianbao.dashboard.app import create_app
     except ImportError:
         log.info("dashboard not installed: scheduler only")
         return None
@@ -350,7 +350,7 @@ def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda n, _f: (log.info("signal %s: shutting down", n), stop.set()))
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store.from_settings(settings) as store:  # creates/migrates the schema before the job store
         store.sync_agencies(settings.agencies)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 
-from monitor.readers import Document, UnreadableDocument
-from monitor.readers.grid import clean_cell, clean_line
-from monitor.readers.pdf_layout import (
+from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers.grid import clean_cell, clean_line
+from nianbao.report.readers.pdf_layout import (
     Char,
     Word,
     page_chars,

@@ -8,8 +8,8 @@ from datetime import date
 
 from charset_normalizer import from_bytes
 
-from monitor import labels
-from monitor.readers import Document, UnreadableDocument
+from nianbao.report import labels
+from nianbao.report.readers import Document, UnreadableDocument
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # Control bytes that never occur in text (TAB, LF, FF, CR and ESC excluded).

@@ -20,11 +20,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.readers import Document, UnreadableDocument
-from monitor.readers.docx import read_docx
+from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers.docx import read_docx
 
 if TYPE_CHECKING:
-    from monitor.readers.dispatch import Limits
+    from nianbao.report.readers.dispatch import Limits
 
 SOFFICE_CANDIDATES = ("soffice", "libreoffice", "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
 

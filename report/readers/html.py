@@ -17,9 +17,9 @@ import re
 
 from lxml import etree
 
-from monitor.cells import is_number_cell
-from monitor.readers import Document, UnreadableDocument
-from monitor.readers.grid import (
+from nianbao.report.cells import is_number_cell
+from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers.grid import (
     SpanCell,
     clean_cell,
     clean_line,
@@ -28,7 +28,7 @@ from monitor.readers.grid import (
     grid_lines,
     to_grid,
 )
-from monitor.readers.text import decode_text, iso_date, page_date_in_text
+from nianbao.report.readers.text import decode_text, iso_date, page_date_in_text
 
 # (<del> is text a tracked change removed: Word's "save as HTML" keeps it beside the <ins> that replaced it.)
 _NOISE_TAGS = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "form", "select", "button",

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from monitor import labels, tables
-from monitor.cells import is_value_cell
-from monitor.model import Report
-from monitor.readers import Document, UnreadableDocument
-from monitor.readers.text import page_date_in_text
+from nianbao.report import labels, tables
+from nianbao.report.cells import is_value_cell
+from nianbao.report.model import Report
+from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers.text import page_date_in_text
 
 
 class NotAReport(UnreadableDocument):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.readers import Document, UnreadableDocument
+from nianbao.report.readers import Document, UnreadableDocument
 
 # Limits. Real reports are 5 kB - 5 MB and 3-30 pages; these leave a wide margin.
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -113,31 +113,31 @@ def _zip_has(data: bytes, member: str) -> bool:
 
 
 def _read_text(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.text import read_text
+    from nianbao.report.readers.text import read_text
 
     return read_text(data)
 
 
 def _read_html(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.html import read_html
+    from nianbao.report.readers.html import read_html
 
     return read_html(data)
 
 
 def _read_mht(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.html import read_mht
+    from nianbao.report.readers.html import read_mht
 
     return read_mht(data)
 
 
 def _read_docx(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.docx import read_docx
+    from nianbao.report.readers.docx import read_docx
 
     return read_docx(data, max_decompressed=limits.max_decompressed, max_ratio=limits.max_ratio)
 
 
 def _read_office(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.office import read_office
+    from nianbao.report.readers.office import read_office
 
     kind = "wps" if (filename or "").lower().endswith(".wps") else "doc"
     return read_office(data, kind, timeout=limits.conversion_timeout, limits=limits)
@@ -145,7 +145,7 @@ def _read_office(data: bytes, filename: str | None, limits: Limits) -> Document:
 
 def _read_converted(kind: str) -> Callable[[bytes, str | None, Limits], Document]:
     def read(data: bytes, filename: str | None, limits: Limits) -> Document:
-        from monitor.readers.office import read_office
+        from nianbao.report.readers.office import read_office
 
         return read_office(data, kind, timeout=limits.conversion_timeout, limits=limits)
     return read
@@ -153,14 +153,14 @@ def _read_converted(kind: str) -> Callable[[bytes, str | None, Limits], Document
 
 def _read_word_xml(data: bytes, filename: str | None, limits: Limits) -> Document:
     if b"<pkg:package" in data[:4096]:  # Flat OPC: read as a .docx; LibreOffice cannot open it
-        from monitor.readers.docx import read_flat_docx
+        from nianbao.report.readers.docx import read_flat_docx
 
         return read_flat_docx(data)
     return _read_converted("xml")(data, filename, limits)  # Word 2003 XML
 
 
 def _read_pdf(data: bytes, filename: str | None, limits: Limits) -> Document:
-    from monitor.readers.pdf import read_pdf
+    from nianbao.report.readers.pdf import read_pdf
 
     return read_pdf(data, max_pages=limits.max_pages)
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from monitor import labels
-from monitor.model import (
+from nianbao.report import labels
+from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
@@ -29,7 +29,7 @@ from monitor.model import (
     Report,
     get_path,
 )
-from monitor.printed import SECTION_NAMES, column_name, location_name, row_name
+from nianbao.report.printed import SECTION_NAMES, column_name, location_name, row_name
 
 DUE_DATES = {"department": (1, 31), "government": (3, 31)}  # month, day of the year after the report's year
 PERCENT_TOLERANCE = 0.1  # percentage points: covers rounding and truncation of one decimal

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.model import (
+from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
@@ -127,7 +127,7 @@ def diff_models(old: dict[str, Any], new: dict[str, Any], *, old_text: str | Non
 
 def document_text(store: Any, version: Any) -> str | None:
     """The text of a stored version, re-read from its bytes (None when it cannot be read)."""
-    from monitor.readers import UnreadableDocument, read_document
+    from nianbao.report.readers import UnreadableDocument, read_document
 
     try:
         data = store.blobs.get(version.sha256)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from monitor.model import Cell, Number
+from nianbao.report.model import Cell, Number
 
 NUMBER = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 # A whole cell holding one number, maybe with a unit or a thousands separator: "17个", "174,360元", "+17".

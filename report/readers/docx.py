@@ -19,9 +19,16 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from monitor.cells import is_number_cell
-from monitor.readers import Document, UnreadableDocument
-from monitor.readers.grid import SpanCell, clean_cell, clean_line, drop_invisible_utf8, grid_lines, to_grid
+from nianbao.report.cells import is_number_cell
+from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers.grid import (
+    SpanCell,
+    clean_cell,
+    clean_line,
+    drop_invisible_utf8,
+    grid_lines,
+    to_grid,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"

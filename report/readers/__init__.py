@@ -31,6 +31,6 @@ class Document:
     notes: list[str] = field(default_factory=list)
 
 
-from monitor.readers.dispatch import read_document  # noqa: E402
+from nianbao.report.readers.dispatch import read_document  # noqa: E402
 
 __all__ = ["Document", "UnreadableDocument", "read_document"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.demo_farm.server import DemoSite
+from nianbao.app.demo_farm.server import DemoSite
 
 DATA = Path(__file__).resolve().parent
 DEMO_YEAR = 2020  # the report year the demo judges (statuses, missing)

@@ -17,8 +17,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from monitor import labels
-from monitor.cells import (
+from nianbao.report import labels
+from nianbao.report.cells import (
     FIELD_SEPARATORS,
     Ambiguous,
     Check,
@@ -27,7 +27,7 @@ from monitor.cells import (
     read_row,
     to_number,
 )
-from monitor.model import (
+from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.model import Finding, Report
-from monitor.parser import parse_document
-from monitor.readers import Document, read_document
-from monitor.validate import validate
+from nianbao.report.model import Finding, Report
+from nianbao.report.parser import parse_document
+from nianbao.report.readers import Document, read_document
+from nianbao.report.validate import validate
 
 
 @dataclass

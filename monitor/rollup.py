@@ -36,8 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from monitor.status import AgencyStatus, compute_statuses_by_year
-from storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, Version
+from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year
+from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, Version
 
 metadata = MetaData()
 

@@ -69,15 +69,15 @@ def default_folder() -> Path:
 
 def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     """Run the demo in `folder`; returns what it found (for the command's summary and for tests)."""
-    from alerts.digest import build_digests
-    from alerts.mailer import SmtpConfig, write_eml
-    from crawler.runner import run_crawl
-    from monitor.commands import status_row, today_shanghai
-    from monitor.demo_farm import DEMO_YEAR, DemoFarm
-    from monitor.events import derive_events
-    from monitor.status import compute_statuses
+    from nianbao.alerts.digest import build_digests
+    from nianbao.alerts.mailer import SmtpConfig, write_eml
+    from nianbao.app.demo_farm import DEMO_YEAR, DemoFarm
+    from nianbao.crawler.runner import run_crawl
+    from nianbao.monitor.commands import status_row, today_shanghai
+    from nianbao.monitor.events import derive_events
+    from nianbao.monitor.status import compute_statuses
     from nianbao.settings import load_settings
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     folder = prepare_folder(folder.resolve())
     farm = DemoFarm().start()
@@ -114,7 +114,7 @@ def _crawl_line(n: int, summary: Any) -> str:
 def _event_counts(store: Any) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from storage.models import Event
+    from nianbao.storage.models import Event
 
     with store.read_session() as s:
         return dict(s.execute(select(Event.kind, func.count()).group_by(Event.kind)).all())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from monitor.check import CheckResult, check_bytes
-from monitor.model import (
+from nianbao.report.check import CheckResult, check_bytes
+from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
@@ -21,7 +21,7 @@ from monitor.model import (
     get_path,
     report_json,
 )
-from monitor.readers import UnreadableDocument
+from nianbao.report.readers import UnreadableDocument
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
