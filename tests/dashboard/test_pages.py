@@ -64,6 +64,10 @@ def test_overview_and_regions_json_carry_what_the_pages_show(client: Client) -> 
     assert {r["label"] for r in data["rows"]} == {"甘肃省/沉默县", "山东省/济南市", "广东省/东莞市", "浙江省/丽水市"}
     _shown(page, *(r["label"] for r in data["rows"]))
 
+    page, data = _page_and_json(client, "/regions?year=2020&by=level")
+    assert (data["by"], [r["label"] for r in data["rows"]]) == ("level", ["县级"])
+    _shown(page, "各层级", "县级")
+
 
 def test_agency_list_and_agency_json_carry_name_status_and_cell(client: Client) -> None:
     page, data = _page_and_json(client, "/agencies?year=2020&status=inconsistent")
@@ -110,6 +114,8 @@ def test_unknown_page_json_is_a_404_in_json(client: Client) -> None:
         status, headers, body = client.request(path)
         assert (status, headers["content-type"]) == (404, "application/json"), path
         assert json.loads(body) == {"error": error}, path
+    status, _, body = client.request(f"/reports/{_report_id(client)}/diff.json?a=7&b=1")
+    assert status == 404 and json.loads(body) == {"error": "没有这个版本。"}
     status, headers, body = client.request("/agencies/nobody")  # the HTML page stays an HTML error page
     assert status == 404 and headers["content-type"].startswith("text/html") and "没有这个机关。" in body.decode()
 
