@@ -27,8 +27,8 @@ def agency_dict(agency: Any) -> dict[str, Any]:
         "name": agency.name,
         "start_urls": list(agency.start_urls),
         "render": agency.render,
-        "selectors": dict(agency.selectors or {}),
-        "allowed_domains": list(agency.allowed_domains or ()),
+        "selectors": agency.selectors.model_dump(exclude_none=True),
+        "allowed_domains": list(agency.allowed_domains),
     }
 
 

@@ -64,12 +64,15 @@ class ReportSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_depth = crawler.settings.getint("NIANBAO_MAX_DEPTH", 3)
-        spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
-        spider.restart_every = crawler.settings.getint("NIANBAO_BROWSER_RESTART_EVERY", 50)
+        # Set by crawler.settings.scrapy_settings from the crawl section (the defaults live there):
+        # indexing, not getint(name, default), so a missing key fails loudly instead of guessing.
+        options = crawler.settings
+        spider.max_depth = int(options["NIANBAO_MAX_DEPTH"])
+        spider.max_list_pages = int(options["NIANBAO_MAX_LIST_PAGES"])
+        spider.restart_every = int(options["NIANBAO_BROWSER_RESTART_EVERY"])
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
         spider.known = KnownUrls(
-            spider.known_records, recheck_days=crawler.settings.getfloat("NIANBAO_RECHECK_KNOWN_AFTER_DAYS", 7.0),
+            spider.known_records, recheck_days=float(options["NIANBAO_RECHECK_KNOWN_AFTER_DAYS"]),
             now=datetime.now(UTC), rules={a_id: rules_fingerprint(a, limits) for a_id, a in spider.agencies.items()})
         return spider
 

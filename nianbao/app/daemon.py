@@ -5,7 +5,7 @@
   run once on start (coalesce, generous misfire grace).
 - Jobs (module-level functions, as APScheduler 3 requires; their only argument is the settings path):
   crawl (season and off-season cron from settings.schedule), then events; the digest (Monday 08:00
-  Asia/Shanghai by default); the outbox (retries unsent digests every 15 minutes).
+  in schedule.timezone by default); the outbox (retries unsent digests every 15 minutes).
 - One instance at a time: an fcntl lock file; a second start prints "already running (pid N)", exits 1.
 - SIGTERM/SIGINT: stop taking new runs, forward SIGTERM to the crawl child (Scrapy stops gracefully and
   marks its run 'interrupted'; the Store writes each version in one transaction, so nothing is half
@@ -19,7 +19,6 @@ intervals in seconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import logging
 import os
@@ -120,11 +119,10 @@ def _refresh_rollup(store: Any, settings: Any) -> None:
     """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
     agencies it takes about a minute). Nothing to do without the dashboard package."""
     try:
-        from nianbao.dashboard.app import today_shanghai
         from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
     except ImportError:
         return
-    today = today_shanghai()
+    today = settings.clock.today()
     with store.session() as session:
         if stored_stamp(session) != data_stamp(session, today):
             rows = refresh(store, session, today, settings)
@@ -138,7 +136,7 @@ def digest_job(config_path: str | None) -> None:
     from nianbao.storage.store import Store
 
     settings = _load(config_path)
-    as_of = scheduled_week(dt.datetime.now(dt.UTC))
+    as_of = scheduled_week(settings.clock.now(), settings.clock)
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
         derive_events(store, settings)
@@ -157,9 +155,9 @@ def outbox_job(config_path: str | None) -> None:
 
 
 def _flush_outbox(store: Any, settings: Any) -> None:
-    from nianbao.alerts.mailer import SmtpConfig, send_pending
+    from nianbao.alerts.mailer import send_pending
 
-    counts = send_pending(store, SmtpConfig.from_settings(settings), outbox_dir=getattr(settings, "outbox_dir", None))
+    counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
     if counts["sent"] or counts["failed"]:
         log.info("outbox: %d sent, %d not sent (will retry)", counts["sent"], counts["failed"])
 
