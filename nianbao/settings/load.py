@@ -66,15 +66,16 @@ def _problem(detail: ErrorDetails, model: type[BaseModel], data: Any, where: str
         annotation = model.model_fields[name].annotation
         value = data.get(name) if isinstance(data, Mapping) else None
         inner = _model_of(annotation)
-        if inner is not None and typing.get_origin(annotation) is tuple and loc and isinstance(loc[0], int):
-            index = loc.pop(0)
+        index = loc[0] if loc and isinstance(loc[0], int) else None
+        if inner is None or (inner is not annotation and index is None):  # a value, or a list's own error
+            return tuple(rank), _field_line(detail, model, name, loc, value, where)
+        if index is not None:  # an entry of a list of mappings (recipients)
+            del loc[0]
             rank.append((1, index))
             data = value[index] if isinstance(value, list) and index < len(value) else None
             where, model = f"{where}: {name}[{index}]{_label(inner, data)}", inner
-        elif inner is not None and annotation is inner:
+        else:  # a section
             where, model, data = f"{where}: {name}", inner, value
-        else:
-            return tuple(rank), _field_line(detail, model, name, loc, value, where)
     return tuple(rank), _model_line(detail, model, where)
 
 

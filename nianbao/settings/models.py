@@ -29,15 +29,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from nianbao.report.readers.dispatch import Limits
-
 DEFAULT_DATABASE_URL = "sqlite:///data/nianbao.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the only place the project's time zone is written
 _AGENCY_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+$"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_READER_LIMITS = Limits()  # the report library's defaults: a reader limit is written only there
 
 
 class Must:
@@ -216,14 +213,6 @@ class CrawlSettings(Section):
     recheck_known_after_days: NonNegativeNumber = 7.0
 
 
-class ReaderSettings(Section):
-    """Limits on reading one stored document; the defaults are the report library's own (report.readers)."""
-
-    max_pages: PositiveInt = _READER_LIMITS.max_pages
-    max_decompressed: PositiveInt = _READER_LIMITS.max_decompressed  # bytes unpacked from a DOCX/ZIP
-    conversion_timeout: PositiveNumber = _READER_LIMITS.conversion_timeout  # seconds for a DOC/WPS conversion
-
-
 class ScheduleSettings(Section):
     crawl_season: Cron = "0 2 * 1-3 *"  # daily at 02:00 from 1 January to 31 March
     crawl_offseason: Cron = "0 3 * 4-12 mon"  # weekly, Monday 03:00, April to December
@@ -354,7 +343,6 @@ class Settings(Section):
     agencies_file: Path | None = None
     agencies: tuple[AgencyConfig, ...] = ()
     crawl: CrawlSettings = CrawlSettings()
-    reader: ReaderSettings = ReaderSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     monitor: MonitorSettings = MonitorSettings()
