@@ -31,6 +31,8 @@ from typing import Any
 
 import click
 
+from nianbao.settings import Settings, SettingsError, load_settings
+
 log = logging.getLogger("nianbao.daemon")
 
 JOBSTORE_TABLE = "apscheduler_jobs"
@@ -53,9 +55,7 @@ _crawl_running = threading.Lock()
 # --- jobs (module level: APScheduler pickles references to them) ---------------------------------------
 
 
-def _load(config_path: str | None) -> Any:
-    from nianbao.settings import load_settings
-
+def _load(config_path: str | None) -> Settings:
     return load_settings(config_path)
 
 
@@ -115,7 +115,7 @@ def rollup_job(config_path: str | None) -> None:
         _refresh_rollup(store, settings)
 
 
-def _refresh_rollup(store: Any, settings: Any) -> None:
+def _refresh_rollup(store: Any, settings: Settings) -> None:
     """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
     agencies it takes about a minute). Nothing to do without the dashboard package."""
     try:
@@ -154,7 +154,7 @@ def outbox_job(config_path: str | None) -> None:
         _flush_outbox(store, settings)
 
 
-def _flush_outbox(store: Any, settings: Any) -> None:
+def _flush_outbox(store: Any, settings: Settings) -> None:
     from nianbao.alerts.mailer import send_pending
 
     counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
@@ -196,7 +196,7 @@ def _overrides() -> dict[str, float]:
     return {name.strip(): float(seconds) for name, seconds in pairs}
 
 
-def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, Any]]:
+def wanted_jobs(settings: Settings, config_path: str | None) -> dict[str, tuple[Any, Any]]:
     """job id -> (function, trigger)."""
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -216,7 +216,7 @@ def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, 
     return jobs
 
 
-def sync_jobs(scheduler: Any, settings: Any, config_path: str | None) -> None:
+def sync_jobs(scheduler: Any, settings: Settings, config_path: str | None) -> None:
     """Make the stored jobs match the settings without resetting the ones that did not change:
     an unchanged job keeps its stored next run time, which is what lets a missed run happen on start."""
     wanted = wanted_jobs(settings, config_path)
@@ -236,7 +236,7 @@ def sync_jobs(scheduler: Any, settings: Any, config_path: str | None) -> None:
         log.info("job %s scheduled: %s, next run %s", job_id, trigger, job.next_run_time)
 
 
-def make_scheduler(settings: Any) -> Any:
+def make_scheduler(settings: Settings) -> Any:
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -250,7 +250,7 @@ def make_scheduler(settings: Any) -> Any:
     )
 
 
-def _catch_up_interrupted(scheduler: Any, settings: Any, config_path: str | None) -> None:
+def _catch_up_interrupted(scheduler: Any, settings: Settings, config_path: str | None) -> None:
     """If the last crawl was cut short (our own shutdown, a crash), crawl again now."""
     from sqlalchemy import select
 
@@ -278,7 +278,7 @@ class AlreadyRunning(Exception):
         self.pid = pid
 
 
-def lock_path(settings: Any) -> Path:
+def lock_path(settings: Settings) -> Path:
     explicit = os.environ.get("NIANBAO_LOCK_FILE")
     return Path(explicit) if explicit else Path(settings.blob_dir).parent / "nianbao-run.lock"
 
@@ -304,7 +304,7 @@ def acquire_lock(path: Path) -> Any:
 # --- dashboard beside the scheduler ------------------------------------------------------------------------
 
 
-def start_dashboard(settings: Any) -> Any | None:
+def start_dashboard(settings: Settings) -> Any | None:
     """Serve the dashboard in a thread when it is installed; None when it is not (issue 5 is optional)."""
     try:
         from nianbao.dashboard.app import create_app
@@ -340,7 +340,6 @@ def _stop_child() -> None:
 
 
 def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
-    from nianbao.settings import load_settings
 
     settings = load_settings(config_path)
     config_path = str(settings.path) if settings.path else config_path
@@ -384,7 +383,6 @@ def run(ctx: click.Context, no_dashboard: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one migration check per Store opened
     config_path = (ctx.find_root().obj or {}).get("config_path")
-    from nianbao.settings import SettingsError
 
     try:
         code = run_daemon(config_path, serve_dashboard=not no_dashboard)

@@ -235,9 +235,6 @@ class DeadlineSettings(Section):
         """The last day a report still counts as on time: deadline plus grace."""
         return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
 
-    def due_date(self, kind: str, year: int) -> dt.date:
-        return self.deadline(kind, year)
-
 
 class MonitorSettings(Section):
     # Consecutive crawls in which a site could not be read before the digest reports it as failing.

@@ -58,7 +58,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     gz = s.agency("gz-tjj")
     assert gz is not None and gz.render == "auto" and gz.domains == ("a.example.gov.cn",)
     assert s.schedule.timezone == "Asia/Shanghai" and s.deadlines.department == "01-31"
-    assert s.deadlines.due_date("government", 2023).isoformat() == "2024-03-31"
+    assert s.deadlines.deadline("government", 2023).isoformat() == "2024-03-31"
     assert s.crawl.obey_robots is True and s.recipients == ()
 
 
