@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from nianbao.settings.models import DEFAULT_DATABASE_URL, AgencyConfig, Must, Settings
+from nianbao.settings.models import DEFAULT_DATABASE_URL, AgencyConfig, Must, Section, Settings
 
 DEFAULT_SETTINGS_PATH = Path("config") / "nianbao.yaml"
 _NOT_A_MAPPING = ("model_type", "model_attributes_type", "dict_type")
@@ -43,7 +43,7 @@ class SettingsError(Exception):
 # --- pydantic's errors as one line per mistake --------------------------------------------------------------
 
 
-def problem_lines(error: ValidationError, model: type[BaseModel], data: Any, where: str) -> list[str]:
+def problem_lines(error: ValidationError, model: type[Section], data: Any, where: str) -> list[str]:
     """The lines of `error` (validating `data` against `model`), in the order of the model's fields with
     unknown keys first in each mapping, each naming where the mistake is and what was expected."""
     lines = sorted((_problem(detail, model, data, where) for detail in error.errors(include_url=False)),
@@ -54,7 +54,7 @@ def problem_lines(error: ValidationError, model: type[BaseModel], data: Any, whe
 Rank = tuple[tuple[int, int], ...]
 
 
-def _problem(detail: ErrorDetails, model: type[BaseModel], data: Any, where: str) -> tuple[Rank, str]:
+def _problem(detail: ErrorDetails, model: type[Section], data: Any, where: str) -> tuple[Rank, str]:
     """One error as (its place in the model, its line): walks the error's location through the models."""
     loc, rank = list(detail["loc"]), []
     while loc:
@@ -79,7 +79,7 @@ def _problem(detail: ErrorDetails, model: type[BaseModel], data: Any, where: str
     return tuple(rank), _model_line(detail, model, where)
 
 
-def _field_line(detail: ErrorDetails, model: type[BaseModel], name: str, rest: list[Any], value: Any,
+def _field_line(detail: ErrorDetails, model: type[Section], name: str, rest: list[Any], value: Any,
                 where: str) -> str:
     field = model.model_fields[name]
     must = _must(field.metadata) or _must_in(field.annotation)
@@ -97,20 +97,20 @@ def _field_line(detail: ErrorDetails, model: type[BaseModel], name: str, rest: l
     return f"{where}: {key} must be {must}{suffix}, got {_show(value)}"
 
 
-def _model_line(detail: ErrorDetails, model: type[BaseModel], where: str) -> str:
+def _model_line(detail: ErrorDetails, model: type[Section], where: str) -> str:
     if detail["type"] in _NOT_A_MAPPING:
-        return f"{where}: must be {getattr(model, 'shape', 'a mapping')}"
+        return f"{where}: must be {model.shape}"
     return f"{where}: {detail['msg']}"
 
 
-def _hint(name: str, model: type[BaseModel]) -> str:
-    known = [key for key in model.model_fields if key not in getattr(model, "internal", ())]
+def _hint(name: str, model: type[Section]) -> str:
+    known = [key for key in model.model_fields if key not in model.internal]
     guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f' (did you mean "{guess[0]}"?)' if guess else f" (known: {', '.join(known)})"
 
 
-def _label(model: type[BaseModel], data: Any) -> str:
-    key = getattr(model, "label_key", None)
+def _label(model: type[Section], data: Any) -> str:
+    key = model.label_key
     value = data.get(key) if key and isinstance(data, Mapping) else None
     return f' "{value}"' if isinstance(value, str) else ""
 
@@ -138,10 +138,10 @@ def _item_type(annotation: Any) -> Any:
     return args[0] if typing.get_origin(annotation) is tuple and args else None
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def _model_of(annotation: Any) -> type[Section] | None:
     """The model a field holds (a section), or holds a list of (recipients)."""
     for candidate in (annotation, _item_type(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+        if isinstance(candidate, type) and issubclass(candidate, Section):
             return candidate
     return None
 

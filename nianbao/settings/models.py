@@ -59,7 +59,7 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-def _is_http_url(value: str) -> str:
+def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
         raise ValueError("")
@@ -118,7 +118,7 @@ NonNegativeNumber = Annotated[float, Field(strict=True, ge=0), Must("a number >=
 Boolean = Annotated[bool, Field(strict=True), Must("true or false")]
 Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S"), Must("a non-empty string")]
 Port = Annotated[int, Field(strict=True, gt=0, lt=65536), Must("a port number 1-65535")]
-HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_is_http_url), Must("an http(s) URL")]
+HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_http_url), Must("an http(s) URL")]
 Email = Annotated[str, StringConstraints(strict=True, pattern=_EMAIL), Must("an e-mail address")]
 MonthDay = Annotated[str, BeforeValidator(_month_day), Must('"MM-DD"')]
 Cron = Annotated[str, Field(strict=True), AfterValidator(_cron),
@@ -146,6 +146,8 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     shape: ClassVar[str] = "a mapping of keys to values"  # what the error says when it is not a mapping
+    label_key: ClassVar[str | None] = None  # the key whose value names an entry of a list in error lines
+    internal: ClassVar[tuple[str, ...]] = ()  # fields the loader fills, not written in a file
 
 
 # --- agencies ---------------------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ class SmtpSettings(Section):
 
 class Recipient(Section):
     shape: ClassVar[str] = "a mapping (email, name, regions, agencies)"
-    label_key: ClassVar[str] = "email"  # named in error lines: recipients[0] "a@example.gov.cn"
+    label_key: ClassVar[str | None] = "email"  # recipients[0] "a@example.gov.cn": …
     email: Email
     name: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
     # e.g. 广东省 covers 广东省/广州市; no regions and no agencies = everything
@@ -332,7 +334,6 @@ class Clock:
 
 class Settings(Section):
     shape: ClassVar[str] = "a mapping of settings (database_url, blob_dir, agencies, …)"
-    # Filled by the loader from the files, never written in the settings file itself.
     internal: ClassVar[tuple[str, ...]] = ("agencies_file", "path")
 
     database_url: Annotated[str, Field(strict=True), Must("a string")] = DEFAULT_DATABASE_URL
