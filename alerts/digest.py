@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from nianbao.settings import Clock, Recipient, Settings
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Section order and titles; `kinds` are the event kinds that land in the section.
@@ -27,35 +27,6 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("failing", "网站无法访问", ("site_failing", "unreachable"), True),
 )
 MAX_FINDINGS_PER_ITEM = 8
-
-
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    name: str | None = None
-    regions: tuple[str, ...] = ()
-    agencies: tuple[str, ...] = ()
-
-    @classmethod
-    def from_settings(cls, raw: Any) -> Recipient:
-        def pick(name: str) -> Any:
-            return raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
-
-        return cls(
-            email=str(pick("email")),
-            name=pick("name"),
-            regions=tuple(pick("regions") or ()),
-            agencies=tuple(pick("agencies") or ()),
-        )
-
-    def oversees(self, agency_id: str | None, region: str | None) -> bool:
-        """True when the agency is in scope. A recipient with neither list oversees everything."""
-        if not self.regions and not self.agencies:
-            return True
-        if agency_id is not None and agency_id in self.agencies:
-            return True
-        # A region covers its sub-regions: "广东省" covers "广东省/广州市" (as nianbao.settings.Recipient).
-        return bool(region) and any(region == r or region.startswith(r.rstrip("/") + "/") for r in self.regions)
 
 
 @dataclass
@@ -126,8 +97,9 @@ def _environment() -> Environment:
 
 
 def period_label(start: dt.datetime, end: dt.datetime) -> str:
-    last_day = (end.astimezone(SHANGHAI) - dt.timedelta(seconds=1)).date()
-    return f"{start.astimezone(SHANGHAI).date().isoformat()} 至 {last_day.isoformat()}"
+    """The days of [start, end), in the time zone of `start` (week_period's: the configured one)."""
+    last_day = (end.astimezone(start.tzinfo) - dt.timedelta(seconds=1)).date()
+    return f"{start.date().isoformat()} 至 {last_day.isoformat()}"
 
 
 def render(content: DigestContent) -> RenderedDigest:
@@ -210,21 +182,19 @@ def finding_row(f: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def week_period(as_of: dt.date, since: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """[since 00:00, as_of+1 00:00) in Asia/Shanghai; by default the 7 days ending with `as_of`."""
+def week_period(as_of: dt.date, since: dt.date | None = None, *, clock: Clock) -> tuple[dt.datetime, dt.datetime]:
+    """[since 00:00, as_of+1 00:00) on the clock's calendar; by default the 7 days ending with `as_of`."""
     since = since or (as_of - dt.timedelta(days=6))
-    start = dt.datetime.combine(since, dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
-    return start, end
+    return clock.start_of(since), clock.start_of(as_of + dt.timedelta(days=1))
 
 
-def scheduled_week(now: dt.datetime) -> dt.date:
-    """The `as_of` of the weekly digest due at `now`: the last Sunday before today (Shanghai time).
+def scheduled_week(now: dt.datetime, clock: Clock) -> dt.date:
+    """The `as_of` of the weekly digest due at `now`: the last Sunday before today (on the clock's calendar).
 
     A digest job that runs late (the daemon was down on Monday) still builds the same Monday-to-Sunday
     week, so the outbox's unique (recipient, period) stops it from being built or sent twice.
     """
-    today = now.astimezone(SHANGHAI).date()
+    today = clock.local_date(now)
     return today - dt.timedelta(days=today.isoweekday() % 7 or 7)
 
 
@@ -233,14 +203,8 @@ def scheduled_week(now: dt.datetime) -> dt.date:
 BASIS_LABEL = {"published_date": "报告落款日期", "page_date": "网页发布日期", "first_seen": "首次发现日期"}
 
 
-def dashboard_base(settings: Any) -> str:
-    dashboard = getattr(settings, "dashboard", None)
-    base = dashboard.get("base_url") if isinstance(dashboard, dict) else getattr(dashboard, "base_url", None)
-    return str(base or "http://127.0.0.1:8000").rstrip("/")
-
-
-def recipients_of(settings: Any) -> list[Recipient]:
-    return [Recipient.from_settings(r) for r in (getattr(settings, "recipients", None) or [])]
+def dashboard_base(settings: Settings) -> str:
+    return settings.dashboard.base_url.rstrip("/")
 
 
 def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: str) -> list[DigestItem]:
@@ -331,7 +295,7 @@ class BuiltDigest:
     sent_at: dt.datetime | None = None
 
 
-def build_digests(store: Any, settings: Any, *, as_of: dt.date, since: dt.date | None = None,
+def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.date | None = None,
                   record: bool = True) -> list[BuiltDigest]:
     """Build the digest of [since, as_of] for every recipient; with `record`, write them to the outbox.
 
@@ -339,13 +303,13 @@ def build_digests(store: Any, settings: Any, *, as_of: dt.date, since: dt.date |
     one still unsent is refreshed with what is known now. Without recipients in the settings, one
     digest covering everything is built (for --preview/--out), and nothing is recorded.
     """
-    start, end = week_period(as_of, since)
+    start, end = week_period(as_of, since, clock=settings.clock)
     base = dashboard_base(settings)
     items = collect_items(store, start, end, base)
-    recipients = recipients_of(settings)
+    recipients = settings.recipients
     built = []
-    for recipient in recipients or [Recipient(email="preview@localhost", name=None)]:
-        mine = [i for i in items if recipient.oversees(i.agency_id, i.region)]
+    for recipient in recipients or (Recipient(email="preview@localhost"),):
+        mine = [i for i in items if recipient.covers(i.agency_id, i.region)]
         content = DigestContent(period_start=start, period_end=end, as_of=as_of, sections=group_items(mine),
                                 dashboard_url=base, recipient_name=recipient.name)
         one = BuiltDigest(recipient=recipient, rendered=render(content), content=content)
@@ -364,7 +328,7 @@ def _record(store: Any, one: BuiltDigest, start: dt.datetime, end: dt.datetime) 
     with store.session() as s:
         row = s.scalar(select(Digest).where(Digest.recipient == one.recipient.email, Digest.period_start == start,
                                             Digest.period_end == end).with_for_update())
-        as_of = dt.datetime.combine(one.content.as_of, dt.time(), tzinfo=SHANGHAI)
+        as_of = dt.datetime.combine(one.content.as_of, dt.time(), tzinfo=start.tzinfo)
         if row is None:
             row = Digest(recipient=one.recipient.email, period_start=start, period_end=end, as_of=as_of,
                          subject="", html="", text="", attempts=0)

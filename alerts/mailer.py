@@ -14,51 +14,18 @@ import logging
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+
+from nianbao.settings import SmtpSettings
 
 log = logging.getLogger("nianbao.mailer")
 
 
 class MailError(Exception):
     """The message could not be handed to the SMTP server; str() says why."""
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str = "127.0.0.1"
-    port: int = 25
-    security: str = "none"  # none | starttls | tls
-    username: str | None = None
-    password: str | None = None
-    sender: str = "nianbao@localhost"
-    timeout: float = 30.0
-    ca_file: str | None = None  # extra CA to trust (a self-signed relay); system CAs otherwise
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> SmtpConfig:
-        raw = getattr(settings, "smtp", None) if settings is not None else None
-        if raw is None:
-            return cls()
-
-        def pick(name: str, default: Any) -> Any:
-            value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
-            return default if value is None else value
-
-        security = str(pick("security", "")).lower()
-        if not security:
-            # Older settings spell it as booleans.
-            security = "tls" if pick("tls", False) else "starttls" if pick("starttls", False) else "none"
-        return cls(
-            host=pick("host", cls.host), port=int(pick("port", cls.port)), security=security,
-            username=pick("username", None) or pick("user", None),
-            password=raw.get_password() if hasattr(raw, "get_password") else pick("password", None),
-            sender=pick("sender", None) or pick("from_addr", None) or pick("from", None) or cls.sender,
-            timeout=float(pick("timeout", cls.timeout)), ca_file=pick("ca_file", None),
-        )
 
 
 def build_message(*, sender: str, to: str, subject: str, text: str, html: str,
@@ -75,14 +42,14 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str,
     return msg
 
 
-def _tls_context(config: SmtpConfig) -> ssl.SSLContext:
+def _tls_context(config: SmtpSettings) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if config.ca_file:
         context.load_verify_locations(cafile=config.ca_file)
     return context
 
 
-def send(config: SmtpConfig, msg: EmailMessage) -> None:
+def send(config: SmtpSettings, msg: EmailMessage) -> None:
     """Hand one message to the server; raises MailError on any connection, TLS, login or refusal failure."""
     try:
         if config.security == "tls":
@@ -95,7 +62,7 @@ def send(config: SmtpConfig, msg: EmailMessage) -> None:
             if config.security == "starttls":
                 client.starttls(context=_tls_context(config))
             if config.username:
-                client.login(config.username, config.password or "")
+                client.login(config.username, config.get_password() or "")
             refused = client.send_message(msg)
             if refused:
                 raise MailError(f"recipients refused: {', '.join(refused)}")
@@ -134,7 +101,7 @@ def write_eml(folder: Path, built: Any, sender: str) -> Path:
     return path
 
 
-def send_pending(store: Any, config: SmtpConfig, *, max_attempts: int | None = None,
+def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None = None,
                  outbox_dir: Path | None = None) -> dict[str, int]:
     """Try every unsent digest once; returns counts {'sent': n, 'failed': m}.
 
@@ -156,7 +123,7 @@ def send_pending(store: Any, config: SmtpConfig, *, max_attempts: int | None = N
     return counts
 
 
-def _send_one(store: Any, config: SmtpConfig, digest_id: int, max_attempts: int | None,
+def _send_one(store: Any, config: SmtpSettings, digest_id: int, max_attempts: int | None,
               outbox_dir: Path | None) -> str | None:
     from sqlalchemy import select
 

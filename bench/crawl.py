@@ -230,6 +230,7 @@ def main() -> None:
         raise SystemExit("nginx is needed: apt-get install nginx-light")
 
     from nianbao.crawler.settings import scrapy_settings
+    from nianbao.settings import CrawlSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     tmp.chmod(0o755)  # nginx workers run as an unprivileged user
@@ -237,8 +238,8 @@ def main() -> None:
     nginx = start_nginx(tmp, roots)
     crawl_options = {"concurrency": 32, "per_domain_concurrency": 4, "timeout": 20, "retries": 1}
     spec = {"start_urls": [a["start_urls"][0] for a in agencies],
-            "scrapy_settings": scrapy_settings({**crawl_options, "delay": 0, "autothrottle": False,
-                                                "obey_robots": True})}
+            "scrapy_settings": scrapy_settings(CrawlSettings(**crawl_options, delay=0, autothrottle=False,
+                                                             obey_robots=True))}
     (tmp / "bare.json").write_text(json.dumps(spec), encoding="utf-8")
     try:
         # Interleaved rounds: on a shared machine the load changes; each round compares like with like.

@@ -64,7 +64,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("NIANBAO_RETRY_BACKOFF", 1.0)
+        self.backoff = float(settings["NIANBAO_RETRY_BACKOFF"])  # set by crawler.settings
 
     def _retry(self, request: Request, reason: Any) -> Request | None:
         retry = super()._retry(request, reason)

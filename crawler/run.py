@@ -18,17 +18,18 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from nianbao.crawler.stats import CrawlStats  # noqa: E402
+from nianbao.settings import AgencyConfig, Settings, load_settings  # noqa: E402
 
 
-def agency_dict(agency: Any) -> dict[str, Any]:
+def agency_dict(agency: AgencyConfig) -> dict[str, Any]:
     """What the spider needs of an AgencyConfig (plain data: the spider must not import settings)."""
     return {
         "id": agency.id,
         "name": agency.name,
         "start_urls": list(agency.start_urls),
         "render": agency.render,
-        "selectors": dict(agency.selectors or {}),
-        "allowed_domains": list(agency.allowed_domains or ()),
+        "selectors": agency.selectors.model_dump(exclude_none=True),
+        "allowed_domains": list(agency.allowed_domains),
     }
 
 
@@ -51,8 +52,6 @@ class ProgressPrinter:
 
 
 def run(config: str | None, agency_ids: list[str], summary_path: Path, progress: bool) -> int:
-    from nianbao.settings import load_settings
-
     settings = load_settings(config)
     unknown = [a for a in agency_ids if settings.agency(a) is None]
     if unknown:
@@ -84,13 +83,13 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
     return 0
 
 
-def _start_writer(settings: Any, agencies: list[Any]) -> Any:
+def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
     from nianbao.crawler.writer import StoreWriter
 
     return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies})
 
 
-def _open_store(settings: Any) -> Any:
+def _open_store(settings: Settings) -> Any:
     from nianbao.storage.store import Store
 
     store = Store.from_settings(settings)
@@ -99,7 +98,7 @@ def _open_store(settings: Any) -> Any:
     return store
 
 
-def _crawl(settings: Any, agencies: list[Any], store: Any, writer: Any, run_id: int,
+def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer: Any, run_id: int,
            progress: bool) -> tuple[Any, Any]:
     """Run Scrapy to the end."""
     from scrapy.crawler import CrawlerProcess

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import nianbao
+from nianbao.settings import Settings
 
 PROJECT_ROOT = Path(nianbao.__file__).resolve().parent.parent  # the folder that holds the nianbao package
 
@@ -54,12 +55,11 @@ class CrawlSummary:
         return self.returncode == 0 and self.status == "finished"
 
 
-def config_path_of(settings: Any) -> str | None:
+def config_path_of(settings: Settings | str | os.PathLike[str] | None) -> str | None:
     """The settings file to hand to the child: a path, or a Settings object's `.path`."""
     if settings is None or isinstance(settings, str | os.PathLike):
         return None if settings is None else str(settings)
-    path = getattr(settings, "path", None)
-    return str(path) if path is not None else None
+    return str(settings.path) if settings.path is not None else None
 
 
 def crawl_command(config: str | None, agency_ids: Iterable[str], summary: Path, progress: bool) -> list[str]:

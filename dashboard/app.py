@@ -20,35 +20,39 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao.dashboard import api, routes
 from nianbao.dashboard.context import Dashboard
+from nianbao.settings import DashboardSettings, Settings
 from nianbao.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SESSION_SECONDS = 12 * 3600
 
 
-@dataclass
+@dataclass(frozen=True)
 class DashboardConfig:
+    """The settings' dashboard section, with the session key resolved from it (see _secret_key)."""
+
+    section: DashboardSettings
     secret_key: str
-    session_seconds: int
-    refresh_seconds: float
-    base_url: str | None = None
+
+    @property
+    def session_seconds(self) -> int:
+        return self.section.session_lifetime
+
+    @property
+    def refresh_seconds(self) -> float:
+        return self.section.refresh_seconds
+
+    @property
+    def base_url(self) -> str:
+        return self.section.base_url
 
 
-def _setting(section: Any, name: str, default: Any = None) -> Any:
-    if section is None:
-        return default
-    value = section.get(name) if isinstance(section, dict) else getattr(section, name, None)
-    return default if value is None else value
-
-
-def _secret_key(section: Any, blob_dir: Path) -> str:
+def _secret_key(section: DashboardSettings, blob_dir: Path) -> str:
     """The session signing key: settings (secret_key or secret_key_env), then NIANBAO_SECRET_KEY, then a key
     file kept beside the blobs (created once, mode 0600) so sessions survive a restart without anyone
     configuring a secret."""
-    getter = getattr(section, "get_secret_key", None)
-    key = (getter() if callable(getter) else _setting(section, "secret_key")) or os.environ.get("NIANBAO_SECRET_KEY")
+    key = section.get_secret_key() or os.environ.get("NIANBAO_SECRET_KEY")
     if key:
-        return str(key)
+        return key
     path = blob_dir.parent / ".dashboard-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,14 +62,8 @@ def _secret_key(section: Any, blob_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def dashboard_config(settings: Any) -> DashboardConfig:
-    section = getattr(settings, "dashboard", None)
-    return DashboardConfig(
-        secret_key=_secret_key(section, Path(settings.blob_dir)),
-        session_seconds=int(_setting(section, "session_lifetime", DEFAULT_SESSION_SECONDS)),
-        refresh_seconds=float(_setting(section, "refresh_seconds", 5.0)),
-        base_url=_setting(section, "base_url"),
-    )
+def dashboard_config(settings: Settings) -> DashboardConfig:
+    return DashboardConfig(section=settings.dashboard, secret_key=_secret_key(settings.dashboard, settings.blob_dir))
 
 
 class SecurityHeaders:
@@ -97,11 +95,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def today_shanghai() -> dt.date:
-    """The calendar day in Asia/Shanghai: deadlines are Chinese calendar days (as `nianbao status`)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def create_app(
@@ -116,7 +109,7 @@ def create_app(
     """
     config = dashboard_config(settings)
     store = store or Store(settings.database_url, settings.blob_dir)
-    state = Dashboard(settings, store, today or today_shanghai, session_seconds=config.session_seconds,
+    state = Dashboard(settings, store, today or settings.clock.today, session_seconds=config.session_seconds,
                       refresh_seconds=config.refresh_seconds)
     all_routes = routes.routes() + api.routes() + [
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

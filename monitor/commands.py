@@ -13,12 +13,6 @@ from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses
 STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "unreachable": "magenta", "not_due": "dim"}
 
 
-def today_shanghai() -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
 def status_row(s: AgencyStatus) -> dict[str, Any]:
     report = s.report
     return {
@@ -39,7 +33,7 @@ def status_row(s: AgencyStatus) -> dict[str, Any]:
 @click.command()
 @click.option("--year", type=int, default=None, help="Report year (default: last year, as of the date).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Judge as known at the end of this day (default: today, Asia/Shanghai).")
+              help="Judge as known at the end of this day (default: today, in schedule.timezone).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_json: bool) -> None:
@@ -48,7 +42,7 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_j
     from nianbao.storage.store import Store
 
     settings = settings_from_context(ctx)
-    day = as_of.date() if as_of else today_shanghai()
+    day = as_of.date() if as_of else settings.clock.today()
     year = year or day.year - 1
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)

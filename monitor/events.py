@@ -24,14 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year, local_date, site_read_history
+from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year, site_read_history
+from nianbao.settings import Settings
 from nianbao.storage.models import Event, Finding, Report, Version
 from nianbao.storage.store import add_event
 
 log = logging.getLogger("nianbao.events")
-
-DEFAULT_FAILING_RUNS = 3
-
 
 @dataclass
 class DeriveResult:
@@ -42,10 +40,8 @@ class DeriveResult:
         return sum(self.added.values())
 
 
-def failing_runs_threshold(settings: Any) -> int:
-    monitor = getattr(settings, "monitor", None)
-    value = monitor.get("site_failing_runs") if isinstance(monitor, dict) else getattr(monitor, "site_failing_runs", None)
-    return int(value or DEFAULT_FAILING_RUNS)
+def failing_runs_threshold(settings: Settings) -> int:
+    return settings.monitor.site_failing_runs
 
 
 def years_to_check(now: dt.date) -> list[int]:
@@ -53,14 +49,14 @@ def years_to_check(now: dt.date) -> list[int]:
     return [now.year - 2, now.year - 1]
 
 
-def derive_events(store: Any, settings: Any = None, *, now: dt.datetime | None = None,
+def derive_events(store: Any, settings: Settings, *, now: dt.datetime | None = None,
                   years: Iterable[int] | None = None) -> DeriveResult:
     """Add every event that follows from the stored data as of `now`; returns counts by kind.
 
     `years` are the report years checked for missing/unreachable (default: the last two); late
     reports are looked for in every year."""
     now = now or dt.datetime.now(dt.UTC)
-    today = local_date(now)
+    today = settings.clock.local_date(now)
     added = {"late": 0, "missing": 0, "unreachable": 0, "new_errors": 0, "site_failing": 0}
     checked = list(years if years is not None else years_to_check(today))
     by_year = compute_statuses_by_year(store, checked, today, settings)

@@ -24,54 +24,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from nianbao.settings import Clock, DeadlineSettings, Settings
+
 Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
 STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
 Basis = Literal["published_date", "page_date", "first_seen"]
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    """When reports are due: (month, day) of the year after the report year, per agency kind."""
-
-    department: tuple[int, int] = (1, 31)
-    government: tuple[int, int] = (3, 31)
-    grace_days: int = 0
-
-    def deadline(self, kind: str, year: int) -> dt.date:
-        """The legal deadline for `year`'s report (without grace)."""
-        month, day = self.government if kind == "government" else self.department
-        return dt.date(year + 1, month, day)
-
-    def due(self, kind: str, year: int) -> dt.date:
-        """The last day a report still counts as on time: deadline plus grace."""
-        return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> Deadlines:
-        """Read `settings.deadlines` (dict or object) leniently: 'MM-DD' strings, dates or (m, d) pairs."""
-        raw = getattr(settings, "deadlines", None) if settings is not None else None
-        if raw is None:
-            return cls()
-
-        def pick(name: str, default: Any) -> Any:
-            value = raw.get(name) if isinstance(raw, dict) else getattr(raw, name, None)
-            return default if value is None else value
-
-        return cls(
-            department=_month_day(pick("department", cls.department)),
-            government=_month_day(pick("government", cls.government)),
-            grace_days=int(pick("grace_days", 0)),
-        )
-
-
-def _month_day(value: Any) -> tuple[int, int]:
-    if isinstance(value, dt.date):
-        return (value.month, value.day)
-    if isinstance(value, str):
-        month, day = value.strip().split("-")[-2:]
-        return (int(month), int(day))
-    month, day = value
-    return (int(month), int(day))
 
 
 @dataclass
@@ -161,7 +118,7 @@ def agency_status(
     report: ReportInfo | None,
     *,
     now: dt.date,
-    deadlines: Deadlines | None = None,
+    deadlines: DeadlineSettings | None = None,
     site_readable: bool = True,
 ) -> AgencyStatus:
     """One agency's status for `year` as of `now`.
@@ -169,7 +126,7 @@ def agency_status(
     `report` must already be restricted to what was known on `now` (first seen on or before it).
     `site_readable` says whether the latest crawl of the agency up to `now` read its site.
     """
-    deadlines = deadlines or Deadlines()
+    deadlines = deadlines or DeadlineSettings()  # the settings' defaults
     due = deadlines.due(agency.kind, year)
     owed = is_owed(agency, year)
     base = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due, "owed": owed}
@@ -223,39 +180,26 @@ def parse_date(value: Any) -> dt.date | None:
 
 # Site errors that mean the site itself could not be read (not just one broken link on it).
 SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked")
-SHANGHAI = "Asia/Shanghai"
 
 
-def local_date(moment: dt.datetime) -> dt.date:
-    """The calendar day of `moment` in Asia/Shanghai (deadlines are Chinese calendar days)."""
-    return moment.astimezone(_tz()).date() if moment.tzinfo else moment.date()
+def end_of_day(day: dt.date, clock: Clock) -> dt.datetime:
+    """The first moment after `day` on the clock's calendar (schedule.timezone: deadlines are calendar days
+    there), as UTC."""
+    return clock.start_of(day + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
-def end_of_day(day: dt.date) -> dt.datetime:
-    """The first moment after `day` in Asia/Shanghai (the project's reference time zone), as UTC."""
-    from zoneinfo import ZoneInfo
-
-    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(SHANGHAI))
-    return local.astimezone(dt.UTC)
-
-
-def configured_added(settings: Any) -> dict[str, dt.date | None]:
+def configured_added(settings: Settings) -> dict[str, dt.date | None]:
     """`added` dates from the agencies file (the DB's added_at is only when we synced it)."""
-    result: dict[str, dt.date | None] = {}
-    for agency in getattr(settings, "agencies", None) or []:
-        result[agency.id] = parse_date(getattr(agency, "added", None))
-    return result
+    return {agency.id: agency.added for agency in settings.agencies}
 
 
-def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, list[tuple[int, bool, str | None]]]:
+def site_read_history(session: Any, before: dt.datetime) -> dict[str, list[tuple[int, bool, str | None]]]:
     """For each agency, the crawl runs that covered it (oldest first) before `before`:
     (run id, site readable?, last site-level error message)."""
     from sqlalchemy import select
 
     from nianbao.storage.models import Agency, CrawlRun, SiteError
 
-    if not isinstance(before, dt.datetime):
-        before = end_of_day(before)
     runs = session.scalars(
         # Only finished runs: a run cut short (interrupted, failed) may never have reached a site, so it
         # proves neither that the site was read nor that it failed.
@@ -273,7 +217,7 @@ def site_read_history(session: Any, before: dt.datetime | dt.date) -> dict[str, 
     return history
 
 
-def _report_infos(session: Any, year: int, before: dt.datetime) -> dict[str, ReportInfo]:
+def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) -> dict[str, ReportInfo]:
     """The latest version known before `before` of each agency's report for `year`.
 
     One query for the whole year, reading only the columns needed (not the stored models): this runs for
@@ -300,40 +244,34 @@ def _report_infos(session: Any, year: int, before: dt.datetime) -> dict[str, Rep
         # versions.published_date is the report's own date, else the page's: tell them apart via the model.
         own = parse_date(model_date)
         infos[agency_id] = ReportInfo(
-            report_id=report_id, year=year, first_seen=first_seen.astimezone(_tz()).date(),
+            report_id=report_id, year=year, first_seen=first_seen.astimezone(clock.zone).date(),
             published_date=own, page_date=None if own else page_or_own_date, title=title,
             url=url, version_count=counts[report_id], error_count=errors, warning_count=warnings,
         )
     return infos
 
 
-def _tz() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(SHANGHAI)
-
-
-def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Any = None) -> list[AgencyStatus]:
-    """Every active agency's status for `year` as known at the end of `as_of` (Shanghai time)."""
+def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) -> list[AgencyStatus]:
+    """Every active agency's status for `year` as known at the end of `as_of` (schedule.timezone)."""
     return compute_statuses_by_year(store, [year], as_of, settings)[year]
 
 
 def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
-                             settings: Any = None) -> dict[int, list[AgencyStatus]]:
+                             settings: Settings) -> dict[int, list[AgencyStatus]]:
     """compute_statuses for several years at once: the agencies and the crawl history are read once."""
     from sqlalchemy import select
 
     from nianbao.storage.models import Agency
 
-    before = end_of_day(as_of)
-    deadlines = Deadlines.from_settings(settings)
+    before = end_of_day(as_of, settings.clock)
+    deadlines = settings.deadlines
     added = configured_added(settings)
     with store.read_session() as s:
         agencies = s.execute(
             select(Agency.id, Agency.name, Agency.kind, Agency.region)
             .where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)
         ).all()
-        reports = {year: _report_infos(s, year, before) for year in years}
+        reports = {year: _report_infos(s, year, before, settings.clock) for year in years}
         history = site_read_history(s, before)
     readable = {agency_id: bool(runs) and runs[-1][1] for agency_id, runs in history.items()}
     results: dict[int, list[AgencyStatus]] = {year: [] for year in years}

@@ -45,6 +45,14 @@ Output = Iterator[scrapy.Request | ReportCandidate]
 HANDLED_STATUSES = [304, *range(400, 600)]
 
 
+def _option(crawler: Any, name: str) -> Any:
+    """A crawl option, as crawler.settings.scrapy_settings sets it from the settings' crawl section (where
+    the defaults live). No default here: a crawl started without those settings stops instead of guessing."""
+    if name not in crawler.settings:
+        raise KeyError(f"{name} is not set: start crawls with nianbao.crawler.settings.scrapy_settings")
+    return crawler.settings[name]
+
+
 class ReportSpider(scrapy.Spider):
     name = "reports"
 
@@ -64,12 +72,12 @@ class ReportSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_depth = crawler.settings.getint("NIANBAO_MAX_DEPTH", 3)
-        spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
-        spider.restart_every = crawler.settings.getint("NIANBAO_BROWSER_RESTART_EVERY", 50)
+        spider.max_depth = int(_option(crawler, "NIANBAO_MAX_DEPTH"))
+        spider.max_list_pages = int(_option(crawler, "NIANBAO_MAX_LIST_PAGES"))
+        spider.restart_every = int(_option(crawler, "NIANBAO_BROWSER_RESTART_EVERY"))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
         spider.known = KnownUrls(
-            spider.known_records, recheck_days=crawler.settings.getfloat("NIANBAO_RECHECK_KNOWN_AFTER_DAYS", 7.0),
+            spider.known_records, recheck_days=float(_option(crawler, "NIANBAO_RECHECK_KNOWN_AFTER_DAYS")),
             now=datetime.now(UTC), rules={a_id: rules_fingerprint(a, limits) for a_id, a in spider.agencies.items()})
         return spider
 

@@ -5,7 +5,7 @@
   run once on start (coalesce, generous misfire grace).
 - Jobs (module-level functions, as APScheduler 3 requires; their only argument is the settings path):
   crawl (season and off-season cron from settings.schedule), then events; the digest (Monday 08:00
-  Asia/Shanghai by default); the outbox (retries unsent digests every 15 minutes).
+  in schedule.timezone by default); the outbox (retries unsent digests every 15 minutes).
 - One instance at a time: an fcntl lock file; a second start prints "already running (pid N)", exits 1.
 - SIGTERM/SIGINT: stop taking new runs, forward SIGTERM to the crawl child (Scrapy stops gracefully and
   marks its run 'interrupted'; the Store writes each version in one transaction, so nothing is half
@@ -19,7 +19,6 @@ intervals in seconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import logging
 import os
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from nianbao.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("nianbao.daemon")
 
@@ -54,9 +55,7 @@ _crawl_running = threading.Lock()
 # --- jobs (module level: APScheduler pickles references to them) ---------------------------------------
 
 
-def _load(config_path: str | None) -> Any:
-    from nianbao.settings import load_settings
-
+def _load(config_path: str | None) -> Settings:
     return load_settings(config_path)
 
 
@@ -116,15 +115,14 @@ def rollup_job(config_path: str | None) -> None:
         _refresh_rollup(store, settings)
 
 
-def _refresh_rollup(store: Any, settings: Any) -> None:
+def _refresh_rollup(store: Any, settings: Settings) -> None:
     """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
     agencies it takes about a minute). Nothing to do without the dashboard package."""
     try:
-        from nianbao.dashboard.app import today_shanghai
         from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
     except ImportError:
         return
-    today = today_shanghai()
+    today = settings.clock.today()
     with store.session() as session:
         if stored_stamp(session) != data_stamp(session, today):
             rows = refresh(store, session, today, settings)
@@ -138,7 +136,7 @@ def digest_job(config_path: str | None) -> None:
     from nianbao.storage.store import Store
 
     settings = _load(config_path)
-    as_of = scheduled_week(dt.datetime.now(dt.UTC))
+    as_of = scheduled_week(settings.clock.now(), settings.clock)
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
         derive_events(store, settings)
@@ -156,10 +154,10 @@ def outbox_job(config_path: str | None) -> None:
         _flush_outbox(store, settings)
 
 
-def _flush_outbox(store: Any, settings: Any) -> None:
-    from nianbao.alerts.mailer import SmtpConfig, send_pending
+def _flush_outbox(store: Any, settings: Settings) -> None:
+    from nianbao.alerts.mailer import send_pending
 
-    counts = send_pending(store, SmtpConfig.from_settings(settings), outbox_dir=getattr(settings, "outbox_dir", None))
+    counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
     if counts["sent"] or counts["failed"]:
         log.info("outbox: %d sent, %d not sent (will retry)", counts["sent"], counts["failed"])
 
@@ -198,7 +196,7 @@ def _overrides() -> dict[str, float]:
     return {name.strip(): float(seconds) for name, seconds in pairs}
 
 
-def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, Any]]:
+def wanted_jobs(settings: Settings, config_path: str | None) -> dict[str, tuple[Any, Any]]:
     """job id -> (function, trigger)."""
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -218,7 +216,7 @@ def wanted_jobs(settings: Any, config_path: str | None) -> dict[str, tuple[Any, 
     return jobs
 
 
-def sync_jobs(scheduler: Any, settings: Any, config_path: str | None) -> None:
+def sync_jobs(scheduler: Any, settings: Settings, config_path: str | None) -> None:
     """Make the stored jobs match the settings without resetting the ones that did not change:
     an unchanged job keeps its stored next run time, which is what lets a missed run happen on start."""
     wanted = wanted_jobs(settings, config_path)
@@ -238,7 +236,7 @@ def sync_jobs(scheduler: Any, settings: Any, config_path: str | None) -> None:
         log.info("job %s scheduled: %s, next run %s", job_id, trigger, job.next_run_time)
 
 
-def make_scheduler(settings: Any) -> Any:
+def make_scheduler(settings: Settings) -> Any:
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -252,7 +250,7 @@ def make_scheduler(settings: Any) -> Any:
     )
 
 
-def _catch_up_interrupted(scheduler: Any, settings: Any, config_path: str | None) -> None:
+def _catch_up_interrupted(scheduler: Any, settings: Settings, config_path: str | None) -> None:
     """If the last crawl was cut short (our own shutdown, a crash), crawl again now."""
     from sqlalchemy import select
 
@@ -280,7 +278,7 @@ class AlreadyRunning(Exception):
         self.pid = pid
 
 
-def lock_path(settings: Any) -> Path:
+def lock_path(settings: Settings) -> Path:
     explicit = os.environ.get("NIANBAO_LOCK_FILE")
     return Path(explicit) if explicit else Path(settings.blob_dir).parent / "nianbao-run.lock"
 
@@ -306,7 +304,7 @@ def acquire_lock(path: Path) -> Any:
 # --- dashboard beside the scheduler ------------------------------------------------------------------------
 
 
-def start_dashboard(settings: Any) -> Any | None:
+def start_dashboard(settings: Settings) -> Any | None:
     """Serve the dashboard in a thread when it is installed; None when it is not (issue 5 is optional)."""
     try:
         from nianbao.dashboard.app import create_app
@@ -342,7 +340,6 @@ def _stop_child() -> None:
 
 
 def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
-    from nianbao.settings import load_settings
 
     settings = load_settings(config_path)
     config_path = str(settings.path) if settings.path else config_path
@@ -386,7 +383,6 @@ def run(ctx: click.Context, no_dashboard: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one migration check per Store opened
     config_path = (ctx.find_root().obj or {}).get("config_path")
-    from nianbao.settings import SettingsError
 
     try:
         code = run_daemon(config_path, serve_dashboard=not no_dashboard)

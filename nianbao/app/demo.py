@@ -70,10 +70,10 @@ def default_folder() -> Path:
 def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     """Run the demo in `folder`; returns what it found (for the command's summary and for tests)."""
     from nianbao.alerts.digest import build_digests
-    from nianbao.alerts.mailer import SmtpConfig, write_eml
+    from nianbao.alerts.mailer import write_eml
     from nianbao.app.demo_farm import DEMO_YEAR, DemoFarm
     from nianbao.crawler.runner import run_crawl
-    from nianbao.monitor.commands import status_row, today_shanghai
+    from nianbao.monitor.commands import status_row
     from nianbao.monitor.events import derive_events
     from nianbao.monitor.status import compute_statuses
     from nianbao.settings import load_settings
@@ -93,15 +93,14 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
         echo(_crawl_line(2, crawls[1]))
     finally:
         farm.stop()
-    today = today_shanghai()
+    today = settings.clock.today()
     with Store.from_settings(settings) as store:
         derived = derive_events(store, settings, years=[DEMO_YEAR])
         statuses = [status_row(s) for s in compute_statuses(store, DEMO_YEAR, today, settings)]
         built = build_digests(store, settings, as_of=today, record=False)
         reports = store.list_reports()
         event_counts = _event_counts(store)
-    sender = SmtpConfig.from_settings(settings).sender
-    outbox = [write_eml(settings.outbox_dir, one, sender) for one in built]
+    outbox = [write_eml(settings.outbox_dir, one, settings.smtp.sender) for one in built]
     return {"folder": folder, "config": config, "crawls": crawls, "derived": derived.added, "statuses": statuses,
             "reports": reports, "events": event_counts, "digests": built, "outbox": outbox, "year": DEMO_YEAR}
 

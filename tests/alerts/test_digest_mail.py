@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from nianbao import settings
 from nianbao.alerts.digest import build_digests
-from nianbao.alerts.mailer import SmtpConfig, send_pending
+from nianbao.alerts.mailer import send_pending
 from nianbao.monitor.events import derive_events
 from nianbao.storage.models import Digest
 from tests.alerts.smtpkit import SmtpServer, free_port, tls_server
@@ -26,16 +27,16 @@ SD = "sd@example.test"
 ALL = "boss@example.test"
 
 
-class Settings:
-    agencies = AGENCIES
-    deadlines = None
-    monitor = {"site_failing_runs": 2}
-    dashboard = {"base_url": "http://dash.local:8000"}
-    recipients = [
-        {"email": GD, "name": "广东督查", "regions": ["广东省"]},
-        {"email": SD, "name": "济南督查", "agencies": ["sd-b", "sd-e"]},
-        {"email": ALL, "name": "总览"},
-    ]
+Settings = settings.Settings(
+    agencies=tuple(AGENCIES),
+    monitor=settings.MonitorSettings(site_failing_runs=2),
+    dashboard=settings.DashboardSettings(base_url="http://dash.local:8000"),
+    recipients=(
+        settings.Recipient(email=GD, name="广东督查", regions=("广东省",)),
+        settings.Recipient(email=SD, name="济南督查", agencies=("sd-b", "sd-e")),
+        settings.Recipient(email=ALL, name="总览"),
+    ),
+)
 
 
 AS_OF = dt.date(2025, 2, 9)  # a Sunday: the week 3..9 February
@@ -51,8 +52,8 @@ def populate(store) -> None:
     derive_events(store, Settings, now=utc(2025, 2, 7))
 
 
-def smtp(port: int) -> SmtpConfig:
-    return SmtpConfig(host="127.0.0.1", port=port, sender="nianbao@example.test", timeout=5)
+def smtp(port: int) -> settings.SmtpSettings:
+    return settings.SmtpSettings(host="127.0.0.1", port=port, sender="nianbao@example.test", timeout=5)
 
 
 def plain_and_html(msg) -> tuple[str, str]:
@@ -126,10 +127,10 @@ def test_starttls_and_login(store, tmp_path: Path) -> None:
     server, cert = tls_server(tmp_path)
     server.start()
     try:
-        config = SmtpConfig(host="127.0.0.1", port=server.port, security="starttls", username="nianbao",
+        config = settings.SmtpSettings(host="127.0.0.1", port=server.port, security="starttls", username="nianbao",
                             password="secret", sender="nianbao@example.test", timeout=5, ca_file=str(cert))
         build_digests(store, Settings, as_of=AS_OF)
-        bad = SmtpConfig(**{**config.__dict__, "password": "wrong", "timeout": 1})
+        bad = config.model_copy(update={"password": "wrong", "timeout": 1})
         assert send_pending(store, bad) == {"sent": 0, "failed": 3}
         assert send_pending(store, config) == {"sent": 3, "failed": 0}
         assert server.inbox.logins == ["nianbao"] * 3

@@ -17,12 +17,12 @@ from typing import Any
 
 import uvicorn
 
-from nianbao.dashboard.app import create_app, today_shanghai
+from nianbao.dashboard.app import create_app
 from nianbao.dashboard.users import add_user
 from nianbao.settings import AgencyConfig, DashboardSettings, Settings
 
 # Statuses depend on the calendar; the farm's 2020/2021 reports are long due on any day from now on.
-TODAY = today_shanghai()
+TODAY = Settings().clock.today()
 PASSWORD = "correct horse battery"
 
 

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from nianbao.settings import AgencyConfig
 
-@dataclass
-class AgencyCfg:
-    """What Store.sync_agencies reads from an agency's settings."""
 
-    id: str
-    name: str
-    region: str = "测试市"
-    kind: str = "department"
-    level: str = "city"
-    start_urls: list[str] = field(default_factory=list)
-    render: str = "auto"
-    added: dt.date | None = None
+def AgencyCfg(agency_id: str, name: str, region: str = "测试市", kind: str = "department",  # noqa: N802
+              added: dt.date | None = None) -> AgencyConfig:
+    """An agency's settings, as the tests of the monitor and the alerts need them (no start URLs)."""
+    return AgencyConfig(id=agency_id, name=name, region=region, level="city", kind=kind, start_urls=(),
+                        added=added)
 
 
 def utc(year: int, month: int, day: int, hour: int = 4) -> dt.datetime:

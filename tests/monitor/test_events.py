@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from nianbao import settings
 from nianbao.monitor.events import derive_events
 from nianbao.monitor.status import compute_statuses
 from nianbao.storage.models import Event, Finding, Version
@@ -23,10 +24,7 @@ AGENCIES = [
 ]
 
 
-class Settings:
-    agencies = AGENCIES
-    deadlines = None
-    monitor = {"site_failing_runs": 3}
+Settings = settings.Settings(agencies=tuple(AGENCIES), monitor=settings.MonitorSettings(site_failing_runs=3))
 
 
 def populate(store) -> None:

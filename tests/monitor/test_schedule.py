@@ -61,6 +61,7 @@ def test_digest_week_is_stable_for_late_runs() -> None:
     # The Monday 08:00 run and a run delayed to Wednesday build the same Monday-to-Sunday week.
     monday = dt.datetime(2025, 2, 10, 8, 0, tzinfo=SH)
     wednesday = dt.datetime(2025, 2, 12, 15, 0, tzinfo=SH)
-    assert scheduled_week(monday) == scheduled_week(wednesday) == dt.date(2025, 2, 9)
-    start, end = week_period(dt.date(2025, 2, 9))
+    clock = Settings().clock
+    assert scheduled_week(monday, clock) == scheduled_week(wednesday, clock) == dt.date(2025, 2, 9)
+    start, end = week_period(dt.date(2025, 2, 9), clock=clock)
     assert (start, end) == (dt.datetime(2025, 2, 3, tzinfo=SH), dt.datetime(2025, 2, 10, tzinfo=SH))

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from nianbao.monitor.status import AgencyInfo, Deadlines, ReportInfo, agency_status, first_owed_year
+from nianbao.monitor.status import AgencyInfo, ReportInfo, agency_status, first_owed_year
+from nianbao.settings import DeadlineSettings
 
 D = dt.date
 DEPT = AgencyInfo(id="tjj", name="某市统计局", kind="department")
@@ -49,11 +50,11 @@ def test_government_due_31_march() -> None:
 
 
 def test_grace_period_and_configured_dates() -> None:
-    grace = Deadlines(grace_days=7)
+    grace = DeadlineSettings(grace_days=7)
     assert agency_status(DEPT, 2024, found(D(2025, 2, 5)), now=D(2025, 3, 1), deadlines=grace).status == "on_time"
     assert agency_status(DEPT, 2024, None, now=D(2025, 2, 5), deadlines=grace).status == "not_due"
     assert agency_status(DEPT, 2024, None, now=D(2025, 2, 8), deadlines=grace).status == "missing"
-    custom = Deadlines.from_settings(type("S", (), {"deadlines": {"department": "02-15", "grace_days": 1}})())
+    custom = DeadlineSettings(department="02-15", grace_days=1)
     assert custom.due("department", 2024) == D(2025, 2, 16)
     assert custom.due("government", 2024) == D(2025, 4, 1)
 

@@ -58,7 +58,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     gz = s.agency("gz-tjj")
     assert gz is not None and gz.render == "auto" and gz.domains == ("a.example.gov.cn",)
     assert s.schedule.timezone == "Asia/Shanghai" and s.deadlines.department == "01-31"
-    assert s.deadlines.due_date("government", 2023).isoformat() == "2024-03-31"
+    assert s.deadlines.deadline("government", 2023).isoformat() == "2024-03-31"
     assert s.crawl.obey_robots is True and s.recipients == ()
 
 
@@ -204,3 +204,25 @@ def test_site_failing_threshold_comes_from_the_settings(database_url: str, tmp_p
         assert derive_events(store, strict, now=now).added["site_failing"] == 1
     finally:
         store.close()
+
+
+def test_options_once_only_in_the_code_are_checked_like_the_others(tmp_path: Path) -> None:
+    wrong = {"crawl": {"max_list_pages": 0, "retry_backoff": "slow"}, "dashboard": {"refresh_seconds": -1},
+             "smtp": {"ca_file": ""}}
+    assert problems(write(tmp_path, wrong)) == [
+        'nianbao.yaml: crawl: retry_backoff must be a number >= 0, got "slow"',
+        "nianbao.yaml: crawl: max_list_pages must be a positive integer, got 0",
+        'nianbao.yaml: smtp: ca_file must be a non-empty string, got ""',
+        "nianbao.yaml: dashboard: refresh_seconds must be a number >= 0, got -1",
+    ]
+
+
+def test_the_clock_follows_the_configured_time_zone(tmp_path: Path) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    assert load_settings(write(tmp_path / "default", {})).clock.zone == ZoneInfo("Asia/Shanghai")
+    clock = load_settings(write(tmp_path / "berlin", {"schedule": {"timezone": "Europe/Berlin"}})).clock
+    assert clock.zone == ZoneInfo("Europe/Berlin") and clock.now().tzinfo == ZoneInfo("Europe/Berlin")
+    assert clock.local_date(dt.datetime(2025, 1, 31, 23, 30, tzinfo=dt.UTC)) == dt.date(2025, 2, 1)
+    assert clock.start_of(dt.date(2025, 2, 1)) == dt.datetime(2025, 2, 1, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -1,0 +1,53 @@
+"""Settings: the typed models (the only defaults) and the loader of config/nianbao.yaml and agencies.yaml."""
+
+from nianbao.settings.load import (
+    DEFAULT_SETTINGS_PATH,
+    SettingsError,
+    load_settings,
+    problem_lines,
+    settings_from_context,
+)
+from nianbao.settings.models import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_TIMEZONE,
+    KINDS,
+    LEVELS,
+    RENDER_MODES,
+    SMTP_SECURITY,
+    AgencyConfig,
+    Clock,
+    CrawlSettings,
+    DashboardSettings,
+    DeadlineSettings,
+    MonitorSettings,
+    Recipient,
+    ScheduleSettings,
+    Selectors,
+    Settings,
+    SmtpSettings,
+)
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_SETTINGS_PATH",
+    "DEFAULT_TIMEZONE",
+    "KINDS",
+    "LEVELS",
+    "RENDER_MODES",
+    "SMTP_SECURITY",
+    "AgencyConfig",
+    "Clock",
+    "CrawlSettings",
+    "DashboardSettings",
+    "DeadlineSettings",
+    "MonitorSettings",
+    "Recipient",
+    "ScheduleSettings",
+    "Selectors",
+    "Settings",
+    "SettingsError",
+    "SmtpSettings",
+    "load_settings",
+    "problem_lines",
+    "settings_from_context",
+]

@@ -1,0 +1,358 @@
+"""The settings as typed models: the one place that says what each setting may be and its default.
+
+Every consumer (crawler, mailer, deadlines, monitor, dashboard, clock) takes its section from here and keeps
+no default of its own. Each field type carries a `Must` marker: the wording of the message when a value is
+wrong ("concurrency must be a positive integer, got 0"); nianbao.settings.load turns pydantic's errors
+into those lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, get_args
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+DEFAULT_DATABASE_URL = "sqlite:///data/nianbao.db"
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the only place the project's time zone is written
+_AGENCY_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+$"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Must:
+    """Marker in a field's type: what a valid value is, as the error line says it ("must be …")."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def sentence(text: str, **values: Any) -> PydanticCustomError:
+    """A check whose message is a whole sentence (no "must be …, got …"), e.g. a cross-field rule."""
+    return PydanticCustomError("sentence", text, values)
+
+
+# --- value checks (raise ValueError; the detail, if any, is appended to the field's Must text) ------------
+
+
+def _one_or_many(value: Any) -> Any:
+    """A list field also takes one plain value; empty values mean an empty list."""
+    if value is None or value == "":
+        return ()
+    return [value] if isinstance(value, str) else value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValueError("")
+    return value
+
+
+def _month_day(value: Any) -> str:
+    try:
+        month, day = (int(p) for p in str(value).split("-"))
+        dt.date(2000, month, day)  # a leap year, so 02-29 is accepted
+    except ValueError:
+        raise ValueError("") from None
+    return f"{month:02d}-{day:02d}"
+
+
+def _zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("") from None
+    return value
+
+
+def _cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    CronTrigger.from_crontab(value)  # its ValueError names the bad part: kept as the detail
+    return value
+
+
+def _seconds(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("")
+    if isinstance(value, int | float):
+        seconds = int(value) if value > 0 else 0
+    else:
+        match = _DURATION.match(str(value))
+        seconds = int(float(match.group(1)) * _DURATION_UNITS[match.group(2)]) if match else 0
+    if not seconds:
+        raise ValueError("")
+    return seconds
+
+
+def _path_text(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("")
+    return value
+
+
+# --- field types -----------------------------------------------------------------------------------------
+
+PositiveInt = Annotated[int, Field(strict=True, gt=0), Must("a positive integer")]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0), Must("an integer >= 0")]
+PositiveNumber = Annotated[float, Field(strict=True, gt=0), Must("a number > 0")]
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0), Must("a number >= 0")]
+Boolean = Annotated[bool, Field(strict=True), Must("true or false")]
+Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S"), Must("a non-empty string")]
+Port = Annotated[int, Field(strict=True, gt=0, lt=65536), Must("a port number 1-65535")]
+HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_http_url), Must("an http(s) URL")]
+Email = Annotated[str, StringConstraints(strict=True, pattern=_EMAIL), Must("an e-mail address")]
+MonthDay = Annotated[str, BeforeValidator(_month_day), Must('"MM-DD"')]
+Cron = Annotated[str, Field(strict=True), AfterValidator(_cron),
+                 Must("a cron expression (minute hour day month weekday)")]
+TimeZone = Annotated[str, Field(strict=True), AfterValidator(_zone),
+                     Must(f'an IANA time zone such as "{DEFAULT_TIMEZONE}"')]
+Seconds = Annotated[int, BeforeValidator(_seconds), Must('a duration: seconds, or "30m", "12h", "7d"')]
+FilePath = Annotated[Path, BeforeValidator(_path_text), Must("a path")]
+_Name = Annotated[str, StringConstraints(strict=True, min_length=1)]
+_Host = Annotated[str, StringConstraints(strict=True, pattern=r"^[^/]+$"), AfterValidator(str.lower)]
+
+Level = Literal["province", "city", "county"]
+Kind = Literal["department", "government"]  # department: due 31 Jan; government: due 31 Mar
+RenderMode = Literal["static", "browser", "auto"]
+SmtpSecurity = Literal["none", "starttls", "tls"]
+LEVELS: tuple[str, ...] = get_args(Level)
+KINDS: tuple[str, ...] = get_args(Kind)
+RENDER_MODES: tuple[str, ...] = get_args(RenderMode)
+SMTP_SECURITY: tuple[str, ...] = get_args(SmtpSecurity)
+
+
+class Section(BaseModel):
+    """A mapping in a settings file: unknown keys are mistakes, values are checked as given (no coercion
+    of "5" to 5), and the result cannot be changed afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shape: ClassVar[str] = "a mapping of keys to values"  # what the error says when it is not a mapping
+    label_key: ClassVar[str | None] = None  # the key whose value names an entry of a list in error lines
+    internal: ClassVar[tuple[str, ...]] = ()  # fields the loader fills, not written in a file
+
+
+# --- agencies ---------------------------------------------------------------------------------------------
+
+
+class Selectors(Section):
+    shape: ClassVar[str] = "a mapping (list_items, pagination)"
+    list_items: Annotated[Text | None, Must("a CSS or XPath string")] = None
+    pagination: Annotated[Text | None, Must("a CSS or XPath string")] = None
+
+
+class AgencyConfig(Section):
+    shape: ClassVar[str] = "a mapping (id, name, region, …)"
+    id: Annotated[str, StringConstraints(strict=True, pattern=_AGENCY_ID),
+                  Must("letters, digits, '.', '_' or '-' (at most 100)")]
+    name: Text
+    region: Text
+    level: Annotated[Level, Must("|".join(LEVELS))]
+    kind: Annotated[Kind, Must("|".join(KINDS))]
+    start_urls: Annotated[tuple[HttpUrl, ...], BeforeValidator(_one_or_many), Must("a list of URLs")]
+    render: Annotated[RenderMode, Must("|".join(RENDER_MODES))] = "auto"
+    selectors: Selectors = Selectors()
+    allowed_domains: Annotated[tuple[_Host, ...], BeforeValidator(_one_or_many),
+                               Must("a list of host names")] = ()
+    added: Annotated[dt.date | None, Must("a date YYYY-MM-DD")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_missing(cls, data: Any) -> Any:
+        """A key written without a value counts as not written (a required one is then "missing")."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (k in cls.model_fields and v in (None, "", [], {}))}
+        return data
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Domains the crawler may visit: `allowed_domains`, else the hosts of the start URLs."""
+        if self.allowed_domains:
+            return self.allowed_domains
+        hosts = (urlsplit(u).hostname or "" for u in self.start_urls)
+        return tuple(dict.fromkeys(h for h in hosts if h))
+
+
+# --- sections ---------------------------------------------------------------------------------------------
+
+
+class CrawlSettings(Section):
+    concurrency: PositiveInt = 16  # requests in flight in one crawl
+    per_domain_concurrency: PositiveInt = 2  # requests in flight per site: be polite to small servers
+    delay: NonNegativeNumber = 0.5  # seconds between requests to one domain (AutoThrottle's start delay)
+    autothrottle: Boolean = True
+    obey_robots: Boolean = True
+    max_download_size: PositiveInt = 50 * 1024 * 1024  # bytes; larger downloads are dropped as too_large
+    warn_download_size: PositiveInt = 20 * 1024 * 1024  # bytes; Scrapy logs a warning above this
+    timeout: PositiveNumber = 30.0  # seconds per request
+    retries: NonNegativeInt = 2
+    retry_backoff: NonNegativeNumber = 1.0  # seconds before the first retry, doubled for each further one
+    user_agent: Text = "nianbao/0.1 (annual report monitor; +https://example.gov.cn/nianbao)"
+    max_depth: NonNegativeInt = 4  # links followed from a start URL
+    max_list_pages: PositiveInt = 50  # pages read along one pagination chain
+    browser_restart_pages: PositiveInt = 200  # restart Chromium after this many rendered pages
+    browser_timeout: PositiveNumber = 30.0  # seconds for a rendered page to load
+    # A known page behind an unchanged list entry is not requested again until this many days after the
+    # site last confirmed it (0: every known URL on every crawl). Reports are always re-checked.
+    recheck_known_after_days: NonNegativeNumber = 7.0
+
+
+class ScheduleSettings(Section):
+    crawl_season: Cron = "0 2 * 1-3 *"  # daily at 02:00 from 1 January to 31 March
+    crawl_offseason: Cron = "0 3 * 4-12 mon"  # weekly, Monday 03:00, April to December
+    digest: Cron = "0 8 * * mon"  # Monday 08:00
+    timezone: TimeZone = DEFAULT_TIMEZONE
+
+
+class DeadlineSettings(Section):
+    department: MonthDay = "01-31"  # MM-DD of the year after the report year
+    government: MonthDay = "03-31"
+    grace_days: NonNegativeInt = 0
+
+    def deadline(self, kind: str, year: int) -> dt.date:
+        """The legal deadline for `year`'s report of an agency of `kind` (《条例》第四十九条), without grace."""
+        month, day = (int(part) for part in (self.government if kind == "government" else self.department)
+                      .split("-"))
+        return dt.date(year + 1, month, day)
+
+    def due(self, kind: str, year: int) -> dt.date:
+        """The last day a report still counts as on time: deadline plus grace."""
+        return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
+
+
+class MonitorSettings(Section):
+    # Consecutive crawls in which a site could not be read before the digest reports it as failing.
+    site_failing_runs: PositiveInt = 3
+
+
+class SmtpSettings(Section):
+    host: Text = "127.0.0.1"
+    port: Port = 25
+    security: Annotated[SmtpSecurity, Must("|".join(SMTP_SECURITY))] = "none"
+    username: Text | None = None
+    password: Text | None = None
+    password_env: Text | None = None  # name of an environment variable holding the password
+    sender: Email = "nianbao@example.gov.cn"
+    timeout: PositiveNumber = 30.0
+    ca_file: Text | None = None  # extra CA to trust (a self-signed relay); system CAs otherwise
+
+    @model_validator(mode="after")
+    def _password_rules(self) -> SmtpSettings:
+        if self.password and self.password_env:
+            raise sentence("give password or password_env, not both")
+        if (self.password or self.password_env) and not self.username:
+            raise sentence("a password needs a username")
+        return self
+
+    def get_password(self) -> str | None:
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        return self.password
+
+
+class Recipient(Section):
+    shape: ClassVar[str] = "a mapping (email, name, regions, agencies)"
+    label_key: ClassVar[str | None] = "email"  # recipients[0] "a@example.gov.cn": …
+    email: Email
+    name: Annotated[str, BeforeValidator(lambda v: str(v or ""))] = ""
+    # e.g. 广东省 covers 广东省/广州市; no regions and no agencies = everything
+    regions: Annotated[tuple[_Name, ...], BeforeValidator(_one_or_many), Must("a list of strings")] = ()
+    agencies: Annotated[tuple[_Name, ...], BeforeValidator(_one_or_many), Must("a list of strings")] = ()
+
+    @field_validator("agencies")
+    @classmethod
+    def _known_agencies(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        known = (info.context or {}).get("agency_ids")
+        for agency_id in value:
+            if known and agency_id not in known:
+                raise sentence('names an unknown agency "{agency}"', agency=agency_id)
+        return value
+
+    def covers(self, agency_id: str | None, region: str | None) -> bool:
+        """True when the agency is in scope. A recipient with neither list oversees everything."""
+        if not self.regions and not self.agencies:
+            return True
+        if agency_id is not None and agency_id in self.agencies:
+            return True
+        return bool(region) and any(region == r or (region or "").startswith(r.rstrip("/") + "/")
+                                    for r in self.regions)
+
+
+class DashboardSettings(Section):
+    base_url: HttpUrl = "http://127.0.0.1:8000"  # links in the digest point here
+    host: Text = "127.0.0.1"
+    port: Port = 8000
+    secret_key: Text | None = None
+    secret_key_env: Text | None = None
+    session_lifetime: Seconds = 12 * 3600  # seconds; the file may say "12h", "30m", "7d"
+    refresh_seconds: NonNegativeNumber = 5.0  # how often a page checks that the status roll-up is current
+
+    def get_secret_key(self) -> str | None:
+        if self.secret_key_env:
+            return os.environ.get(self.secret_key_env)
+        return self.secret_key
+
+
+class Clock:
+    """Today and now in the configured time zone (deadlines are calendar days there)."""
+
+    def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
+        self.zone = zoneinfo.ZoneInfo(timezone)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(self.zone)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The calendar day of `moment` here (a naive moment is taken as already local)."""
+        return moment.astimezone(self.zone).date() if moment.tzinfo else moment.date()
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        """The first moment of `day` here."""
+        return dt.datetime.combine(day, dt.time(), tzinfo=self.zone)
+
+
+class Settings(Section):
+    shape: ClassVar[str] = "a mapping of settings (database_url, blob_dir, agencies, …)"
+    internal: ClassVar[tuple[str, ...]] = ("agencies_file", "path")
+
+    database_url: Annotated[str, Field(strict=True), Must("a string")] = DEFAULT_DATABASE_URL
+    blob_dir: FilePath = Path("data/blobs")  # raw bytes of every report version
+    agencies_file: Path | None = None
+    agencies: tuple[AgencyConfig, ...] = ()
+    crawl: CrawlSettings = CrawlSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    recipients: Annotated[tuple[Recipient, ...], Must("a list")] = ()
+    dashboard: DashboardSettings = DashboardSettings()
+    outbox_dir: FilePath = Path("outbox")  # digests that could not be sent, as .eml files
+    path: Path | None = None  # the settings file read, None when only defaults apply
+
+    def agency(self, agency_id: str) -> AgencyConfig | None:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.schedule.timezone)
