@@ -11,7 +11,7 @@
   marks its run 'interrupted'; the Store writes each version in one transaction, so nothing is half
   written), kill it if it does not stop in time, and exit 0. A crawl cut short this way is run again
   first thing on the next start, so no scheduled crawl is lost.
-- Serves the dashboard beside the scheduler when the `dashboard` package is available.
+- Serves the dashboard beside the scheduler (`--no-dashboard` for the scheduler alone).
 
 Test/debug only: NIANBAO_SCHEDULE_OVERRIDE="crawl=2,digest=5,outbox=3" replaces the cron triggers by
 intervals in seconds.
@@ -30,8 +30,23 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
 
+from nianbao.alerts.digest import build_digests, scheduled_week
+from nianbao.alerts.mailer import send_pending
+from nianbao.crawler.runner import read_summary, spawn_crawl
+from nianbao.dashboard.app import create_app
+from nianbao.monitor.events import derive_events
+from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
 from nianbao.settings import Settings, SettingsError, load_settings
+from nianbao.storage.models import CrawlRun
+from nianbao.storage.store import Store
 
 log = logging.getLogger("nianbao.daemon")
 
@@ -73,9 +88,6 @@ def crawl_job(config_path: str | None) -> None:
 
 
 def _crawl_once(config_path: str | None) -> None:
-    from nianbao.crawler.runner import read_summary, spawn_crawl
-    from nianbao.monitor.events import derive_events
-    from nianbao.storage.store import Store
 
     global _child
     settings = _load(config_path)
@@ -108,7 +120,6 @@ def _crawl_once(config_path: str | None) -> None:
 
 def rollup_job(config_path: str | None) -> None:
     """Rebuild the dashboard's status roll-up if the date or the data changed."""
-    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
@@ -117,11 +128,7 @@ def rollup_job(config_path: str | None) -> None:
 
 def _refresh_rollup(store: Any, settings: Settings) -> None:
     """Rebuild the roll-up here, after a crawl, so that no overseer's page waits for it (at 100,000
-    agencies it takes about a minute). Nothing to do without the dashboard package."""
-    try:
-        from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
-    except ImportError:
-        return
+    agencies it takes about a minute)."""
     today = settings.clock.today()
     with store.session() as session:
         if stored_stamp(session) != data_stamp(session, today):
@@ -131,9 +138,6 @@ def _refresh_rollup(store: Any, settings: Settings) -> None:
 
 def digest_job(config_path: str | None) -> None:
     """Build last week's digest (Monday to Sunday) for every recipient and send it."""
-    from nianbao.alerts.digest import build_digests, scheduled_week
-    from nianbao.monitor.events import derive_events
-    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     as_of = scheduled_week(settings.clock.now(), settings.clock)
@@ -147,7 +151,6 @@ def digest_job(config_path: str | None) -> None:
 
 def outbox_job(config_path: str | None) -> None:
     """Retry digests that could not be sent (server down, refused)."""
-    from nianbao.storage.store import Store
 
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
@@ -155,7 +158,6 @@ def outbox_job(config_path: str | None) -> None:
 
 
 def _flush_outbox(store: Any, settings: Settings) -> None:
-    from nianbao.alerts.mailer import send_pending
 
     counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
     if counts["sent"] or counts["failed"]:
@@ -168,7 +170,6 @@ def _flush_outbox(store: Any, settings: Settings) -> None:
 def cron_trigger(expr: str, timezone: str) -> Any:
     """A CronTrigger from a 5-field crontab. Numeric weekdays follow crontab (0/7 = Sunday), unlike
     APScheduler 3's from_crontab (0 = Monday), so the settings mean what cron users expect."""
-    from apscheduler.triggers.cron import CronTrigger
 
     minute, hour, day, month, weekday = expr.split()
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekday(weekday),
@@ -198,7 +199,6 @@ def _overrides() -> dict[str, float]:
 
 def wanted_jobs(settings: Settings, config_path: str | None) -> dict[str, tuple[Any, Any]]:
     """job id -> (function, trigger)."""
-    from apscheduler.triggers.interval import IntervalTrigger
 
     schedule = settings.schedule
     tz = schedule.timezone
@@ -237,9 +237,6 @@ def sync_jobs(scheduler: Any, settings: Settings, config_path: str | None) -> No
 
 
 def make_scheduler(settings: Settings) -> Any:
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, tablename=JOBSTORE_TABLE)},
@@ -252,10 +249,7 @@ def make_scheduler(settings: Settings) -> Any:
 
 def _catch_up_interrupted(scheduler: Any, settings: Settings, config_path: str | None) -> None:
     """If the last crawl was cut short (our own shutdown, a crash), crawl again now."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import CrawlRun
-    from nianbao.storage.store import Store
 
     with Store.from_settings(settings) as store:
         store.close_abandoned_runs()  # runs whose process is gone (a crash, SIGKILL) say so now
@@ -305,14 +299,7 @@ def acquire_lock(path: Path) -> Any:
 
 
 def start_dashboard(settings: Settings) -> Any | None:
-    """Serve the dashboard in a thread when it is installed; None when it is not (issue 5 is optional)."""
-    try:
-        from nianbao.dashboard.app import create_app
-    except ImportError:
-        log.info("dashboard not installed: scheduler only")
-        return None
-    import uvicorn
-
+    """Serve the dashboard in a thread beside the scheduler."""
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.dashboard.host, port=settings.dashboard.port, log_level="warning")
     server = uvicorn.Server(config)
@@ -347,7 +334,6 @@ def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda n, _f: (log.info("signal %s: shutting down", n), stop.set()))
-    from nianbao.storage.store import Store
 
     with Store.from_settings(settings) as store:  # creates/migrates the schema before the job store
         store.sync_agencies(settings.agencies)

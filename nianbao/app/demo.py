@@ -15,6 +15,20 @@ from typing import Any
 
 import click
 import yaml
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from nianbao.alerts.digest import build_digests
+from nianbao.alerts.mailer import write_eml
+from nianbao.app.demo_farm import DEMO_YEAR, DemoFarm
+from nianbao.crawler.runner import run_crawl
+from nianbao.monitor.commands import status_row
+from nianbao.monitor.events import derive_events
+from nianbao.monitor.status import compute_statuses
+from nianbao.settings import load_settings
+from nianbao.storage.models import Event
+from nianbao.storage.store import Store
 
 # The files the demo owns inside its folder: removed before a new run so results never mix.
 DEMO_FILES = ("nianbao.yaml", "agencies.yaml", "nianbao.db", "nianbao.db-wal", "nianbao.db-shm")
@@ -69,15 +83,6 @@ def default_folder() -> Path:
 
 def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     """Run the demo in `folder`; returns what it found (for the command's summary and for tests)."""
-    from nianbao.alerts.digest import build_digests
-    from nianbao.alerts.mailer import write_eml
-    from nianbao.app.demo_farm import DEMO_YEAR, DemoFarm
-    from nianbao.crawler.runner import run_crawl
-    from nianbao.monitor.commands import status_row
-    from nianbao.monitor.events import derive_events
-    from nianbao.monitor.status import compute_statuses
-    from nianbao.settings import load_settings
-    from nianbao.storage.store import Store
 
     folder = prepare_folder(folder.resolve())
     farm = DemoFarm().start()
@@ -111,17 +116,13 @@ def _crawl_line(n: int, summary: Any) -> str:
 
 
 def _event_counts(store: Any) -> dict[str, int]:
-    from sqlalchemy import func, select
 
-    from nianbao.storage.models import Event
 
     with store.read_session() as s:
         return dict(s.execute(select(Event.kind, func.count()).group_by(Event.kind)).all())
 
 
 def print_summary(result: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     table = Table(title="reports stored")
