@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year, local_date, site_read_history
+from nianbao.storage.events import add_event
 from nianbao.storage.models import Event, Finding, Report, Version
-from nianbao.storage.store import add_event
 
 log = logging.getLogger("nianbao.events")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from nianbao.crawler.store_jobs import store_report
 from nianbao.dashboard.auth import hash_password, verify_password
 from nianbao.dashboard.users import add_user
 from nianbao.settings import AgencyConfig, DashboardSettings, Settings
@@ -37,7 +38,7 @@ def served(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes]) -> It
     store.sync_agencies(agencies)
     run = store.begin_crawl([a.id for a in agencies])
     for prefix, (agency_id, _, _) in SEEDS.items():
-        store.save_version(agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
+        store_report(store, agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
                            headers={}, fetched_at=dt.datetime(2021, 1, 25, tzinfo=dt.UTC), run_id=run,
                            filename="nb.txt")
     store.finish_crawl(run, {})
