@@ -1,4 +1,5 @@
-"""The Starlette application: `create_app(settings)` wires the store, sessions, templates and routes."""
+"""The Starlette application: `create_app(settings)` wires the store, sessions, security headers and the
+routes of the HTML site (routes) and the API (api). Nothing in the dashboard imports this module."""
 
 from __future__ import annotations
 
@@ -9,21 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nianbao.dashboard import labels
-from nianbao.dashboard.auth import csrf_token, current_user
-from nianbao.monitor.rollup import Freshness
-from nianbao.monitor.status import Deadlines
+from nianbao.dashboard import api, routes
+from nianbao.dashboard.context import Dashboard
 from nianbao.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
@@ -101,82 +97,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html", "svg", "xml"], default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(L=labels, label=labels.label, link=_link)
-    env.filters.update(pct=_pct, date=_date, num=_num, datetime=_datetime)
-    return env
-
-
 def today_shanghai() -> dt.date:
     """The calendar day in Asia/Shanghai: deadlines are Chinese calendar days (as `nianbao status`)."""
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def _link(path: str, **params: Any) -> str:
-    """A URL with a query string of the non-empty params (filters carried from page to page)."""
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{path}?{query}" if query else path
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _date(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
-
-
-def _datetime(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return _date(value)
-
-
-def _num(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
-    if isinstance(value, int | float):
-        return f"{int(value):,}"
-    return str(value)
-
-
-class Dashboard:
-    """What the routes share: the store, the clock, the templates and the rollup freshness check."""
-
-    def __init__(self, settings: Any, store: Store, today: Callable[[], dt.date], config: DashboardConfig) -> None:
-        self.settings = settings
-        self.store = store
-        self.today = today
-        self.config = config
-        self.deadlines = Deadlines.from_settings(settings)
-        self.env = _templates()
-        self.freshness = Freshness(config.refresh_seconds)
-
-    def ensure_fresh(self) -> None:
-        self.freshness.ensure(self.store, self.today(), self.settings)
-
-    def render(self, request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
-        from starlette.responses import HTMLResponse
-
-        page = self.env.get_template(name).render(
-            request=request, user=current_user(request), csrf=csrf_token(request), path=request.url.path,
-            **context,
-        )
-        return HTMLResponse(page, status_code=status_code)
 
 
 def create_app(
@@ -189,11 +114,10 @@ def create_app(
 
     `today` injects the clock (statuses depend on the date); `store` reuses an open Store.
     """
-    from nianbao.dashboard import api, routes
-
     config = dashboard_config(settings)
     store = store or Store(settings.database_url, settings.blob_dir)
-    state = Dashboard(settings, store, today or today_shanghai, config)
+    state = Dashboard(settings, store, today or today_shanghai, session_seconds=config.session_seconds,
+                      refresh_seconds=config.refresh_seconds)
     all_routes = routes.routes() + api.routes() + [
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from nianbao.monitor.rollup import status_table as ds
+from nianbao.monitor.rollup import stored_stamp
 from nianbao.monitor.status import STATUSES
 from nianbao.report.diff import figure_changes
 from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, User, Version
@@ -32,7 +35,6 @@ class ListFilters:
     review: str | None = None  # open | acknowledged | false_positive
     q: str | None = None
     page: int = 1
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_params(cls, params: Any) -> ListFilters:
@@ -67,19 +69,19 @@ def _like(text: str) -> str:
 
 
 _STAMPED_CACHE: dict[tuple[str, str | None], Any] = {}
+T = TypeVar("T")
 
 
-def _stamped(session: Session, name: str, compute: Any) -> Any:
+def _stamped(session: Session, name: str, compute: Callable[[Session], T]) -> T:
     """compute(session), cached per process until the rollup is rebuilt (its stamp changes). For values
     that need a scan of a big table (distinct years, regions, rules) but change only with the data."""
-    from nianbao.monitor.rollup import stored_stamp
-
     key = (name, stored_stamp(session))
     if key not in _STAMPED_CACHE:
         if len(_STAMPED_CACHE) > 64:
             _STAMPED_CACHE.clear()
         _STAMPED_CACHE[key] = compute(session)
-    return _STAMPED_CACHE[key]
+    value: T = _STAMPED_CACHE[key]
+    return value
 
 
 def years(session: Session) -> list[int]:
@@ -92,12 +94,11 @@ def default_year(session: Session) -> int | None:
 
 
 def _default_year(session: Session) -> int | None:
-    return session.scalar(select(func.max(ds.c.year)).where(ds.c.status.in_(("on_time", "late")))) or session.scalar(
-        select(func.max(ds.c.year))
-    )
+    year: int | None = session.scalar(select(func.max(ds.c.year)).where(ds.c.status.in_(("on_time", "late"))))
+    return year or session.scalar(select(func.max(ds.c.year)))
 
 
-def _counts(rows: list[Any]) -> dict[str, Any]:
+def _counts(rows: Sequence[Any]) -> dict[str, Any]:
     counts = {s: 0 for s in STATUSES}
     total = inconsistent = 0
     for status, n, bad in rows:
@@ -125,8 +126,6 @@ def overview(session: Session, year: int, worst_limit: int = 15) -> dict[str, An
     """The overview of a year. Its three GROUP BYs read every agency's row (100,000+), so the result is
     cached per process under the state of the data: the rollup's stamp (changes when it is rebuilt) and
     the newest review (reviews change inconsistency counts). Any change to either is a new key."""
-    from nianbao.monitor.rollup import stored_stamp
-
     key = (year, worst_limit, stored_stamp(session), session.scalar(select(func.max(FindingReview.id))))
     cached = _OVERVIEW_CACHE.get(key)
     if cached is None:
@@ -323,7 +322,7 @@ def version_blob(session: Session, version_id: int) -> dict[str, Any] | None:
 
 
 def version_diff(session: Session, report_id: int, a: int, b: int) -> dict[str, Any] | None:
-    models = dict(session.execute(
+    models: dict[int, Any] = dict(session.execute(
         select(Version.number, Version.model).where((Version.report_id == report_id) & Version.number.in_([a, b]))
     ).all())
     if a not in models or b not in models:
@@ -390,7 +389,9 @@ def user_by_name(session: Session, name: str) -> User | None:
 
 
 def jsonable(value: Any) -> Any:
-    """Dates and datetimes as ISO strings, recursively (for the JSON API and exports)."""
+    """Dates and datetimes as ISO strings, dataclasses as dicts, recursively (for the JSON API and exports)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

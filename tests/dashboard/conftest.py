@@ -10,13 +10,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from nianbao.crawler.store_jobs import store_report
 from nianbao.dashboard.app import create_app, today_shanghai
+from nianbao.dashboard.users import add_user
+from nianbao.settings import AgencyConfig, DashboardSettings, Settings
 
 # Statuses depend on the calendar; the farm's 2020/2021 reports are long due on any day from now on.
 TODAY = today_shanghai()
@@ -97,3 +101,33 @@ def server_fixture(settings: Any, store: Any = None) -> Iterator[RunningServer]:
         yield running
     finally:
         running.stop()
+
+
+SEEDS = {  # seed prefix -> (agency id, name, region, published on the site)
+    "000": ("dongguan", "东莞市统计局", "广东省/东莞市"),
+    "001": ("shizhong", "市中区统计局", "山东省/济南市"),
+    "003": ("lishui", "丽水市统计局", "浙江省/丽水市"),
+}
+
+
+def _agency(agency_id: str, name: str, region: str) -> AgencyConfig:
+    return AgencyConfig(id=agency_id, name=name, region=region, level="county", kind="department",
+                        start_urls=(f"http://{agency_id}.example.gov.cn/",), added=dt.date(2020, 1, 1))
+
+
+def start_seeded(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes],
+                 session_lifetime: int) -> RunningServer:
+    """The dashboard over three seed reports saved as the crawler saves them (store_report), plus one agency that never
+    published (沉默县), with a reviewer and a viewer account."""
+    agencies = [_agency(*v) for v in SEEDS.values()] + [_agency("silent", "沉默县人民政府办公室", "甘肃省/沉默县")]
+    store.sync_agencies(agencies)
+    run = store.begin_crawl([a.id for a in agencies])
+    for prefix, (agency_id, _, _) in SEEDS.items():
+        store_report(store, agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
+                     headers={}, fetched_at=dt.datetime(2021, 1, 25, tzinfo=dt.UTC), run_id=run, filename="nb.txt")
+    store.finish_crawl(run, {})
+    add_user(store, "reviewer", PASSWORD, "reviewer")
+    add_user(store, "viewer", PASSWORD, "viewer")
+    settings = Settings(database_url=store.database_url, blob_dir=tmp_path / "blobs",
+                        dashboard=DashboardSettings(secret_key="test-secret", session_lifetime=session_lifetime))
+    return start_server(settings, store)

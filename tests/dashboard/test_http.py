@@ -4,7 +4,6 @@ reports: statuses and counts, exports, the API and its OpenAPI description, logi
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import time
@@ -14,39 +13,13 @@ from typing import Any
 
 import pytest
 
-from nianbao.crawler.store_jobs import store_report
 from nianbao.dashboard.auth import hash_password, verify_password
-from nianbao.dashboard.users import add_user
-from nianbao.settings import AgencyConfig, DashboardSettings, Settings
-from tests.dashboard.conftest import PASSWORD, Client, RunningServer, start_server
-
-SEEDS = {  # seed prefix -> (agency id, name, region, published on the site)
-    "000": ("dongguan", "东莞市统计局", "广东省/东莞市"),
-    "001": ("shizhong", "市中区统计局", "山东省/济南市"),
-    "003": ("lishui", "丽水市统计局", "浙江省/丽水市"),
-}
-
-
-def _agency(agency_id: str, name: str, region: str) -> AgencyConfig:
-    return AgencyConfig(id=agency_id, name=name, region=region, level="county", kind="department",
-                        start_urls=(f"http://{agency_id}.example.gov.cn/",), added=dt.date(2020, 1, 1))
+from tests.dashboard.conftest import PASSWORD, SEEDS, Client, RunningServer, start_seeded
 
 
 @pytest.fixture
 def served(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes]) -> Iterator[RunningServer]:
-    agencies = [_agency(*v) for v in SEEDS.values()] + [_agency("silent", "沉默县人民政府办公室", "甘肃省/沉默县")]
-    store.sync_agencies(agencies)
-    run = store.begin_crawl([a.id for a in agencies])
-    for prefix, (agency_id, _, _) in SEEDS.items():
-        store_report(store, agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
-                           headers={}, fetched_at=dt.datetime(2021, 1, 25, tzinfo=dt.UTC), run_id=run,
-                           filename="nb.txt")
-    store.finish_crawl(run, {})
-    add_user(store, "reviewer", PASSWORD, "reviewer")
-    add_user(store, "viewer", PASSWORD, "viewer")
-    settings = Settings(database_url=store.database_url, blob_dir=tmp_path / "blobs",
-                        dashboard=DashboardSettings(secret_key="test-secret", session_lifetime=3))
-    server = start_server(settings, store)
+    server = start_seeded(store, tmp_path, seed_bytes, session_lifetime=3)
     try:
         yield server
     finally:

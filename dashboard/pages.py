@@ -1,0 +1,238 @@
+"""One context per page, as Datasette does: a builder turns the request's parameters into plain data (dicts
+and lists from `queries`, with the Chinese labels the page shows), and that one context is rendered twice:
+
+- the HTML page renders its template from it (plus `extras`, drawing aids derived from the context alone:
+  chart geometry, the printed-table layout);
+- the same path with `.json` appended (and the /api/... endpoint) returns it as JSON.
+
+So the page and its JSON cannot disagree: there is nothing else to read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nianbao.dashboard import labels as L
+from nianbao.dashboard import queries as Q
+from nianbao.dashboard import tables
+from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.report.printed import location_name
+
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a page is asked for: query and path parameters, read through one session on one calendar day."""
+
+    session: Session
+    query: Mapping[str, str]
+    path: Mapping[str, Any]
+    today: dt.date
+
+    @classmethod
+    def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
+        return cls(session, request.query_params, request.path_params, dash.today())
+
+    def year(self) -> int | None:
+        """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
+        year = int_param(self.query.get("year"))
+        return year if year is not None else Q.default_year(self.session)
+
+
+# --- labels: the words the page shows travel in the context, so the JSON carries them too ---------------
+
+
+def status_row(row: Mapping[str, Any]) -> Context:
+    """A rollup row (one agency, one year) with its status and level in words."""
+    return {**row, "status_label": L.label(L.STATUS_LABELS, row["status"]),
+            "level_label": L.label(L.LEVEL_LABELS, row.get("level"))}
+
+
+def finding_row(row: Mapping[str, Any]) -> Context:
+    """A finding with its rule, severity and review in words, and the printed name of the cell it is about."""
+    location = row.get("location")
+    return {**row, "rule_label": L.label(L.RULE_LABELS, row["rule"]),
+            "severity_label": L.label(L.SEVERITY_LABELS, row["severity"]),
+            "review_label": L.label(L.REVIEW_LABELS, row["review"]),
+            "cell_name": location_name(location) if location else None}
+
+
+def agency_info(agency: Mapping[str, Any]) -> Context:
+    return {**agency, "level_label": L.label(L.LEVEL_LABELS, agency["level"]),
+            "kind_label": L.label(L.KIND_LABELS, agency["kind"])}
+
+
+def group_rows(rows: list[dict[str, Any]], by: str) -> list[Context]:
+    """Status counts per region or level, each with the name the page prints for it."""
+    if by == "level":
+        return [{**r, "label": L.label(L.LEVEL_LABELS, r["key"]) or "—"} for r in rows]
+    return [{**r, "label": r["key"] or "（未填地区）"} for r in rows]
+
+
+def not_found(detail: str) -> HTTPException:
+    return HTTPException(404, detail)
+
+
+# --- the pages --------------------------------------------------------------------------------------------
+
+
+def overview(ask: Ask) -> Context:
+    year = ask.year()
+    # Q.overview is cached: the label helpers copy its rows, never change them.
+    data = Q.overview(ask.session, year) if year is not None else None
+    return {
+        "year": year, "years": Q.years(ask.session), "today": ask.today, "last_crawl": Q.last_crawl(ask.session),
+        "totals": data["totals"] if data else None,
+        "regions": group_rows(data["regions"], "region") if data else [],
+        "levels": group_rows(data["levels"], "level") if data else [],
+        "worst": [status_row(r) for r in data["worst"]] if data else [],
+    }
+
+
+def overview_chart(context: Context, limit: int = 12) -> Context:
+    """Stacked bars (share of each status) for the worst regions, drawn server-side as SVG."""
+    bars = []
+    for row in context["regions"][:limit]:
+        x = 0.0
+        segments = []
+        for status in L.STATUS_ORDER:
+            share = row["counts"].get(status, 0) / row["total"] if row["total"] else 0
+            if share > 0:
+                segments.append({"status": status, "x": x * 100, "w": share * 100, "n": row["counts"][status]})
+            x += share
+        bars.append({"key": row["key"], "label": row["label"], "segments": segments, "total": row["total"]})
+    return {"chart": {"bars": bars, "height": 28 * len(bars) + 8}}
+
+
+def regions(ask: Ask) -> Context:
+    """Status counts per region (per level with by=level), worst first."""
+    year = ask.year()
+    by = "level" if ask.query.get("by") == "level" else "region"
+    rows = Q.overview(ask.session, year)[f"{by}s"] if year is not None else []
+    return {"year": year, "years": Q.years(ask.session), "by": by, "rows": group_rows(rows, by)}
+
+
+def agencies(ask: Ask) -> Context:
+    f = Q.ListFilters.from_params(ask.query)
+    f.year = f.year or Q.default_year(ask.session)
+    result = Q.agency_rows(ask.session, f)
+    return {"year": f.year, "filters": f, **result, "rows": [status_row(r) for r in result["rows"]],
+            "years": Q.years(ask.session), "options": Q.filter_options(ask.session)}
+
+
+def agency(ask: Ask) -> Context:
+    data = Q.agency_page(ask.session, ask.path["agency_id"])
+    if data is None:
+        raise not_found("没有这个机关。")
+    reports = [{**r, "findings": [finding_row(f) for f in r["findings"]]} for r in data["reports"]]
+    return {**data, "agency": agency_info(data["agency"]), "years": [status_row(y) for y in data["years"]],
+            "reports": reports}
+
+
+def report(ask: Ask) -> Context:
+    """One report at one version (`v`, or `version` as the API always named it; default the newest)."""
+    number = int_param(ask.query.get("v")) or int_param(ask.query.get("version"))
+    data = Q.report_page(ask.session, ask.path["report_id"], number)
+    if data is None:
+        raise not_found("没有这份报告。")
+    return {**data, "agency": agency_info(data["agency"]),
+            "status": status_row(data["status"]) if data["status"] else None,
+            "findings": [finding_row(f) for f in data["findings"]]}
+
+
+def report_tables(context: Context) -> Context:
+    """The stored model laid out as the printed tables, findings pinned to their cells."""
+    return {"tables": tables.layout(context["model"], context["findings"])}
+
+
+def diff(ask: Ask) -> Context:
+    """Versions a and b of a report (default: the one before the newest, and the newest) side by side."""
+    report_id = ask.path["report_id"]
+    data = Q.report_page(ask.session, report_id)
+    if data is None:
+        raise not_found("没有这份报告。")
+    numbers = [v["number"] for v in data["versions"]]
+    a = int_param(ask.query.get("a")) or (numbers[1] if len(numbers) > 1 else numbers[0])
+    b = int_param(ask.query.get("b")) or numbers[0]
+    changes = Q.version_diff(ask.session, report_id, a, b)
+    if changes is None:
+        raise not_found("没有这个版本。")
+    figures = [{**c, "cell_name": location_name(c["location"])} for c in changes["figures"]]
+    return {"report": data["report"], "agency": agency_info(data["agency"]), "versions": data["versions"],
+            "a": a, "b": b, "figures": figures, "text": text_diff(changes["old"], changes["new"])}
+
+
+def text_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Context]:
+    """Side-by-side rows per text part: (kind, left, right) with kind equal/replace/delete/insert."""
+    parts = []
+    for key in ("summary_text", "problems_text", "other_text"):
+        left, right = (old.get(key) or "").splitlines(), (new.get(key) or "").splitlines()
+        rows = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+            for k in range(max(i2 - i1, j2 - j1)):
+                rows.append({"kind": tag, "left": left[i1 + k] if i1 + k < i2 else "",
+                             "right": right[j1 + k] if j1 + k < j2 else ""})
+        parts.append({"title": L.TEXT_PART_LABELS[key], "rows": rows,
+                      "changed": any(r["kind"] != "equal" for r in rows)})
+    return parts
+
+
+def findings(ask: Ask) -> Context:
+    f = Q.ListFilters.from_params(ask.query)  # no year given: every year
+    result = Q.finding_rows(ask.session, f)
+    return {"filters": f, **result, "rows": [finding_row(r) for r in result["rows"]],
+            "years": Q.years(ask.session), "options": Q.filter_options(ask.session),
+            "message": ask.query.get("done")}
+
+
+# --- one page, two renderings -----------------------------------------------------------------------------
+
+
+def _no_extras(context: Context) -> Context:
+    return {}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: its path (the JSON twin is path + ".json", the API endpoint "/api" + path), its template,
+    the builder of its context and the HTML-only drawing aids derived from that context."""
+
+    name: str
+    path: str
+    template: str
+    build: Callable[[Ask], Context]
+    extras: Callable[[Context], Context] = field(default=_no_extras)
+
+    def html(self) -> Callable[[Request], Awaitable[Response]]:
+        def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            context = self.build(Ask.of(request, dash, session))
+            return dash.render(request, self.template, {**context, **self.extras(context)})
+
+        return read_only(handler)
+
+    def json(self) -> Callable[[Request], Awaitable[Response]]:
+        def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            return json_response(self.build(Ask.of(request, dash, session)))
+
+        return read_only(handler)
+
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", "/overview", "overview.html", overview, overview_chart),
+    Page("regions", "/regions", "regions.html", regions),
+    Page("agencies", "/agencies", "agencies.html", agencies),
+    Page("agency", "/agencies/{agency_id}", "agency.html", agency),
+    Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
+    Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
+    Page("findings", "/findings", "findings.html", findings),
+)
