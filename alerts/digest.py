@@ -321,21 +321,9 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
 
 def _record(store: Any, one: BuiltDigest, start: dt.datetime, end: dt.datetime) -> None:
     """Write the digest to the outbox before anything tries to send it (see alerts/mailer.py)."""
-    from sqlalchemy import select
-
-    from nianbao.storage.models import Digest
-
-    with store.session() as s:
-        row = s.scalar(select(Digest).where(Digest.recipient == one.recipient.email, Digest.period_start == start,
-                                            Digest.period_end == end).with_for_update())
-        as_of = dt.datetime.combine(one.content.as_of, dt.time(), tzinfo=start.tzinfo)
-        if row is None:
-            row = Digest(recipient=one.recipient.email, period_start=start, period_end=end, as_of=as_of,
-                         subject="", html="", text="", attempts=0)
-            s.add(row)
-        if row.sent_at is None:
-            row.as_of, row.subject, row.html, row.text = as_of, one.rendered.subject, one.rendered.html, one.rendered.text
-        else:
-            one.rendered = RenderedDigest(subject=row.subject, html=row.html, text=row.text)
-        s.flush()
-        one.digest_id, one.sent_at = row.id, row.sent_at
+    as_of = dt.datetime.combine(one.content.as_of, dt.time(), tzinfo=start.tzinfo)
+    row = store.record_digest(recipient=one.recipient.email, period_start=start, period_end=end, as_of=as_of,
+                              subject=one.rendered.subject, html=one.rendered.html, text=one.rendered.text)
+    if row.sent_at is not None:  # already sent: what the recipient got is what this digest is
+        one.rendered = RenderedDigest(subject=row.subject, html=row.html, text=row.text)
+    one.digest_id, one.sent_at = row.id, row.sent_at

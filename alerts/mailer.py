@@ -109,12 +109,10 @@ def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None =
     With `outbox_dir`, a digest that could not be sent is also written there as an .eml file, so an
     operator can see (and forward) it while the server is down.
     """
-    from sqlalchemy import select
+    from nianbao.storage import outbox  # SQLAlchemy is heavy; a preview never needs it
 
-    from nianbao.storage.models import Digest
-
-    with store.session() as s:
-        pending = s.scalars(select(Digest.id).where(Digest.sent_at.is_(None)).order_by(Digest.id)).all()
+    with store.read_session() as s:
+        pending = outbox.pending_ids(s)
     counts = {"sent": 0, "failed": 0}
     for digest_id in pending:
         outcome = _send_one(store, config, digest_id, max_attempts, outbox_dir)
@@ -125,28 +123,21 @@ def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None =
 
 def _send_one(store: Any, config: SmtpSettings, digest_id: int, max_attempts: int | None,
               outbox_dir: Path | None) -> str | None:
-    from sqlalchemy import select
-
-    from nianbao.storage.models import Digest
+    from nianbao.storage import outbox
 
     with store.session() as s:
-        # Row lock on PostgreSQL; SQLite serialises writers anyway.
-        digest = s.scalars(select(Digest).where(Digest.id == digest_id).with_for_update()).one_or_none()
-        if digest is None or digest.sent_at is not None:
+        digest = outbox.claim(s, digest_id, max_attempts)  # locked until this transaction ends
+        if digest is None:
             return None
-        if max_attempts is not None and digest.attempts >= max_attempts:
-            return None
-        digest.attempts += 1
         try:
             send(config, message_for(digest, config.sender))
         except MailError as exc:
-            digest.last_error = str(exc)[:2000]
+            outbox.mark_failed(digest, str(exc))
             log.warning("digest %s to %s not sent (attempt %s): %s", digest.id, digest.recipient,
                         digest.attempts, exc)
             if outbox_dir is not None:
                 _keep_unsent(Path(outbox_dir), digest, config.sender)
             return "failed"
-        digest.sent_at = dt.datetime.now(dt.UTC)
-        digest.last_error = None
+        outbox.mark_sent(digest, dt.datetime.now(dt.UTC))
         log.info("digest %s sent to %s", digest.id, digest.recipient)
         return "sent"

@@ -1,5 +1,8 @@
 """What the crawl's store process does: parse candidates, store versions, write the crawl's bookkeeping.
 
+Storage never parses: `store_report` parses here (report.check_bytes) and hands Store.save_version the
+result and the year-chain rule. Tests and tools that store a document the way the crawler does call it too.
+
 Runs in one child process (crawler.writer starts it), one job at a time in the order they were sent.
 Parsing a report (5-50 ms of Python) and the ORM work of storing it would otherwise hold the crawl
 process's GIL and slow every download; here they use the machine's other core. Checks before a
@@ -17,13 +20,18 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from nianbao.crawler.discovery import agency_matches, text_agency
 from nianbao.crawler.items import ReportCandidate
-from nianbao.storage.store import FetchRow, Store
+from nianbao.report import CheckResult, UnreadableDocument, check_bytes
+from nianbao.report.model import Report
+from nianbao.report.validate import year_chain as year_chain_rule
+from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -138,26 +146,22 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
         state.seen[(item.agency_id, sha)] = None
         _record_fetch(item, sha, None)
         return Outcome(verdict, None, None, item.url)
-    result = state.store.save_version(
-        item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
+    result = store_report(
+        state.store, item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
         title=item.title, run_id=state.run_id, filename=item.filename, year_hint=item.year_hint,
-        checked=checked,  # parsed once, above: save_version does not parse again
+        checked=checked,  # parsed once, above: not parsed again
     )
     state.seen[(item.agency_id, sha)] = result.report_id
     return Outcome(result.outcome, result.report_id, result.year, item.url)
 
 
-def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, object]:
+def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, CheckResult | None]:
     """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
-    try:
-        from nianbao.report import UnreadableDocument, check_bytes
-    except ImportError:
-        return None, None  # no parser in this build: save_version keeps the bytes
     try:
         result = check_bytes(item.body, item.filename)
     except UnreadableDocument:
         return "unreadable", None
-    except Exception:  # a parser bug: save_version records it as a finding, nothing is lost
+    except Exception:  # a parser bug: store_report records it as a finding, nothing is lost
         log.exception("parser failed on %s", item.url)
         return None, None
     document = getattr(result, "document", None)
@@ -189,3 +193,71 @@ def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     return ReportCandidate(first.agency_id, f"{first.part_of[0]}#attachments", "\n".join(texts).encode("utf-8"),
                            {"Content-Type": "text/plain; charset=utf-8", "X-Nianbao-Parts": urls},
                            title=first.title, filename="report.txt", year_hint=first.year_hint)
+
+
+# --- parsing for the Store -------------------------------------------------------------------------
+
+
+def store_report(
+    store: Store,
+    agency_id: str,
+    content: bytes,
+    *,
+    url: str,
+    headers: Mapping[Any, Any] | None,
+    fetched_at: datetime,
+    title: str | None = None,
+    run_id: int | None = None,
+    filename: str | None = None,
+    year_hint: int | None = None,
+    checked: CheckResult | None = None,
+) -> SaveResult:
+    """Store.save_version with this build's parser and year-chain rule. `checked` is the caller's parse of
+    these same bytes when it has one; otherwise they are parsed only if the agency does not have them yet."""
+    name = filename or _filename_from_url(url)
+    return store.save_version(
+        agency_id, content, url=url, headers=headers, fetched_at=fetched_at,
+        parsed=lambda: parse_content(content, name, checked), year_chain=year_chain,
+        title=title, run_id=run_id, year_hint=year_hint,
+    )
+
+
+def parse_content(content: bytes, filename: str | None, checked: CheckResult | None = None) -> ParsedContent:
+    """Parse and validate `content` for the Store (or take `checked`, the parse already made)."""
+    try:
+        result = checked if checked is not None else check_bytes(content, filename=filename)
+    except UnreadableDocument as exc:
+        return ParsedContent(unreadable=str(exc) or type(exc).__name__)
+    except Exception as exc:  # a parser bug must not lose the bytes: keep them without a model
+        log.exception("parser failed on %s", filename)
+        finding = {"rule": "parser", "severity": "warning", "message": f"the parser failed: {type(exc).__name__}: {exc}",
+                   "location": None, "expected": None, "actual": None}
+        return ParsedContent(findings=[finding])
+    report, document = result.report, result.document
+    return ParsedContent(
+        model=report.to_dict(),
+        findings=[f.to_dict() for f in result.findings],
+        year=report.year,
+        title=report.title or getattr(document, "page_title", None),
+        source_format=getattr(document, "source_format", None),
+        published_date=_iso_date(report.published_date or getattr(document, "page_date", None)),
+    )
+
+
+def year_chain(previous: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+    """report.validate.year_chain on two stored models (the rule Store.save_version applies)."""
+    return [f.to_dict() for f in year_chain_rule(Report.from_dict(previous), Report.from_dict(current))]
+
+
+def _iso_date(value: str | date | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _filename_from_url(url: str) -> str | None:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return name or None

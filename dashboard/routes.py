@@ -9,7 +9,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -37,7 +36,8 @@ from nianbao.dashboard.context import (
 )
 from nianbao.dashboard.pages import PAGES
 from nianbao.monitor import rollup
-from nianbao.storage.models import FindingReview, User
+from nianbao.storage import users
+from nianbao.storage.models import User
 
 REVIEW_ACTIONS = ("acknowledged", "false_positive")
 NOTE_LIMIT = 2000
@@ -125,8 +125,7 @@ def record_review(dash: Dashboard, user: CurrentUser, finding_id: int, action: s
         if context is None:
             raise HTTPException(404, "没有这条问题。")
         at = dt.datetime.now(dt.UTC)
-        session.execute(insert(FindingReview).values(
-            finding_id=finding_id, user_id=user.id, action=action, note=note.strip()[:NOTE_LIMIT] or None, at=at))
+        users.add_review(session, finding_id, user.id, action, note.strip()[:NOTE_LIMIT] or None, at)
         rollup.update_open_errors(session, context["version_id"])
     return {"finding_id": finding_id, "action": action, "note": note.strip()[:NOTE_LIMIT], "user": user.name,
             "at": at.isoformat(), "report_id": context["report_id"]}

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year, site_read_history
 from nianbao.settings import Settings
+from nianbao.storage.events import add_event
 from nianbao.storage.models import Event, Finding, Report, Version
-from nianbao.storage.store import add_event
 
 log = logging.getLogger("nianbao.events")
 

@@ -18,65 +18,27 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year
-from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, Version
-
-metadata = MetaData()
-
-status_table = Table(
-    "dashboard_status",
-    metadata,
-    Column("agency_id", String(100), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("region", String(200), nullable=False, default=""),
-    Column("level", String(20), nullable=False, default=""),
-    Column("kind", String(20), nullable=False, default=""),
-    Column("status", String(20), nullable=False),
-    Column("inconsistent", Boolean, nullable=False, default=False),
-    Column("report_id", Integer),
-    Column("version_id", Integer),
-    Column("version_count", Integer, nullable=False, default=0),
-    Column("title", Text),
-    Column("published_date", Date),
-    Column("due", Date),
-    Column("days_late", Integer, nullable=False, default=0),
-    Column("error_count", Integer, nullable=False, default=0),
-    Column("warning_count", Integer, nullable=False, default=0),
-    Column("open_errors", Integer, nullable=False, default=0),
-    Column("score", Integer, nullable=False, default=0),
-    # Worst-first lists of a year, optionally within a region/level/status, read straight off an index.
-    Index("ix_dashboard_status_year_score", "year", "score"),
-    Index("ix_dashboard_status_year_region_score", "year", "region", "score"),
-    Index("ix_dashboard_status_year_level", "year", "level"),
-    Index("ix_dashboard_status_year_status", "year", "status"),
-    Index("ix_dashboard_status_version_id", "version_id"),
+from nianbao.storage import rollup as stored
+from nianbao.storage.models import (
+    Agency,
+    CrawlRun,
+    Finding,
+    FindingReview,
+    Report,
+    SiteError,
+    Version,
+    dashboard_meta,
+    dashboard_status,
 )
 
-meta_table = Table(
-    "dashboard_meta",
-    metadata,
-    Column("key", String(50), primary_key=True),
-    Column("value", Text, nullable=False),
-)
+# The tables live with every other table in storage/models.py (one MetaData, seen by Alembic); the
+# dashboard's queries know them by these names.
+status_table = dashboard_status
+meta_table = dashboard_meta
 
 # How bad a status is, for "worst offenders first". Open errors add on top (see _score).
 STATUS_WEIGHT = {"missing": 40000, "unreachable": 30000, "late": 20000, "on_time": 0, "not_due": 0}
@@ -201,25 +163,9 @@ def data_stamp(session: Session, today: dt.date) -> str:
 def refresh(store: Any, session: Session, today: dt.date, settings: Any) -> int:
     """Recompute every row (one transaction: readers see the old table until the commit)."""
     stamp = data_stamp(session, today)
-    session.execute(delete(status_table))
-    count = 0
-    batch: list[dict[str, Any]] = []
-    for row in compute_rows(store, session, today, settings):
-        batch.append(row)
-        if len(batch) >= 5000:
-            session.execute(insert(status_table), batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        session.execute(insert(status_table), batch)
-        count += len(batch)
-    _set_meta(session, "stamp", stamp)
+    count = stored.replace_status_rows(session, compute_rows(store, session, today, settings))
+    stored.set_meta(session, "stamp", stamp)
     return count
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    if session.execute(update(meta_table).where(meta_table.c.key == key).values(value=value)).rowcount == 0:
-        session.execute(insert(meta_table).values(key=key, value=value))
 
 
 def stored_stamp(session: Session) -> str | None:
@@ -234,11 +180,8 @@ def update_open_errors(session: Session, version_id: int) -> None:
         .where(status_table.c.version_id == version_id)
     ).all()
     for agency_id, year, status, days_late in rows:
-        session.execute(
-            update(status_table)
-            .where((status_table.c.agency_id == agency_id) & (status_table.c.year == year))
-            .values(open_errors=errors, inconsistent=errors > 0, score=_score(status, days_late, errors))
-        )
+        stored.update_status_row(session, agency_id, year, open_errors=errors, inconsistent=errors > 0,
+                                 score=_score(status, days_late, errors))
 
 
 class Freshness:

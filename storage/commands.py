@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from nianbao.settings import Settings, settings_from_context
 
+if TYPE_CHECKING:  # the module itself is imported lazily: SQLAlchemy is heavy for a CLI start
+    from nianbao.storage.reports import ReportSummary
+    from nianbao.storage.store import Store
 
-def _open_store(settings: Settings, *, migrate: bool = True):  # -> Store (lazy: SQLAlchemy is heavy)
+
+def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
     from nianbao.storage.store import Store
 
     try:
@@ -44,7 +49,7 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _print_table(rows: list) -> None:
+def _print_table(rows: list[ReportSummary]) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -12,12 +12,15 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -255,3 +258,46 @@ class FindingReview(Base):
     action: Mapped[str] = mapped_column(String(20))  # acknowledged | false_positive
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the dashboard's status roll-up (monitor/rollup.py computes it, storage/rollup.py writes it) -------
+# Plain tables, read and written with Core statements in batches: no row is ever handled as an object.
+# Derived data only (rebuilt from the tables above), hence no foreign keys: a rebuild never waits on them.
+
+dashboard_status = Table(
+    "dashboard_status",
+    Base.metadata,
+    Column("agency_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region", String(200), nullable=False, default=""),
+    Column("level", String(20), nullable=False, default=""),
+    Column("kind", String(20), nullable=False, default=""),
+    Column("status", String(20), nullable=False),
+    Column("inconsistent", Boolean, nullable=False, default=False),
+    Column("report_id", Integer),
+    Column("version_id", Integer),
+    Column("version_count", Integer, nullable=False, default=0),
+    Column("title", Text),
+    Column("published_date", Date),
+    Column("due", Date),
+    Column("days_late", Integer, nullable=False, default=0),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("warning_count", Integer, nullable=False, default=0),
+    Column("open_errors", Integer, nullable=False, default=0),
+    Column("score", Integer, nullable=False, default=0),
+    # Worst-first lists of a year, optionally within a region/level/status, read straight off an index.
+    Index("ix_dashboard_status_year_score", "year", "score"),
+    Index("ix_dashboard_status_year_region_score", "year", "region", "score"),
+    Index("ix_dashboard_status_year_level", "year", "level"),
+    Index("ix_dashboard_status_year_status", "year", "status"),
+    Index("ix_dashboard_status_version_id", "version_id"),
+)
+
+# The roll-up's freshness stamp ("stamp": the data_stamp it was built from).
+dashboard_meta = Table(
+    "dashboard_meta",
+    Base.metadata,
+    Column("key", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -12,6 +12,13 @@ from nianbao.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Tables in the same database that are not ours: APScheduler's job store (nianbao.app.daemon.JOBSTORE_TABLE).
+# Every table of nianbao is in Base.metadata; autogenerate must not propose to drop these.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def _url() -> str:
@@ -30,6 +37,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds tables so later revisions work there too.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

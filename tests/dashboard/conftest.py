@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from nianbao.crawler.store_jobs import store_report
 from nianbao.dashboard.app import create_app
 from nianbao.dashboard.users import add_user
 from nianbao.settings import AgencyConfig, DashboardSettings, Settings
@@ -116,15 +117,14 @@ def _agency(agency_id: str, name: str, region: str) -> AgencyConfig:
 
 def start_seeded(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes],
                  session_lifetime: int) -> RunningServer:
-    """The dashboard over three seed reports saved through Store.save_version, plus one agency that never
+    """The dashboard over three seed reports saved as the crawler saves them (store_report), plus one agency that never
     published (沉默县), with a reviewer and a viewer account."""
     agencies = [_agency(*v) for v in SEEDS.values()] + [_agency("silent", "沉默县人民政府办公室", "甘肃省/沉默县")]
     store.sync_agencies(agencies)
     run = store.begin_crawl([a.id for a in agencies])
     for prefix, (agency_id, _, _) in SEEDS.items():
-        store.save_version(agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
-                           headers={}, fetched_at=dt.datetime(2021, 1, 25, tzinfo=dt.UTC), run_id=run,
-                           filename="nb.txt")
+        store_report(store, agency_id, seed_bytes(prefix), url=f"http://{agency_id}.example.gov.cn/nb.txt",
+                     headers={}, fetched_at=dt.datetime(2021, 1, 25, tzinfo=dt.UTC), run_id=run, filename="nb.txt")
     store.finish_crawl(run, {})
     add_user(store, "reviewer", PASSWORD, "reviewer")
     add_user(store, "viewer", PASSWORD, "viewer")

@@ -48,10 +48,11 @@ def save(store: object, agency_id: str, year: int, at: dt.datetime, *, published
          marker: str = "", name: str = "report.txt") -> object:
     """Store a version the way the crawler does, then pin its publication date so that the test does
     not depend on what the parser reads from the text."""
+    from nianbao.crawler.store_jobs import store_report
     from nianbao.storage.models import Version
 
-    result = store.save_version(  # type: ignore[attr-defined]
-        agency_id, report_text(year, marker).encode("utf-8"), url=f"http://127.0.0.1:9/{agency_id}/{year}/{name}",
+    result = store_report(
+        store, agency_id, report_text(year, marker).encode("utf-8"), url=f"http://127.0.0.1:9/{agency_id}/{year}/{name}",
         headers={"Content-Type": "text/plain; charset=utf-8"}, fetched_at=at, year_hint=year, filename=name,
     )
     assert result.version_id is not None, result

@@ -76,18 +76,19 @@ def test_summary_is_bounded() -> None:
 
 
 def test_diff_of_two_stored_versions(store) -> None:
+    from nianbao.crawler.store_jobs import store_report
     from tests.monitor.storekit import AgencyCfg, report_text, utc
 
     store.sync_agencies([AgencyCfg("a", "市中区统计局")])
     body = report_text(2020)
-    v1 = store.save_version("a", body.encode(), url="http://127.0.0.1:9/r.txt", headers={}, fetched_at=utc(2021, 1, 20))
+    v1 = store_report(store, "a", body.encode(), url="http://127.0.0.1:9/r.txt", headers={}, fetched_at=utc(2021, 1, 20))
     # The corrected edition: 予以公开 for natural persons goes from 2 to 3, and a sentence is added.
     lines = body.split("\n")
     at = next(i for i, line in enumerate(lines) if "（一）予以公开" in line) + 1
     assert lines[at].strip() == "2"
     lines[at] = lines[at].replace("2", "3")
     corrected = "\n".join(lines) + "\n本报告于发布后更正。"
-    v2 = store.save_version("a", corrected.encode(), url="http://127.0.0.1:9/r.txt", headers={},
+    v2 = store_report(store, "a", corrected.encode(), url="http://127.0.0.1:9/r.txt", headers={},
                             fetched_at=utc(2021, 2, 1))
     assert v2.outcome == "new_version"
     from nianbao.report.diff import diff_versions

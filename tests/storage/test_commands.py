@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from nianbao.cli import main
+from nianbao.crawler.store_jobs import store_report
 from nianbao.settings import load_settings
 from nianbao.storage.migrate import head_revisions
 from nianbao.storage.store import Store
@@ -38,9 +39,9 @@ def test_reports_json_lists_stored_reports(database_url: str, write_settings: An
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
         url = "http://dg-tjj.example.gov.cn/nb/2019.txt"
-        store.save_version("dg-tjj", dongguan(2019, carried_forward=2), url=url, headers={}, fetched_at=T0)
-        store.save_version("dg-tjj", dongguan(2020), url=url + "?b", headers={}, fetched_at=T0)
-        store.save_version("dg-tjj", dongguan(2020, extra="\nv2"), url=url + "?c", headers={}, fetched_at=T0)
+        store_report(store, "dg-tjj", dongguan(2019, carried_forward=2), url=url, headers={}, fetched_at=T0)
+        store_report(store, "dg-tjj", dongguan(2020), url=url + "?b", headers={}, fetched_at=T0)
+        store_report(store, "dg-tjj", dongguan(2020, extra="\nv2"), url=url + "?c", headers={}, fetched_at=T0)
     result = run("--config", str(path), "reports", "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
@@ -77,7 +78,7 @@ def test_db_verify_finds_a_corrupt_blob(database_url: str, write_settings: Any) 
     settings = load_settings(path)
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
-        saved = store.save_version("dg-tjj", dongguan(), url="http://x/1.txt", headers={}, fetched_at=T0)
+        saved = store_report(store, "dg-tjj", dongguan(), url="http://x/1.txt", headers={}, fetched_at=T0)
         blob = store.blobs.path(saved.sha256)
     assert run("--config", str(path), "db", "verify").exit_code == 0
     blob.chmod(0o644)

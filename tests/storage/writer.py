@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
+from nianbao.crawler.store_jobs import store_report
 from nianbao.settings import AgencyConfig
 from nianbao.storage.store import Store
 from tests.storage.reports import dongguan
@@ -38,8 +39,8 @@ def main(database_url: str, blob_dir: str, start: int = 0) -> None:
     store = Store(database_url, blob_dir)
     store.sync_agencies([AGENCY])
     for index, (url, content) in enumerate(documents()[start:], start):
-        result = store.save_version(
-            "dg-tjj", content, url=url, headers={}, fetched_at=T0 + timedelta(minutes=index)
+        result = store_report(
+            store, "dg-tjj", content, url=url, headers={}, fetched_at=T0 + timedelta(minutes=index)
         )
         print(f"saved {index} {result.outcome}", flush=True)
     store.close()

@@ -1,4 +1,4 @@
-"""dashboard: the pre-aggregated status table (dashboard/rollup.py) and its freshness stamp.
+"""dashboard: the pre-aggregated status table and its freshness stamp (storage/models.py; computed by monitor/rollup.py).
 
 Revision ID: 0100_dashboard
 Revises: 0001

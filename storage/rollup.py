@@ -1,0 +1,49 @@
+"""Writes of the dashboard's status roll-up (tables dashboard_status, dashboard_meta in models.py).
+
+monitor.rollup decides what the rows say (the monitor's status rules); this module only stores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.orm import Session
+
+from nianbao.storage.models import dashboard_meta, dashboard_status
+
+BATCH_ROWS = 5000  # rows per executemany: memory stays flat at 100,000 agencies
+
+
+def replace_status_rows(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Every row anew, in the caller's transaction (readers see the old table until it commits)."""
+    s.execute(delete(dashboard_status))
+    count = 0
+    batch: list[Mapping[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            count += _insert(s, batch)
+            batch = []
+    return count + _insert(s, batch)
+
+
+def _insert(s: Session, batch: list[Mapping[str, Any]]) -> int:
+    if batch:
+        s.execute(insert(dashboard_status), batch)
+    return len(batch)
+
+
+def update_status_row(s: Session, agency_id: str, year: int, **values: Any) -> None:
+    s.execute(
+        update(dashboard_status)
+        .where((dashboard_status.c.agency_id == agency_id) & (dashboard_status.c.year == year))
+        .values(**values)
+    )
+
+
+def set_meta(s: Session, key: str, value: str) -> None:
+    updated = s.execute(update(dashboard_meta).where(dashboard_meta.c.key == key).values(value=value))
+    if getattr(updated, "rowcount", 0) == 0:
+        s.execute(insert(dashboard_meta).values(key=key, value=value))
