@@ -7,6 +7,12 @@ from pathlib import Path
 
 import click
 
+from nianbao.alerts.digest import build_digests
+from nianbao.alerts.mailer import send_pending, write_eml
+from nianbao.monitor.events import derive_events
+from nianbao.settings import settings_from_context
+from nianbao.storage.store import Store
+
 
 @click.command()
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -21,11 +27,6 @@ import click
 def digest(ctx: click.Context, since: dt.datetime | None, as_of: dt.datetime | None, mode: str,
            out_dir: str | None) -> None:
     """Build the digest of stored events for a period, per recipient."""
-    from nianbao.alerts.digest import build_digests
-    from nianbao.alerts.mailer import send_pending, write_eml
-    from nianbao.monitor.events import derive_events
-    from nianbao.settings import settings_from_context
-    from nianbao.storage.store import Store
 
     settings = settings_from_context(ctx)
     day = as_of.date() if as_of else settings.clock.today()

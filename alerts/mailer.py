@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.settings import SmtpSettings
+from nianbao.storage import outbox  # SQLAlchemy is heavy; a preview never needs it
 
 log = logging.getLogger("nianbao.mailer")
 
@@ -109,7 +110,6 @@ def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None =
     With `outbox_dir`, a digest that could not be sent is also written there as an .eml file, so an
     operator can see (and forward) it while the server is down.
     """
-    from nianbao.storage import outbox  # SQLAlchemy is heavy; a preview never needs it
 
     with store.read_session() as s:
         pending = outbox.pending_ids(s)
@@ -123,7 +123,6 @@ def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None =
 
 def _send_one(store: Any, config: SmtpSettings, digest_id: int, max_attempts: int | None,
               outbox_dir: Path | None) -> str | None:
-    from nianbao.storage import outbox
 
     with store.session() as s:
         digest = outbox.claim(s, digest_id, max_attempts)  # locked until this transaction ends

@@ -6,8 +6,10 @@ import sys
 from typing import Any
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nianbao.crawler.runner import CrawlSummary, run_crawl
+from nianbao.settings import SettingsError, load_settings
 
 
 @click.command("crawl")
@@ -15,7 +17,6 @@ from nianbao.crawler.runner import CrawlSummary, run_crawl
 @click.pass_context
 def crawl(ctx: click.Context, agency_ids: tuple[str, ...]) -> None:
     """Crawl the agencies' sites once: new reports, new versions, errors."""
-    from nianbao.settings import SettingsError, load_settings
 
     try:
         settings = load_settings((ctx.obj or {}).get("config_path"))
@@ -36,7 +37,6 @@ def crawl(ctx: click.Context, agency_ids: tuple[str, ...]) -> None:
 
 
 def _run_with_progress(settings: Any, agency_ids: list[str], total: int) -> CrawlSummary:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("[bold]crawl"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), transient=True) as progress:

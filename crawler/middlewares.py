@@ -26,7 +26,7 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
 )
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import error as twisted_errors
@@ -196,7 +196,6 @@ def _header_text(response: Response) -> dict[str, str | None]:
 
 
 def _response_class(record: Any) -> type[Response]:
-    from scrapy.http import HtmlResponse
 
     ctype = (record.content_type or "").lower()
     return HtmlResponse if "html" in ctype or not ctype else Response

@@ -30,6 +30,7 @@ from nianbao.crawler.discovery import agency_matches, text_agency
 from nianbao.crawler.items import ReportCandidate
 from nianbao.report import CheckResult, UnreadableDocument, check_bytes
 from nianbao.report.model import Report
+from nianbao.report.readers import read_document
 from nianbao.report.validate import year_chain as year_chain_rule
 from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
 
@@ -179,7 +180,6 @@ def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> Non
 
 def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     """One candidate from the parts of a report split over several attachments, texts in page order."""
-    from nianbao.report.readers import UnreadableDocument, read_document
 
     first = parts[0]
     assert first.part_of is not None

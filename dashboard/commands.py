@@ -5,8 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
+import uvicorn
 
+from nianbao.dashboard.app import create_app
+from nianbao.dashboard.users import UserExists, add_user
 from nianbao.settings import settings_from_context
+from nianbao.storage.store import Store
 
 
 @click.command()
@@ -15,9 +19,7 @@ from nianbao.settings import settings_from_context
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the compliance dashboard."""
-    import uvicorn
 
-    from nianbao.dashboard.app import create_app
 
     settings = settings_from_context(ctx)
     app = create_app(settings)
@@ -38,8 +40,6 @@ def user() -> None:
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, update: bool) -> None:
     """Create an account NAME with ROLE (viewer reads; reviewer can also review findings)."""
-    from nianbao.dashboard.users import UserExists, add_user
-    from nianbao.storage.store import Store
 
     name = name.strip()
     if not name:

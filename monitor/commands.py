@@ -7,8 +7,12 @@ import json
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses
+from nianbao.settings import settings_from_context
+from nianbao.storage.store import Store
 
 STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "unreachable": "magenta", "not_due": "dim"}
 
@@ -38,8 +42,6 @@ def status_row(s: AgencyStatus) -> dict[str, Any]:
 @click.pass_context
 def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_json: bool) -> None:
     """Each agency's status for a year: on_time, late, missing, unreachable or not_due."""
-    from nianbao.settings import settings_from_context
-    from nianbao.storage.store import Store
 
     settings = settings_from_context(ctx)
     day = as_of.date() if as_of else settings.clock.today()
@@ -54,8 +56,6 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_j
 
 
 def _print_table(rows: list[dict[str, Any]], year: int, day: dt.date) -> None:
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(title=f"{year} 年度报告 · 截至 {day.isoformat()}")
     for header in ("agency", "region", "status", "due", "judged on", "versions", "errors", "report"):

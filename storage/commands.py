@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
 
 from nianbao.settings import Settings, settings_from_context
-
-if TYPE_CHECKING:  # the module itself is imported lazily: SQLAlchemy is heavy for a CLI start
-    from nianbao.storage.reports import ReportSummary
-    from nianbao.storage.store import Store
+from nianbao.storage.migrate import current_revisions
+from nianbao.storage.models import Version
+from nianbao.storage.reports import ReportSummary
+from nianbao.storage.store import Store
 
 
 def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
-    from nianbao.storage.store import Store
 
     try:
         return Store.from_settings(settings, migrate=migrate)
@@ -50,8 +51,6 @@ def _when(moment: datetime) -> str:
 
 
 def _print_table(rows: list[ReportSummary]) -> None:
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     if not rows:
@@ -105,7 +104,6 @@ def upgrade(ctx: click.Context, revision: str) -> None:
         except SQLAlchemyError as exc:
             raise click.ClickException(f"upgrade failed: {exc}") from exc
         with store.engine.connect() as conn:
-            from nianbao.storage.migrate import current_revisions
 
             current = ", ".join(sorted(current_revisions(conn))) or "(empty)"
     finally:
@@ -117,9 +115,7 @@ def upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def verify(ctx: click.Context) -> None:
     """Check that every stored version's blob exists and still hashes to its name."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import Version
 
     store = _open_store(settings_from_context(ctx))
     bad = 0

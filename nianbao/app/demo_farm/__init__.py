@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docx
+
 from nianbao.app.demo_farm.server import DemoSite
 
 DATA = Path(__file__).resolve().parent
@@ -89,7 +91,6 @@ def news_page(title: str) -> str:
 
 
 def docx_bytes(text: str) -> bytes:
-    import docx  # python-docx
 
     document = docx.Document()
     for line in text.splitlines():
