@@ -24,6 +24,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from nianbao.report.deadlines import due_date
+
 Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
 STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
 Basis = Literal["published_date", "page_date", "first_seen"]
@@ -39,12 +41,14 @@ class Deadlines:
 
     def deadline(self, kind: str, year: int) -> dt.date:
         """The legal deadline for `year`'s report (without grace)."""
-        month, day = self.government if kind == "government" else self.department
-        return dt.date(year + 1, month, day)
+        return due_date(kind, year, month_day=self._month_day(kind))
 
     def due(self, kind: str, year: int) -> dt.date:
         """The last day a report still counts as on time: deadline plus grace."""
-        return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
+        return due_date(kind, year, self.grace_days, month_day=self._month_day(kind))
+
+    def _month_day(self, kind: str) -> tuple[int, int]:
+        return self.government if kind == "government" else self.department
 
     @classmethod
     def from_settings(cls, settings: Any) -> Deadlines:

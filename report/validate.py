@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from nianbao.report import labels
+from nianbao.report.deadlines import due_date
 from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
@@ -31,7 +32,6 @@ from nianbao.report.model import (
 )
 from nianbao.report.printed import SECTION_NAMES, column_name, location_name, row_name
 
-DUE_DATES = {"department": (1, 31), "government": (3, 31)}  # month, day of the year after the report's year
 PERCENT_TOLERANCE = 0.1  # percentage points: covers rounding and truncation of one decimal
 
 
@@ -363,12 +363,6 @@ def year_chain(previous: Report, current: Report) -> list[Finding]:
                 f"applications.carried_over.{col}", expected=before[col], actual=now[col],
             ))
     return findings
-
-
-def due_date(kind: str, year: int, grace_days: int = 0) -> date:
-    """The last day a report for `year` is on time (《政府信息公开条例》第四十九条, plus any grace)."""
-    month, day = DUE_DATES.get(kind, DUE_DATES["department"])
-    return date(year + 1, month, day) + timedelta(days=grace_days)
 
 
 def deadline(kind: str, year: int, published: date | None, *, now: date, grace_days: int = 0) -> list[Finding]:

@@ -1,0 +1,22 @@
+from datetime import date
+
+from nianbao.monitor.status import Deadlines
+from nianbao.report.deadlines import due_date
+
+
+def test_a_government_owes_its_report_by_31_march_of_the_next_year():
+    assert due_date("government", 2023) == date(2024, 3, 31)
+
+
+def test_an_unknown_kind_is_held_to_a_departments_due_date():
+    assert due_date("bureau", 2023) == date(2024, 1, 31)
+
+
+def test_a_configured_month_day_and_grace_replace_the_statutory_ones():
+    assert due_date("department", 2023, 2, month_day=(2, 15)) == date(2024, 2, 17)
+
+
+def test_the_monitor_deadlines_ask_the_library_for_the_date():
+    custom = Deadlines(department=(2, 28), government=(4, 30), grace_days=1)
+    assert custom.deadline("government", 2024) == due_date("government", 2024, month_day=(4, 30))
+    assert custom.due("department", 2024) == date(2025, 3, 1)
