@@ -20,10 +20,10 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nianbao.dashboard import labels
 from nianbao.dashboard.auth import csrf_token, current_user
 from nianbao.monitor.rollup import Freshness
 from nianbao.monitor.status import Deadlines
+from nianbao.report import printed as labels
 from nianbao.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
