@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nianbao.report import check_bytes
 from nianbao.report.model import Report, get_path
-from nianbao.report.walk import TableRow, model_rows
+from nianbao.report.walk import RowSpec, model_rows
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "corpus"
 
@@ -30,7 +30,7 @@ def count(path: Path) -> tuple[int, int, int]:
     return recovered, total, errors
 
 
-def _was_read(report: Report, row: TableRow) -> bool:
+def _was_read(report: Report, row: RowSpec) -> bool:
     if row.part == "proactive":
         return row.path in report.proactive
     if row.part == "applications":

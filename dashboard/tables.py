@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.report.model import APPLICATION_ROWS, get_path
+from nianbao.report.model import get_path
 from nianbao.report.printed import APPLICATION_GROUP_LABELS, SECTION_NAMES
-from nianbao.report.walk import TableRow as RowSpec
-from nianbao.report.walk import column_label, table_rows
+from nianbao.report.vocabulary import FORMATS
+from nianbao.report.walk import RowSpec, column_label, table_rows
 
 
 @dataclass
@@ -60,7 +60,8 @@ def _index(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _fmt(model: dict[str, Any]) -> str:
-    return model.get("format_version") if model.get("format_version") in APPLICATION_ROWS else "2021"
+    fmt = model.get("format_version")
+    return fmt if isinstance(fmt, str) and fmt in FORMATS else "2021"
 
 
 def _row(spec: RowSpec, data: Any, pinned: dict[str, list[dict[str, Any]]]) -> TableRow:

@@ -17,7 +17,7 @@ from nianbao.report.model import Cell, Report, get_path
 
 
 @dataclass(frozen=True)
-class TableRow:
+class RowSpec:
     """One row of a part as the national format prints it."""
 
     part: str  # "proactive" | "applications" | "appeals"
@@ -49,18 +49,18 @@ def column_label(part: str, column: str) -> str:
     return _COLUMN_LABELS.get(part, {}).get(column, column)
 
 
-def table_rows(part: str, fmt: str) -> list[TableRow]:
+def table_rows(part: str, fmt: str) -> list[RowSpec]:
     """The rows of `part` in the national format `fmt` ("2019" | "2021"), in document order."""
     if part == "proactive":
-        return [TableRow(part, key, printed.PROACTIVE_ROW_LABELS[key], None, columns)
+        return [RowSpec(part, key, printed.PROACTIVE_ROW_LABELS[key], None, columns)
                 for key, columns in V.proactive_rows(fmt).items()]
     if part == "applications":
         columns = V.keys(V.APPLICANT_COLUMNS)
-        return [TableRow(part, key, printed.APPLICATION_ROW_LABELS[key], _group_label(key), columns)
+        return [RowSpec(part, key, printed.APPLICATION_ROW_LABELS[key], _group_label(key), columns)
                 for key in V.application_rows(fmt)]
     if part == "appeals":
         columns = V.keys(V.APPEAL_COLUMNS)
-        return [TableRow(part, group.key, group.label, None, columns) for group in V.APPEAL_GROUPS]
+        return [RowSpec(part, group.key, group.label, None, columns) for group in V.APPEAL_GROUPS]
     raise KeyError(part)
 
 
@@ -75,7 +75,7 @@ def application_shape(applications: Mapping[str, Any]) -> str:
     return "2019" if isinstance(other, dict) and "total" in other else "2021"
 
 
-def model_rows(model: Mapping[str, Any] | Report) -> Iterator[TableRow]:
+def model_rows(model: Mapping[str, Any] | Report) -> Iterator[RowSpec]:
     """The rows of the three tables of one model: part 二 in its format, part 三 in the shape it was read in."""
     data = model.to_dict() if isinstance(model, Report) else model
     yield from table_rows("proactive", data.get("format_version") or "2021")
