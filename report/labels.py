@@ -41,8 +41,8 @@ SECTION_KEYWORDS: dict[int, str] = {
 }
 
 # --- Part 三 row labels -----------------------------------------------------------------------------
-# row key -> regex of the distinctive keyword(s). The matched span is later widened to the whole label
-# cell (numbering before, explanation after), so keywords only need to be unambiguous.
+# Row key -> regex of its distinctive keyword(s); the patterns, like every row's label, group and order, are
+# data of the vocabulary (report/vocabulary.py).
 APPLICATION_LABELS: dict[str, str] = V.patterns(V.APPLICATION_ROWS)
 
 # A label wrapped by a PDF text layer at its cell's width continues on the next line with a fragment of
@@ -72,7 +72,7 @@ FORMAT_2021_HEADERS = any_of("本年制发件数", "本年度制发件数", "本
 FORMAT_2019_HEADERS = any_of("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
                              "采购项目数量", "其他对外管理服务事项", "政府集中采购")
 
-# --- Year, dates, agency (title phrases: report/titles.py) ------------------------------------------------------------------------------
+# --- Year, dates, agency (title phrases and Chinese numerals: report/titles.py) --------------------
 STATISTICS_PERIOD = re.compile(r"(?:统计期限|统计周期|统计时限)[^\n。]{0,6}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # The date a page shows for itself. Each pattern's three groups are year, month and day.

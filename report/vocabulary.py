@@ -2,8 +2,8 @@
 its printed label, the patterns the parser matches it by, its group and part, in document order.
 
 One vocabulary for every consumer: model.py derives its key tables from it, labels.py its row regexes,
-printed.py its display names; the walk over a model's cells and the cell namer (report/walk.py) read
-it too. Patterns are written against NFKC-normalised text (see labels.keyword); labels are printed as the
+printed.py its display names and the cell namer (`printed.location_name`); the walk over a model's rows
+and cells (report/walk.py) reads it too. Patterns are written against NFKC-normalised text (see labels.keyword); labels are printed as the
 national format prints them (国务院办公厅 2019 and 2021 formats).
 """
 
