@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -137,39 +138,15 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
-def _labels() -> Any:
-    """The dashboard's Chinese labels for model keys, when that package is installed."""
-    try:
-        from nianbao.dashboard import labels
-    except ImportError:
-        return None
-    return labels
-
-
 def cell_label(location: str | None) -> str | None:
     """'applications.total_handled.natural_person' -> '（七）总计 / 自然人', as printed in the report."""
-    labels = _labels()
-    if not location or labels is None:
+    if not location:
         return location
-    part, _, rest = location.partition(".")
-    tables = {
-        "applications": (labels.APPLICATION_ROW_LABELS, labels.APPLICANT_COLUMN_LABELS),
-        "proactive": (labels.PROACTIVE_ROW_LABELS, labels.PROACTIVE_COLUMN_LABELS),
-        "appeals": (labels.APPEAL_GROUP_LABELS, labels.APPEAL_COLUMN_LABELS),
-    }
-    if part not in tables or not rest:
-        return location
-    rows, columns = tables[part]
-    row, _, column = rest.rpartition(".")
-    if row and row in rows and column in columns:
-        group = labels.APPLICATION_GROUP_LABELS.get(row.split(".")[0]) if part == "applications" and "." in row else None
-        return f"{group + ' ' if group else ''}{rows[row]} / {columns[column]}"
-    return rows.get(rest, location)
+    return location_name(location, joiner=" / ", with_part=False)
 
 
 def rule_label(rule: str | None) -> str | None:
-    labels = _labels()
-    return labels.RULE_LABELS.get(rule or "", rule) if labels is not None else rule
+    return RULE_LABELS.get(rule or "", rule)
 
 
 def finding_row(f: dict[str, Any]) -> dict[str, Any]:

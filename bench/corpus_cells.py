@@ -10,14 +10,8 @@ import sys
 from pathlib import Path
 
 from nianbao.report import check_bytes
-from nianbao.report.model import (
-    APPEAL_COLUMNS,
-    APPEAL_GROUPS,
-    APPLICANT_COLUMNS,
-    APPLICATION_ROWS,
-    PROACTIVE_ROWS,
-    get_path,
-)
+from nianbao.report.model import Report, get_path
+from nianbao.report.walk import RowSpec, model_rows
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "corpus"
 
@@ -28,19 +22,20 @@ def count(path: Path) -> tuple[int, int, int]:
         data = data.split(b"\n", 1)[1]
     result = check_bytes(data, path.name)
     report = result.report
-    version = report.format_version or "2021"
-    shape = "2019" if "total" in (report.applications.get("other") or {}) else "2021"
     total = recovered = 0
-    for key, cols in PROACTIVE_ROWS[version].items():
-        total += len(cols)
-        recovered += len(cols) if key in report.proactive else 0
-    for path_key in APPLICATION_ROWS[shape]:
-        total += len(APPLICANT_COLUMNS)
-        recovered += len(APPLICANT_COLUMNS) if get_path(report.applications, path_key) else 0
-    total += len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
-    recovered += len(APPEAL_GROUPS) * len(APPEAL_COLUMNS) if report.appeals else 0
+    for row in model_rows(report):
+        total += len(row.columns)
+        recovered += len(row.columns) if _was_read(report, row) else 0
     errors = sum(f.severity == "error" for f in result.findings)
     return recovered, total, errors
+
+
+def _was_read(report: Report, row: RowSpec) -> bool:
+    if row.part == "proactive":
+        return row.path in report.proactive
+    if row.part == "applications":
+        return bool(get_path(report.applications, row.path))
+    return bool(report.appeals)  # part 四 is read whole or not at all
 
 
 def main() -> None:

@@ -13,97 +13,19 @@ from __future__ import annotations
 import html as html_entities
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlsplit
 
+# Re-exported: the spider and its tests ask `discovery` about titles.
+from nianbao.report.titles import TitleKind as TitleKind
+from nianbao.report.titles import TitleVerdict as TitleVerdict
+from nianbao.report.titles import classify_title as classify_title
+from nianbao.report.titles import normalize_text as normalize_text
+from nianbao.report.titles import title_agency as title_agency
+from nianbao.report.titles import title_year as title_year
+
 # --- titles ----------------------------------------------------------------------------------------
-
-
-class TitleKind(StrEnum):
-    REPORT = "report"
-    NOTICE = "notice"  # 关于做好…年度报告编制工作的通知
-    PLAN = "plan"  # 工作要点, 工作计划
-    COMMENTARY = "commentary"  # 解读, 图解: about a report, not the report
-    OTHER = "other"
-
-
-# A report title names open government information (信息公开 / 政务公开) and a report (报告 / 年报).
-REPORT_SUBJECT = re.compile(r"(政府|政务)?信息公开|政务公开")
-REPORT_WORD = re.compile(r"年度报告|年报|工作报告|报告")
-
-# Checked before the report pattern: these titles mention the report but are something else.
-REJECT_RULES: tuple[tuple[TitleKind, re.Pattern[str]], ...] = (
-    (TitleKind.NOTICE, re.compile(r"通知|通报|函$|公告|编制工作|报送|做好|征集|意见")),
-    (TitleKind.PLAN, re.compile(r"工作要点|工作计划|实施方案|工作方案|任务分工")),
-    (TitleKind.COMMENTARY, re.compile(r"解读|图解|一图读懂|问答|新闻发布")),
-)
-
-_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-YEAR_ARABIC = re.compile(r"((?:19|20)\d{2})\s*年")
-YEAR_CHINESE = re.compile(r"([二][〇○零O一二三四五六七八九]{3})\s*年")
-# The agency is what precedes the year or the report words, e.g. 东莞市统计局2020年… or 2021年广州市统计局政府…
-AGENCY_BEFORE_YEAR = re.compile(r"^\s*([\u4e00-\u9fff（）()]{2,30}?)\s*(?:(?:19|20)\d{2}|[二][〇○零一二三四五六七八九]{3})\s*年")
-AGENCY_AFTER_YEAR = re.compile(r"年度?\s*([\u4e00-\u9fff（）()]{2,30}?)\s*(?:政府|政务)?信息公开")
-AGENCY_SUFFIXES = ("局", "委", "委员会", "办", "办公室", "厅", "院", "政府", "区", "县", "市", "中心", "所", "署", "会")
-# The head of 政府信息公开…/政务公开… read as if it named an agency: it names none.
-NOT_AGENCIES = frozenset({"政府", "政务", "人民政府"})
-
-
-@dataclass(frozen=True)
-class TitleVerdict:
-    kind: TitleKind
-    year: int | None
-    agency: str | None
-    # A report title but for the year (政府信息公开工作年度报告): a column of reports, or one report whose
-    # year only its text gives (lists that show the year in a date column only). Kind OTHER.
-    undated: bool = False
-
-    @property
-    def is_report(self) -> bool:
-        return self.kind is TitleKind.REPORT
-
-
-def normalize_text(text: str | None) -> str:
-    """Collapse whitespace (titles in lists are often wrapped or padded with full-width spaces)."""
-    return re.sub(r"[\s\u3000\xa0]+", "", text or "")
-
-
-def title_year(title: str) -> int | None:
-    text = normalize_text(title)
-    match = YEAR_ARABIC.search(text)
-    if match:
-        return int(match.group(1))
-    match = YEAR_CHINESE.search(text)
-    if match:
-        return int("".join(_CN_DIGITS[c] for c in match.group(1)))
-    return None
-
-
-def title_agency(title: str) -> str | None:
-    """The agency named by a report title, if it names one (most do, list titles often do not)."""
-    text = normalize_text(title)
-    for pattern in (AGENCY_BEFORE_YEAR, AGENCY_AFTER_YEAR):
-        match = pattern.search(text)
-        if match and match.group(1).endswith(AGENCY_SUFFIXES) and match.group(1) not in NOT_AGENCIES:
-            return match.group(1)
-    return None
-
-
-def classify_title(title: str | None) -> TitleVerdict:
-    text = normalize_text(title)
-    year = title_year(text) if text else None
-    subject, word = bool(REPORT_SUBJECT.search(text)), bool(REPORT_WORD.search(text))
-    if not (subject or word):
-        return TitleVerdict(TitleKind.OTHER, year, None)
-    for kind, pattern in REJECT_RULES:
-        if pattern.search(text):
-            return TitleVerdict(kind, year, None)
-    if not (subject and word) or year is None:
-        # Without a year it is a column (政府信息公开年报), not one report.
-        return TitleVerdict(TitleKind.OTHER, year, None, undated=subject and word)
-    return TitleVerdict(TitleKind.REPORT, year, title_agency(text))
+# The title recogniser (report-title patterns, year extraction, Chinese numerals) is the report library's,
+# shared with the parser; the crawler asks it of link texts and page titles.
 
 
 def text_agency(text: str, max_lines: int = 15) -> str | None:

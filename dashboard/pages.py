@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nianbao.dashboard import labels as L
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.report import printed as L
 from nianbao.report.printed import location_name
 
 Context = dict[str, Any]

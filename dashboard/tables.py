@@ -1,7 +1,7 @@
 """Lay a stored model out like the printed tables of parts 二, 三 and 四, with findings pinned to cells.
 
-Rows and columns come from monitor.model's key tables (the same definitions the parser fills), labels
-from dashboard.labels. A finding's `location` is a dotted path: a cell (`applications.total_handled.total`),
+Rows, columns and their printed labels come from the report library's walk (report/walk.py, over the
+same vocabulary the parser fills). A finding's `location` is a dotted path: a cell (`applications.total_handled.total`),
 a row (`applications.refused.state_secret`) or a whole part (`applications`); each is pinned to the
 narrowest thing it names so the template can highlight exactly that.
 """
@@ -11,15 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.dashboard import labels as L
-from nianbao.report.model import (
-    APPEAL_COLUMNS,
-    APPEAL_GROUPS,
-    APPLICANT_COLUMNS,
-    APPLICATION_ROWS,
-    PROACTIVE_ROWS,
-    get_path,
-)
+from nianbao.report.model import get_path
+from nianbao.report.printed import APPLICATION_GROUP_LABELS, SECTION_NAMES
+from nianbao.report.vocabulary import FORMATS
+from nianbao.report.walk import RowSpec, column_label, table_rows
 
 
 @dataclass
@@ -65,55 +60,52 @@ def _index(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _fmt(model: dict[str, Any]) -> str:
-    return model.get("format_version") if model.get("format_version") in APPLICATION_ROWS else "2021"
+    fmt = model.get("format_version")
+    return fmt if isinstance(fmt, str) and fmt in FORMATS else "2021"
 
 
-def _row(part: str, path: str, label: str, group: str | None, columns: tuple[str, ...], data: Any,
-         pinned: dict[str, list[dict[str, Any]]]) -> TableRow:
+def _row(spec: RowSpec, data: Any, pinned: dict[str, list[dict[str, Any]]]) -> TableRow:
     row_data = data if isinstance(data, dict) else {}
-    cells = [Cell(f"{path}.{c}", row_data.get(c), pinned.pop(f"{part}.{path}.{c}", [])) for c in columns]
-    return TableRow(path, label, group, cells, pinned.pop(f"{part}.{path}", []))
+    cells = [Cell(f"{spec.path}.{c}", row_data.get(c), pinned.pop(f"{spec.part}.{spec.path}.{c}", []))
+             for c in spec.columns]
+    return TableRow(spec.path, spec.label, spec.group, cells, pinned.pop(f"{spec.part}.{spec.path}", []))
+
+
+def _columns(spec: RowSpec) -> list[tuple[str, str]]:
+    return [(c, column_label(spec.part, c)) for c in spec.columns]
 
 
 def applications_table(model: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]) -> Table:
     tree = model.get("applications") or {}
-    rows = []
-    for path in APPLICATION_ROWS[_fmt(model)]:
-        head = path.split(".")[0] if "." in path else None
-        group = L.APPLICATION_GROUP_LABELS.get(head) if head else None
-        rows.append(_row("applications", path, L.label(L.APPLICATION_ROW_LABELS, path), group,
-                         APPLICANT_COLUMNS, get_path(tree, path), pinned))
-    for head in L.APPLICATION_GROUP_LABELS:  # a finding on a whole group (e.g. "applications.refused")
+    specs = table_rows("applications", _fmt(model))
+    rows = [_row(spec, get_path(tree, spec.path), pinned) for spec in specs]
+    for head in APPLICATION_GROUP_LABELS:  # a finding on a whole group (e.g. "applications.refused")
         group_findings = pinned.pop(f"applications.{head}", [])
         first = next((r for r in rows if r.path.startswith(head + ".")), None)
         if first is not None:
             first.findings.extend(group_findings)
-    columns = [(c, L.APPLICANT_COLUMN_LABELS[c]) for c in APPLICANT_COLUMNS]
-    return Table("applications", "三、收到和处理政府信息公开申请情况", columns, rows,
-                 pinned.pop("applications", []), bool(tree))
+    return Table("applications", SECTION_NAMES[3], _columns(specs[0]), rows, pinned.pop("applications", []), bool(tree))
 
 
 def appeals_table(model: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]) -> Table:
     tree = model.get("appeals") or {}
-    rows = [_row("appeals", g, L.APPEAL_GROUP_LABELS[g], None, APPEAL_COLUMNS, tree.get(g), pinned)
-            for g in APPEAL_GROUPS]
-    columns = [(c, L.APPEAL_COLUMN_LABELS[c]) for c in APPEAL_COLUMNS]
-    return Table("appeals", "四、政府信息公开行政复议、行政诉讼情况", columns, rows, pinned.pop("appeals", []), bool(tree))
+    specs = table_rows("appeals", _fmt(model))
+    rows = [_row(spec, tree.get(spec.path), pinned) for spec in specs]
+    return Table("appeals", SECTION_NAMES[4], _columns(specs[0]), rows, pinned.pop("appeals", []), bool(tree))
 
 
 def proactive_tables(model: dict[str, Any], pinned: dict[str, list[dict[str, Any]]]) -> list[Table]:
     """Part 二 as one small table per column layout (the printed form groups rows the same way)."""
     tree = model.get("proactive") or {}
-    layouts: dict[tuple[str, ...], list[str]] = {}
-    for row, columns in PROACTIVE_ROWS[_fmt(model)].items():
-        layouts.setdefault(columns, []).append(row)
+    layouts: dict[tuple[str, ...], list[RowSpec]] = {}
+    for spec in table_rows("proactive", _fmt(model)):
+        layouts.setdefault(spec.columns, []).append(spec)
     tables = []
-    for columns, row_keys in layouts.items():
-        rows = [_row("proactive", r, L.PROACTIVE_ROW_LABELS.get(r, r), None, columns, tree.get(r), pinned)
-                for r in row_keys]
-        tables.append(Table("proactive", "", [(c, L.PROACTIVE_COLUMN_LABELS.get(c, c)) for c in columns], rows))
+    for specs in layouts.values():
+        rows = [_row(spec, tree.get(spec.path), pinned) for spec in specs]
+        tables.append(Table("proactive", "", _columns(specs[0]), rows))
     if tables:
-        tables[0].title = "二、主动公开政府信息情况"
+        tables[0].title = SECTION_NAMES[2]
         tables[0].findings = pinned.pop("proactive", [])
         tables[0].present = bool(tree)
     return tables

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from nianbao.dashboard import labels
+from nianbao.report import printed as labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -158,7 +158,10 @@ def _splits(tokens: list[str], n: int) -> Iterator[list[str]]:
     sign = head[0] if head[0] in "+-−" else ""
     digits = head[len(sign):]
     max_parts = min(len(digits), n - len(rest))
-    for k in range(1, max_parts + 1):
+    # The rest can hold at most one number per digit: fewer parts here leave it unable to fill the row.
+    # Skipping those cuts yields the same splits, without walking millions of dead ends ("999…9" as 15 cells).
+    min_parts = max(1, n - sum(len(token) - (token[0] in "+-−") for token in rest))
+    for k in range(min_parts, max_parts + 1):
         for parts in _cut(digits, k):
             parts = [sign + parts[0], *parts[1:]]
             for tail in _splits(rest, n - k):

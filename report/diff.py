@@ -1,7 +1,7 @@
 """Readable differences between two versions of a report.
 
 Text: the standard library's difflib (unified diff for mail and terminals, HtmlDiff side by side for the
-dashboard). Figures: every table cell of the canonical model (monitor/model.py keys), old value -> new
+dashboard). Figures: every table cell of the canonical model (walked by report/walk.py), old value -> new
 value, so a reader sees "applications.granted.total: 12 -> 14" instead of hunting through text.
 """
 
@@ -12,14 +12,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from nianbao.report.model import (
-    APPEAL_COLUMNS,
-    APPEAL_GROUPS,
-    APPLICANT_COLUMNS,
-    APPLICATION_ROWS,
-    PROACTIVE_ROWS,
-    get_path,
-)
+from nianbao.report.model import get_path
+from nianbao.report.walk import table_rows
 
 # Metadata fields worth reporting when they change between versions.
 META_FIELDS = ("agency", "year", "format_version", "published_date")
@@ -51,13 +45,9 @@ def cell_paths(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Every table cell path of either model's format, in document order."""
     formats = _unique(f for f in (old.get("format_version"), new.get("format_version"), "2021", "2019") if f)
     paths: list[str] = []
-    for fmt in formats:
-        for row, columns in PROACTIVE_ROWS.get(fmt, {}).items():
-            paths += [f"proactive.{row}.{col}" for col in columns]
-    for fmt in formats:
-        for row in APPLICATION_ROWS.get(fmt, ()):
-            paths += [f"applications.{row}.{col}" for col in APPLICANT_COLUMNS]
-    paths += [f"appeals.{group}.{col}" for group in APPEAL_GROUPS for col in APPEAL_COLUMNS]
+    for part in ("proactive", "applications", "appeals"):
+        for fmt in formats:
+            paths += [path for row in table_rows(part, fmt) for path in row.cell_paths()]
     return _unique(iter(paths))
 
 

@@ -1,14 +1,17 @@
 """The canonical report model (see docs/report-model.md, copied from the shared spec).
 
 Everything downstream (CLI JSON, database, dashboard, digest) speaks these keys. The tables of
-row/column keys live here as data so that the parser, the validator and the templates all iterate
-over the same definitions instead of repeating them.
+row/column keys are derived from the vocabulary (report/vocabulary.py) so that the parser, the validator
+and the templates all iterate over the same definitions instead of repeating them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from nianbao.report import vocabulary as V
 
 Number = int | float
 Cell = Number | None
@@ -16,81 +19,24 @@ Row = dict[str, Cell]
 
 Severity = Literal["error", "warning"]
 
-# --- Part 三: applications -------------------------------------------------------------------------
+# --- the key tables, derived from the vocabulary (report/vocabulary.py) ----------------------------------
 
-APPLICANT_COLUMNS: tuple[str, ...] = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_org",
-    "legal_service",
-    "other_org",
-    "total",
-)
+# Part 三: applications. Row paths in document order; "other" is one row in 2019 and three rows in 2021.
+APPLICANT_COLUMNS: tuple[str, ...] = V.keys(V.APPLICANT_COLUMNS)
 APPLICANT_PARTS = APPLICANT_COLUMNS[:-1]
+APPLICATION_ROWS: dict[str, tuple[str, ...]] = {fmt: V.application_rows(fmt) for fmt in ("2019", "2021")}
+OTHER_ROWS_2019: tuple[str, ...] = tuple(r for r in APPLICATION_ROWS["2019"] if r.split(".")[0] == "other")
+OTHER_ROWS_2021: tuple[str, ...] = tuple(r for r in APPLICATION_ROWS["2021"] if r.split(".")[0] == "other")
+# Rows that are outcomes (（一）…（六）) sum to （七）总计; these are the others.
+INTAKE_ROWS = V.INTAKE_ROWS
+TOTAL_ROWS = V.TOTAL_ROWS
 
-# Row paths in document order. "other" is one row in the 2019 format and three rows in 2021.
-_APPLICATION_HEAD = (
-    "new_received",
-    "carried_over",
-    "granted",
-    "partially_granted",
-    "refused.state_secret",
-    "refused.prohibited_by_law",
-    "refused.safety_stability",
-    "refused.third_party",
-    "refused.internal_affairs",
-    "refused.process_info",
-    "refused.enforcement_files",
-    "refused.admin_query",
-    "unable.not_held",
-    "unable.needs_creation",
-    "unable.unclear",
-    "not_processed.petition",
-    "not_processed.duplicate",
-    "not_processed.publication",
-    "not_processed.excessive",
-    "not_processed.confirm_reissue",
-)
-_APPLICATION_TAIL = ("total_handled", "carried_forward")
-OTHER_ROWS_2019 = ("other",)
-OTHER_ROWS_2021 = ("other.no_correction", "other.unpaid_fee", "other.other")
+# Part 四: appeals.
+APPEAL_GROUPS: tuple[str, ...] = V.keys(V.APPEAL_GROUPS)
+APPEAL_COLUMNS: tuple[str, ...] = V.keys(V.APPEAL_COLUMNS)
 
-APPLICATION_ROWS: dict[str, tuple[str, ...]] = {
-    "2019": _APPLICATION_HEAD + OTHER_ROWS_2019 + _APPLICATION_TAIL,
-    "2021": _APPLICATION_HEAD + OTHER_ROWS_2021 + _APPLICATION_TAIL,
-}
-# Rows that are outcomes (（一）…（六）): they sum to （七）总计.
-INTAKE_ROWS = ("new_received", "carried_over")
-TOTAL_ROWS = ("total_handled", "carried_forward")
-
-# --- Part 四: appeals ------------------------------------------------------------------------------
-
-APPEAL_GROUPS: tuple[str, ...] = ("review", "litigation_direct", "litigation_after_review")
-APPEAL_COLUMNS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
-
-# --- Part 二: proactive disclosure -----------------------------------------------------------------
-
-PROACTIVE_ROWS: dict[str, dict[str, tuple[str, ...]]] = {
-    "2021": {
-        "regulations": ("issued", "repealed", "in_force"),
-        "normative_documents": ("issued", "repealed", "in_force"),
-        "licensing": ("decisions",),
-        "punishment": ("decisions",),
-        "coercion": ("decisions",),
-        "fees": ("amount_10k_yuan",),
-    },
-    "2019": {
-        "regulations": ("new_made", "new_published", "total_published"),
-        "normative_documents": ("new_made", "new_published", "total_published"),
-        "licensing": ("prev_items", "change", "decisions"),
-        "other_services": ("prev_items", "change", "decisions"),
-        "punishment": ("prev_items", "change", "decisions"),
-        "coercion": ("prev_items", "change", "decisions"),
-        "fees": ("prev_items", "change"),
-        "procurement": ("items", "total_amount"),
-    },
-}
+# Part 二: proactive disclosure, per format the rows and their columns.
+PROACTIVE_ROWS: dict[str, dict[str, tuple[str, ...]]] = {fmt: V.proactive_rows(fmt) for fmt in ("2021", "2019")}
 
 SECTION_NUMBERS = (1, 2, 3, 4, 5, 6)
 
@@ -133,7 +79,8 @@ class Report:
     # -- access by dotted path -------------------------------------------------------------------
 
     def application_row(self, path: str) -> Row | None:
-        return get_path(self.applications, path)
+        row: Row | None = get_path(self.applications, path)
+        return row
 
     def to_dict(self) -> dict[str, Any]:
         """The model as the spec defines it (the keys of `nianbao check --json`)."""
@@ -159,7 +106,7 @@ class Report:
         return report
 
 
-def get_path(tree: dict[str, Any], path: str) -> Any:
+def get_path(tree: Mapping[str, Any], path: str) -> Any:
     node: Any = tree
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from nianbao.report import labels, tables
+from nianbao.report import labels, tables, titles
 from nianbao.report.cells import is_value_cell
 from nianbao.report.model import Report
 from nianbao.report.readers import Document, UnreadableDocument
 from nianbao.report.readers.text import page_date_in_text
+from nianbao.report.titles import chinese_count, chinese_digits
 
 
 class NotAReport(UnreadableDocument):
@@ -200,7 +201,7 @@ def _title_matches(blocks: tuple[str, ...], listed: frozenset[str] = frozenset()
 
 def _block_titles(block: str) -> Iterator[re.Match[str]]:
     """A block's title phrases of every title shape, in reading order, found lazily (the first few count)."""
-    shapes = (pattern.finditer(block) for pattern, quick in labels.TITLES if quick is None or quick.search(block))
+    shapes = (pattern.finditer(block) for pattern, quick in titles.TITLES if quick is None or quick.search(block))
     return heapq.merge(*shapes, key=lambda match: match.start())
 
 
@@ -211,7 +212,7 @@ def _listed_titles(head: str) -> frozenset[str]:
     listed: set[str] = set()
     run: list[tuple[str, str, int]] = []
     for line in [*head.split("\n"), ""]:
-        match = labels.TITLE.fullmatch(line)
+        match = titles.TITLE.fullmatch(line)
         if match:
             run.append((line, match.group("pre"), int(match.group("year"))))
             continue
@@ -229,8 +230,8 @@ def _is_listed(match: re.Match[str], listed: frozenset[str]) -> bool:
 
 def _is_notice(match: re.Match[str]) -> bool:
     """A title phrase inside a notice about reports ("关于做好2020年…年度报告…的通知"), not a report's own."""
-    return bool(labels.NOTICE_TITLE.search(match.group("pre") + match.group("mid"))
-                or labels.NOTICE_AFTER.match(match.string, match.end()))
+    return bool(titles.NOTICE_TITLE.search(match.group("pre") + match.group("mid"))
+                or titles.NOTICE_AFTER.match(match.string, match.end()))
 
 
 def signing_agency(text: str) -> str | None:
@@ -292,7 +293,7 @@ def read_published_date(text: str, sections: Sections, page_date: str | None) ->
 
 def _signed_dates(text: str, start: int = 0) -> list[re.Match[str]]:
     """Dates written "2024年1月15日" or "二〇二四年一月十五日", in order."""
-    found = [*labels.CN_DATE.finditer(text, start), *labels.CN_NUMERAL_DATE.finditer(text, start)]
+    found = [*labels.CN_DATE.finditer(text, start), *titles.CN_NUMERAL_DATE.finditer(text, start)]
     return sorted(found, key=lambda match: match.start())
 
 
@@ -300,16 +301,7 @@ def _date_iso(match: re.Match[str]) -> str | None:
     if match.re is labels.CN_DATE:
         return _iso(*match.groups())
     year, month, day = match.groups()
-    digits = "".join(str(labels.CN_NUMERALS[ch]) for ch in year if ch in labels.CN_NUMERALS)
-    return _iso(digits, str(_cn_count(month)), str(_cn_count(day)))
-
-
-def _cn_count(word: str) -> int:
-    """"十五" -> 15, "二十一" -> 21, "三十" -> 30, "九" -> 9."""
-    if "十" not in word:
-        return labels.CN_NUMERALS.get(word, 0)
-    tens, _, units = word.partition("十")
-    return (labels.CN_NUMERALS.get(tens, 0) if tens else 1) * 10 + labels.CN_NUMERALS.get(units, 0)
+    return _iso(chinese_digits(year), str(chinese_count(month)), str(chinese_count(day)))
 
 
 def _clean_text(body: str | None) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from nianbao.report import labels
 from nianbao.report.cells import (
@@ -36,6 +37,7 @@ from nianbao.report.model import (
     PROACTIVE_ROWS,
     Cell,
     Number,
+    Row,
     set_path,
 )
 
@@ -277,7 +279,7 @@ def _application_check(values: list[Number]) -> bool:
     return values[-1] == sum(values[:-1])
 
 
-def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict, dict[str, str], str | None]:
+def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict[str, Any], dict[str, str], str | None]:
     """Table three: (nested rows, unreadable rows, "2019"|"2021"|None for the shape of part （六）).
 
     The shape is None when no row of （六） was found (a truncated table): then `fallback_shape`, the
@@ -290,7 +292,7 @@ def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict, di
     order = APPLICATION_ROWS[shape or fallback_shape]
     width = len(APPLICANT_COLUMNS)
     read = read_table(text, hits, order, dict.fromkeys(order, width), dict.fromkeys(order, _application_check))
-    nested: dict = {}
+    nested: dict[str, Any] = {}
     for key in order:
         if key in read.rows:
             set_path(nested, key, dict(zip(APPLICANT_COLUMNS, read.rows[key], strict=True)))
@@ -306,7 +308,7 @@ _APPEAL_GROUP_ROWS = {k: re.compile(r"^[\s|]*(?:" + labels.APPEAL_ROW_PREFIX + r
 _APPEAL_RESULT_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_COLUMN_LABELS.items()}
 
 
-def read_appeals(text: str) -> tuple[dict | None, str | None]:
+def read_appeals(text: str) -> tuple[dict[str, Row] | None, str | None]:
     """Part four. Returns (groups, problem). Labelled rows first (a row per group, or transposed: a row
     per result), else the one row of 15 cells after the header."""
     by_group = _labelled_rows(text, _APPEAL_GROUP_ROWS, len(APPEAL_COLUMNS))
@@ -338,7 +340,7 @@ def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int) 
     return rows
 
 
-def _read_appeal_row(text: str) -> tuple[dict | None, str | None]:
+def _read_appeal_row(text: str) -> tuple[dict[str, Row] | None, str | None]:
     cells = _appeal_cells(text)
     width = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     if cells is None:
@@ -385,7 +387,7 @@ def _drop_header_words(text: str) -> str:
     return re.sub(r"[\u4e00-\u9fff]+", " ", text)
 
 
-def read_proactive(text: str, version: str) -> tuple[dict, dict[str, str]]:
+def read_proactive(text: str, version: str) -> tuple[dict[str, Row], dict[str, str]]:
     shape = PROACTIVE_ROWS[version]
     hits = find_labels(text, _PROACTIVE_PATTERNS, set(shape))
     if not hits:

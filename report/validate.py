@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 from nianbao.report import labels
+from nianbao.report.deadlines import due_date
 from nianbao.report.model import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
@@ -27,11 +29,12 @@ from nianbao.report.model import (
     Finding,
     Number,
     Report,
+    Row,
     get_path,
 )
 from nianbao.report.printed import SECTION_NAMES, column_name, location_name, row_name
+from nianbao.report.walk import application_shape
 
-DUE_DATES = {"department": (1, 31), "government": (3, 31)}  # month, day of the year after the report's year
 PERCENT_TOLERANCE = 0.1  # percentage points: covers rounding and truncation of one decimal
 
 
@@ -58,12 +61,10 @@ def validate(report: Report) -> list[Finding]:
 
 def _outcome_rows(report: Report) -> list[str]:
     """Paths of the outcome rows （一）…（六） in this report's shape (（六） is one row in 2019, three in 2021)."""
-    other = report.applications.get("other")
-    shape = "2019" if isinstance(other, dict) and "total" in other else "2021"
-    return [r for r in APPLICATION_ROWS[shape] if r not in INTAKE_ROWS + TOTAL_ROWS]
+    return [r for r in APPLICATION_ROWS[application_shape(report.applications)] if r not in INTAKE_ROWS + TOTAL_ROWS]
 
 
-def _row(report: Report, path: str) -> dict | None:
+def _row(report: Report, path: str) -> Row | None:
     row = get_path(report.applications, path)
     return row if isinstance(row, dict) and "total" in row else None
 
@@ -77,7 +78,7 @@ def _all_blank(values: Iterable[Number | None]) -> bool:
     return all(v is None for v in values)
 
 
-def row_total(row: dict) -> Number | None:
+def row_total(row: Row) -> Number | None:
     """A row's 总计, or the sum of its applicant cells when the 总计 cell was left blank."""
     if row.get("total") is not None:
         return row["total"]
@@ -94,9 +95,10 @@ def _sum_mismatch(stated: Number | None, summands: list[Number | None]) -> Numbe
     return expected if expected != stated else None
 
 
-def _all_rows_present(report: Report, paths: list[str]) -> list[dict] | None:
+def _all_rows_present(report: Report, paths: list[str]) -> list[Row] | None:
     rows = [_row(report, p) for p in paths]
-    return None if any(r is None for r in rows) else rows  # type: ignore[return-value]
+    present = [r for r in rows if r is not None]
+    return present if len(present) == len(rows) else None
 
 
 # --- table three -------------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def check_outcome_total(report: Report) -> list[Finding]:
     return findings
 
 
-def _application_rows(report: Report) -> Iterable[tuple[str, dict]]:
+def _application_rows(report: Report) -> Iterable[tuple[str, Row]]:
     for path in dict.fromkeys(APPLICATION_ROWS["2019"] + APPLICATION_ROWS["2021"]):
         row = _row(report, path)
         if row is not None:
@@ -272,7 +274,7 @@ def check_unreadable(report: Report) -> list[Finding]:
     ]
 
 
-def _claim_value(report: Report, keys: tuple[str, ...], tree: dict, column: str = "total") -> Number | None:
+def _claim_value(report: Report, keys: tuple[str, ...], tree: dict[str, Any], column: str = "total") -> Number | None:
     """The table figure a claim is about: the total column summed over rows or row groups."""
     total: Number = 0
     for key in keys:
@@ -316,7 +318,7 @@ def _wider_scope(text: str, start: int) -> bool:
     return labels.CLAIM_SCOPE.search(clause) is not None
 
 
-def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict, report: Report,
+def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict[str, Any], report: Report,
                  denominators: list[Number]) -> list[Finding]:
     table_value = _claim_value(report, keys, tree)
     if table_value is None:
@@ -363,12 +365,6 @@ def year_chain(previous: Report, current: Report) -> list[Finding]:
                 f"applications.carried_over.{col}", expected=before[col], actual=now[col],
             ))
     return findings
-
-
-def due_date(kind: str, year: int, grace_days: int = 0) -> date:
-    """The last day a report for `year` is on time (《政府信息公开条例》第四十九条, plus any grace)."""
-    month, day = DUE_DATES.get(kind, DUE_DATES["department"])
-    return date(year + 1, month, day) + timedelta(days=grace_days)
 
 
 def deadline(kind: str, year: int, published: date | None, *, now: date, grace_days: int = 0) -> list[Finding]:

@@ -12,16 +12,9 @@ from pathlib import Path
 import click
 
 from nianbao.report.check import CheckResult, check_bytes
-from nianbao.report.model import (
-    APPEAL_COLUMNS,
-    APPEAL_GROUPS,
-    APPLICANT_COLUMNS,
-    APPLICATION_ROWS,
-    PROACTIVE_ROWS,
-    get_path,
-    report_json,
-)
+from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, get_path, report_json
 from nianbao.report.readers import UnreadableDocument
+from nianbao.report.walk import application_shape, table_rows
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -90,22 +83,21 @@ def render_text(name: str, result: CheckResult) -> str:
     ]
     if report.proactive and report.format_version:
         out.append("   二、主动公开")
-        for key, columns in PROACTIVE_ROWS[report.format_version].items():
-            row = report.proactive.get(key)
-            cells = "  ".join(f"{c}={_fmt(row.get(c))}" for c in columns) if row else "(not read)"
-            out.append(f"     {key:<22} {cells}")
+        for spec in table_rows("proactive", report.format_version):
+            row = report.proactive.get(spec.path)
+            cells = "  ".join(f"{c}={_fmt(row.get(c))}" for c in spec.columns) if row else "(not read)"
+            out.append(f"     {spec.path:<22} {cells}")
     if report.applications:
         out.append("   三、申请 " + " ".join(f"{c[:8]:>8}" for c in APPLICANT_COLUMNS))
-        shape = "2019" if "total" in (report.applications.get("other") or {}) else "2021"
-        for path in APPLICATION_ROWS[shape]:
-            row = get_path(report.applications, path)
-            cells = " ".join(f"{_fmt(row.get(c)):>8}" for c in APPLICANT_COLUMNS) if row else "(not read)"
-            out.append(f"     {path:<31} {cells}")
+        for spec in table_rows("applications", application_shape(report.applications)):
+            row = get_path(report.applications, spec.path)
+            cells = " ".join(f"{_fmt(row.get(c)):>8}" for c in spec.columns) if row else "(not read)"
+            out.append(f"     {spec.path:<31} {cells}")
     if report.appeals:
         out.append("   四、复议诉讼 " + " ".join(f"{c:>9}" for c in APPEAL_COLUMNS))
-        for group in APPEAL_GROUPS:
-            row = report.appeals.get(group, {})
-            out.append(f"     {group:<24} " + " ".join(f"{_fmt(row.get(c)):>9}" for c in APPEAL_COLUMNS))
+        for spec in table_rows("appeals", report.format_version or "2021"):
+            row = report.appeals.get(spec.path, {})
+            out.append(f"     {spec.path:<24} " + " ".join(f"{_fmt(row.get(c)):>9}" for c in spec.columns))
     if result.findings:
         out.append("   findings:")
         for f in result.findings:

@@ -29,6 +29,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from nianbao.report.deadlines import DUE_MONTH_DAY, due_date
+
 DEFAULT_DATABASE_URL = "sqlite:///data/nianbao.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the only place the project's time zone is written
 _AGENCY_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -222,20 +224,28 @@ class ScheduleSettings(Section):
     timezone: TimeZone = DEFAULT_TIMEZONE
 
 
+def _statutory(kind: str) -> str:
+    """The law's due day for `kind` as "MM-DD": the report library holds the statute, settings only name it."""
+    month, day = DUE_MONTH_DAY[kind]
+    return f"{month:02d}-{day:02d}"
+
+
 class DeadlineSettings(Section):
-    department: MonthDay = "01-31"  # MM-DD of the year after the report year
-    government: MonthDay = "03-31"
+    department: MonthDay = _statutory("department")  # MM-DD of the year after the report year
+    government: MonthDay = _statutory("government")
     grace_days: NonNegativeInt = 0
 
     def deadline(self, kind: str, year: int) -> dt.date:
         """The legal deadline for `year`'s report of an agency of `kind` (《条例》第四十九条), without grace."""
-        month, day = (int(part) for part in (self.government if kind == "government" else self.department)
-                      .split("-"))
-        return dt.date(year + 1, month, day)
+        return due_date(kind, year, month_day=self._month_day(kind))
 
     def due(self, kind: str, year: int) -> dt.date:
         """The last day a report still counts as on time: deadline plus grace."""
-        return self.deadline(kind, year) + dt.timedelta(days=self.grace_days)
+        return due_date(kind, year, self.grace_days, month_day=self._month_day(kind))
+
+    def _month_day(self, kind: str) -> tuple[int, int]:
+        month, day = (self.government if kind == "government" else self.department).split("-")
+        return int(month), int(day)
 
 
 class MonitorSettings(Section):

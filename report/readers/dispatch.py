@@ -11,32 +11,21 @@ import os
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from nianbao.report.readers import Document, UnreadableDocument
-
-# Limits. Real reports are 5 kB - 5 MB and 3-30 pages; these leave a wide margin.
-MAX_INPUT_BYTES = 50 * 1024 * 1024
-MAX_PAGES = 300
-MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024
-# A DOCX compresses text about 5-20x; zeros compress ~1000x. Refuse members that are larger than
-# MIN_BOMB_CHECK_BYTES and compress better than this.
-MAX_COMPRESSION_RATIO = 200
-CONVERSION_TIMEOUT_S = 60.0
+from nianbao.report.readers.limits import (
+    CONVERSION_TIMEOUT_S,
+    MAX_COMPRESSION_RATIO,
+    MAX_DECOMPRESSED_BYTES,
+    MAX_INPUT_BYTES,
+    MAX_PAGES,
+    Limits,
+)
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_XML = re.compile(rb"<\?mso-application\s+progid=[\"']Word\.Document|<w:wordDocument[\s>]")
 _HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|table|span)[\s>/]", re.I)
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = MAX_INPUT_BYTES
-    max_pages: int = MAX_PAGES
-    max_decompressed: int = MAX_DECOMPRESSED_BYTES
-    max_ratio: int = MAX_COMPRESSION_RATIO
-    conversion_timeout: float = CONVERSION_TIMEOUT_S
 
 
 def read_document(

@@ -242,9 +242,9 @@ class _Numberer:
         counters = self.counters.setdefault(aid, [None] * 9)
         if num_id not in self.started:  # a list restarted by a num of its own
             self.started.add(num_id)
-            for level, start in overrides.items():
-                if 0 <= level < 9:
-                    counters[level] = start - 1
+            for overridden, start in overrides.items():
+                if 0 <= overridden < 9:
+                    counters[overridden] = start - 1
         current = counters[ilvl]
         counters[ilvl] = levels[ilvl].start if current is None else current + 1
         for deeper in range(ilvl + 1, 9):

@@ -79,7 +79,8 @@ _MAX_FIGURE_CHARS = 15  # longer "numbers" are the digits of several cells run t
 
 
 def text_content(element: etree._Element) -> str:
-    return etree.tostring(element, method="text", encoding=str, with_tail=False)
+    text: str = etree.tostring(element, method="text", encoding=str, with_tail=False)
+    return text
 
 
 def read_html(data: bytes, charset: str | None = None) -> Document:
@@ -151,7 +152,8 @@ def find_content(body: etree._Element) -> tuple[etree._Element, list[str]]:
     (h1-h3) met on the way down before it: the article's title usually sits just above its body."""
     report_tables = [t for t in body.iter("table") if _is_report_table(t)]
     total = _text_size(body)
-    node, headings = body, []
+    node = body
+    headings: list[str] = []
     while True:
         sized = [(_text_size(child), child) for child in node if isinstance(child.tag, str)]
         size, best = max(sized, key=lambda pair: pair[0], default=(0, None))

@@ -18,13 +18,10 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nianbao.report.readers import Document, UnreadableDocument
 from nianbao.report.readers.docx import read_docx
-
-if TYPE_CHECKING:
-    from nianbao.report.readers.dispatch import Limits
+from nianbao.report.readers.limits import Limits
 
 SOFFICE_CANDIDATES = ("soffice", "libreoffice", "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -135,14 +135,15 @@ def page_chars(textpage: pdfium.PdfTextPage, page_height: float, text: str | Non
     return chars
 
 
-def _untyped(function: ctypes._CFuncPtr) -> ctypes._CFuncPtr:
+def _untyped(function: Any) -> Callable[..., Any]:
     """A copy of a pdfium binding for a call made once per character or page object: without argument
     types, ctypes skips converting each argument, which halves the cost of a call; as a PYFUNCTYPE it
     keeps the GIL instead of releasing and taking it back around a call of a microsecond (a sixth
     less). Only for calls whose arguments are all ctypes pointers or ints that fit a C int (a plain
     Python int would be passed as a C int), and that neither block nor call back into Python."""
-    untyped = ctypes.PYFUNCTYPE(function.restype)(ctypes.cast(function, ctypes.c_void_p).value)
-    untyped.argtypes = None
+    address = cast(int, ctypes.cast(function, ctypes.c_void_p).value)  # a bound function: never NULL
+    untyped = ctypes.PYFUNCTYPE(function.restype)(address)
+    untyped.argtypes = None  # type: ignore[assignment]  # ctypes takes None: no argument conversion
     return untyped
 
 
@@ -285,7 +286,7 @@ Line = tuple[float, float, float]  # a ruling line once snapped and joined: at, 
 # A crossing of ruling lines: [x, top, vertical lines, horizontal lines, then as _cells numbers them:
 # number, place in its row]. The lines through it are bit masks (bit i: vertical line i, bit j:
 # horizontal line j): two crossings lie on one ruling line when their masks share a bit.
-Crossing = list
+Crossing = list[Any]  # mixed: floats (x, top) and ints (masks, numbers)
 _X, _TOP, _VS, _HS, _NUMBER, _ACROSS = range(6)
 _FIRST = itemgetter(0)
 Corners = tuple[int, int, int, int]  # a cell's corners, as numbers of crossings
@@ -561,10 +562,11 @@ def _cell_text(chars: list[Char]) -> str:
         return "\n".join(text for *_, text in lines if text)
     if _spread(chars) <= Y_TOLERANCE:  # one line
         return _line_text(sorted(chars, key=_LEFT_TO_RIGHT))
-    lines = _char_lines(chars)
-    if lines is None:
+    char_lines = _char_lines(chars)
+    if char_lines is None:
         return "\n".join(" ".join(w.text for w in line) for line in word_lines(chars))
-    return "\n".join(text for text in (_line_text(sorted(line, key=_LEFT_TO_RIGHT)) for line in lines) if text)
+    return "\n".join(text for text in (_line_text(sorted(line, key=_LEFT_TO_RIGHT)) for line in char_lines)
+                     if text)
 
 
 def _ordered_line_text(chars: list[Char]) -> str | None:
@@ -753,7 +755,7 @@ def _char_lines(chars: list[Char]) -> list[list[Char]] | None:
 def _spread(line: list[Char]) -> float:
     if len(line) == 1:
         return 0.0
-    bottoms = list(map(_BOTTOM, line))
+    bottoms: list[float] = list(map(_BOTTOM, line))
     return max(bottoms) - min(bottoms)
 
 

@@ -1,5 +1,6 @@
 """Rules that need context, and the run-together digit splitter."""
 
+import time
 from datetime import date
 
 import pytest
@@ -65,6 +66,14 @@ def test_glued_digits_without_a_rule_are_only_split_when_forced():
     assert split_glued(["000"], 3, None) == [0, 0, 0]
     with pytest.raises(Ambiguous):
         split_glued(["898989"], 3, None)
+
+
+def test_a_long_run_of_glued_digits_is_refused_at_once_not_searched_for_minutes():
+    # 30 digits as 15 cells: the dead ends (fewer than 15 parts) alone were 10^8 cuts.
+    started = time.monotonic()
+    with pytest.raises(Ambiguous):
+        split_glued(["9" * 30], 15, None)
+    assert time.monotonic() - started < 1
 
 
 def test_glued_digits_that_break_the_row_rule_are_unreadable():
