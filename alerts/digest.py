@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
+from nianbao.report.diff import figure_changes
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
+from nianbao.storage.models import Agency, Event, Version
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -186,9 +189,7 @@ def dashboard_base(settings: Settings) -> str:
 
 def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: str) -> list[DigestItem]:
     """One digest item per stored event with start <= at < end, with what the reader needs to act."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import Agency, Event, Version
 
     with store.read_session() as s:
         agencies = {a.id: a for a in s.scalars(select(Agency))}
@@ -243,10 +244,7 @@ def _describe(s: Any, item: DigestItem, kind: str, payload: dict[str, Any], vers
 
 def _figure_summary(s: Any, version: Any) -> list[str]:
     """Which cells changed against the previous version (the readable diff, in short)."""
-    from sqlalchemy import select
 
-    from nianbao.report.diff import figure_changes
-    from nianbao.storage.models import Version
 
     previous = s.scalar(
         select(Version).where(Version.report_id == version.report_id, Version.number < version.number)

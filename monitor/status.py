@@ -24,7 +24,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import select
+
 from nianbao.settings import Clock, DeadlineSettings, Settings
+from nianbao.storage.models import Agency, CrawlRun, Report, SiteError, Version
 
 Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
 STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
@@ -72,8 +75,8 @@ class AgencyStatus:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return _isoformat_dates(data)
+        data: dict[str, Any] = _isoformat_dates(asdict(self))
+        return data
 
 
 def _isoformat_dates(value: Any) -> Any:
@@ -129,7 +132,8 @@ def agency_status(
     deadlines = deadlines or DeadlineSettings()  # the settings' defaults
     due = deadlines.due(agency.kind, year)
     owed = is_owed(agency, year)
-    base = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due, "owed": owed}
+    base: dict[str, Any] = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due,
+                            "owed": owed}
     if report is not None:
         return _judge_found(base, report, owed=owed)
     if not owed:
@@ -196,9 +200,7 @@ def configured_added(settings: Settings) -> dict[str, dt.date | None]:
 def site_read_history(session: Any, before: dt.datetime) -> dict[str, list[tuple[int, bool, str | None]]]:
     """For each agency, the crawl runs that covered it (oldest first) before `before`:
     (run id, site readable?, last site-level error message)."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import Agency, CrawlRun, SiteError
 
     runs = session.scalars(
         # Only finished runs: a run cut short (interrupted, failed) may never have reached a site, so it
@@ -222,9 +224,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
 
     One query for the whole year, reading only the columns needed (not the stored models): this runs for
     every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import Report, Version
 
     rows = session.execute(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
@@ -259,9 +259,7 @@ def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) 
 def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
                              settings: Settings) -> dict[int, list[AgencyStatus]]:
     """compute_statuses for several years at once: the agencies and the crawl history are read once."""
-    from sqlalchemy import select
 
-    from nianbao.storage.models import Agency
 
     before = end_of_day(as_of, settings.clock)
     deadlines = settings.deadlines
