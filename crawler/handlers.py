@@ -26,7 +26,9 @@ class LazyBrowserHandler(HTTP11DownloadHandler):
             if self._browser is None:  # one start, however many renders wait for it
                 self._browser = asyncio.ensure_future(self._start_browser())
             handler = await asyncio.shield(self._browser)
-            return await handler.download_request(request)
+            # scrapy-playwright is untyped: its handler's download_request answers a Scrapy Response.
+            response: Response = await handler.download_request(request)
+            return response
         return await super().download_request(request)
 
     async def _start_browser(self) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -31,6 +31,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import error as twisted_errors
 
+from nianbao.crawler.known import KnownUrls
 from nianbao.storage.blobs import BlobError
 
 # --- error kinds -----------------------------------------------------------------------------------
@@ -87,6 +88,21 @@ class BackoffDelayMiddleware:
 VALIDATORS = ("If-None-Match", "If-Modified-Since")
 
 
+class CrawlingSpider(Protocol):
+    """What these middlewares use of crawler.spiders.report_spider.ReportSpider (not imported: that
+    module imports error_kind from here)."""
+
+    writer: Any  # crawler.writer.StoreWriter
+    store: Any  # storage.Store
+    known: KnownUrls
+
+
+def crawling_spider(crawler: Crawler) -> CrawlingSpider:
+    # Scrapy types crawler.spider as Spider | None; these middlewares run only in ReportSpider crawls,
+    # once the spider exists (they are configured by crawler.settings.scrapy_settings for it).
+    return cast(CrawlingSpider, crawler.spider)
+
+
 class ConditionalRequestMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -96,8 +112,8 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     @property
-    def spider(self) -> Any:
-        return self.crawler.spider
+    def spider(self) -> CrawlingSpider:
+        return crawling_spider(self.crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         # A redirect's request is a copy of the one redirected: its record and validators are not this URL's.
@@ -159,13 +175,13 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         # What Scrapy reads (a 200, or a 4xx meaning "no rules") is kept; a 5xx is asked again next time.
         if response.status < 500:
-            spider = self.crawler.spider
+            spider = crawling_spider(self.crawler)
             spider.writer.keep_copy(_robots_url(request), request.meta.get("agency"), response.body,
                                     _header_text(response))
         await super()._parse_robots(response, netloc, request)
 
     def _fresh_copy(self, request: Request) -> bytes | None:
-        spider = self.crawler.spider
+        spider = crawling_spider(self.crawler)
         record = spider.known.get(_robots_url(request))
         max_age = min(ROBOTS_MAX_AGE, spider.known.window)
         if record is None or not record.sha256 or record.checked_at is None:
@@ -180,7 +196,8 @@ def _copy(blobs: Any, sha256: str | None) -> bytes | None:
     if not sha256:
         return None
     try:
-        return blobs.get(sha256, verify=True)
+        body: bytes = blobs.get(sha256, verify=True)  # blobs is Any: storage.blobs.Blobs.get returns bytes
+        return body
     except BlobError:
         return None  # lost or damaged: ask the site again
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, cast
 
 from nianbao.crawler import store_jobs
 from nianbao.crawler.items import ReportCandidate, SiteErrorItem
+from nianbao.crawler.spiders.report_spider import ReportSpider
 from nianbao.crawler.stats import CrawlStats
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ class StorePipeline:
         return cls(crawler)
 
     @property
-    def spider(self) -> Any:
-        return self.crawler.spider
+    def spider(self) -> ReportSpider:
+        # Scrapy's crawler.spider is untyped here; this pipeline is configured only for ReportSpider crawls.
+        return cast(ReportSpider, self.crawler.spider)
 
     @property
     def stats(self) -> CrawlStats:

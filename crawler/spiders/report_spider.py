@@ -55,6 +55,11 @@ def _option(crawler: Any, name: str) -> Any:
 
 class ReportSpider(scrapy.Spider):
     name = "reports"
+    # Set in from_crawler from the crawl options (they live in the crawler's settings, not in __init__'s args).
+    max_depth: int
+    max_list_pages: int
+    restart_every: int
+    known: KnownUrls
 
     def __init__(self, agencies: list[dict[str, Any]], store: Any = None, writer: Any = None,
                  known: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -331,6 +336,8 @@ class ReportSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         exc = failure.value
+        # Scrapy calls an errback with a Failure made from an exception: its value is never None.
+        assert exc is not None
         if type(exc).__name__ == "IgnoreRequest" and "robots" in str(exc):
             return  # robots.txt forbids it: not an error of the site (a redirect loop is one)
         self.site_error(SiteErrorItem(request.meta["agency"], request.url, error_kind(exc),

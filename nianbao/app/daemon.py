@@ -332,8 +332,13 @@ def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
     config_path = str(settings.path) if settings.path else config_path
     lock = acquire_lock(lock_path(settings))
     stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: shutting down", signum)
+        stop.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda n, _f: (log.info("signal %s: shutting down", n), stop.set()))
+        signal.signal(signum, on_signal)
 
     with Store.from_settings(settings) as store:  # creates/migrates the schema before the job store
         store.sync_agencies(settings.agencies)

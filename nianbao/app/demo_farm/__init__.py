@@ -168,4 +168,5 @@ def _refused_port() -> int:
     """A port that was free a moment ago and has no listener: connections are refused."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # getsockname() is untyped (Any); for AF_INET it is (host, port)
+        return port
