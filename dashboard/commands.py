@@ -34,12 +34,13 @@ T = TypeVar("T")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the compliance dashboard."""
-
-
     settings = settings_from_context(ctx)
     app = create_app(settings)
+    # Behind HTTPS the dashboard sits behind a TLS proxy: the client's address (login throttling per address)
+    # is then read from X-Forwarded-For, trusted only from the addresses in FORWARDED_ALLOW_IPS (uvicorn's
+    # default: 127.0.0.1, a proxy on this machine). Served directly, no header can claim another address.
     uvicorn.run(app, host=host or settings.dashboard.host, port=port or settings.dashboard.port,
-                log_level="info", proxy_headers=False)
+                log_level="info", proxy_headers=settings.dashboard.https)
 
 
 @click.group()
