@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
@@ -19,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao.dashboard import api, routes
+from nianbao.dashboard.auth import USER_SCOPE, LoginGuard, resolve_user
 from nianbao.dashboard.context import Dashboard
 from nianbao.settings import DashboardSettings, Settings
 from nianbao.storage.store import Store
@@ -79,8 +81,12 @@ class SecurityHeaders:
         (b"referrer-policy", b"same-origin"),
     ]
 
-    def __init__(self, app: ASGIApp) -> None:
+    # Behind HTTPS only: a browser told this over plain HTTP would refuse the dashboard's http:// address.
+    HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.headers = self.HEADERS + ([self.HSTS] if https else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,12 +95,24 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.HEADERS
+                message["headers"] = list(message.get("headers", [])) + self.headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
+class SessionCheck:
+    """Inside SessionMiddleware: looks the cookie's session token up in the sessions table on every request
+    and leaves the user (or None) in the scope for auth.current_user."""
+
+    def __init__(self, app: ASGIApp, *, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[USER_SCOPE] = await run_in_threadpool(resolve_user, scope["session"], self.store)
+        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -117,11 +135,13 @@ def create_app(
     app = Starlette(
         routes=all_routes,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, https=config.section.https),
             Middleware(SessionMiddleware, secret_key=config.secret_key, session_cookie="nianbao_session",
-                       max_age=config.session_seconds, same_site="strict", https_only=False),
+                       max_age=config.session_seconds, same_site="strict", https_only=config.section.https),
+            Middleware(SessionCheck, store=store),
         ],
         exception_handlers=routes.exception_handlers(),
     )
     app.state.dashboard = state
+    app.state.login_guard = LoginGuard(config.section)
     return app

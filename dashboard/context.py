@@ -58,11 +58,10 @@ def dashboard_of(request: Request) -> Dashboard:
 
 
 def require_user(request: Request) -> CurrentUser:
-    """The logged-in user; a session past its absolute lifetime counts as logged out."""
+    """The logged-in user: app.SessionCheck found the cookie's session live in the sessions table (not
+    revoked, not past its lifetime, the account active)."""
     user = current_user(request)
-    login_at = request.session.get("login_at", 0)
-    if user is None or dt.datetime.now(dt.UTC).timestamp() - login_at > dashboard_of(request).session_seconds:
-        request.session.clear()
+    if user is None:
         raise LoginRequired()
     return user
 

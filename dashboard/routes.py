@@ -21,10 +21,13 @@ from nianbao.dashboard import queries as Q
 from nianbao.dashboard.auth import (
     CSRF_FIELD,
     CurrentUser,
+    Throttled,
     check_csrf,
+    login_guard,
     login_session,
+    new_session_token,
     require_reviewer,
-    verify_password,
+    session_token,
 )
 from nianbao.dashboard.context import (
     Dashboard,
@@ -60,26 +63,40 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
-    dash = dashboard_of(request)
+    dash, guard = dashboard_of(request), login_guard(request)
+    address = request.client.host if request.client else ""
 
-    def lookup() -> tuple[int, str, str] | None:
+    def lookup() -> tuple[int, bool] | None:
         with dash.store.read_session() as session:
             user = Q.user_by_name(session, name)
-            ok = verify_password(user.password_hash if user else None, password)
-            return (user.id, user.name, user.role) if user and ok else None
+            stored = (user.id, user.active, user.password_hash) if user else None
+        # Outside the read session: a login waiting for its turn to hash holds no database connection.
+        ok = guard.check_password(name, address, stored[2] if stored else None, password)
+        return (stored[0], stored[1]) if stored and ok else None
 
-    found = await run_in_threadpool(lookup)
-    if found is None:
-        return dash.render(request, "login.html", {"error": "用户名或密码错误。", "next": _safe_next(request,
-                           str(form.get("next", "/")))}, status_code=401)
-    login_session(request, *found)
-    request.session["login_at"] = dt.datetime.now(dt.UTC).timestamp()
-    return RedirectResponse(_safe_next(request, str(form.get("next", "/"))), status_code=303)
+    next_page = _safe_next(request, str(form.get("next", "/")))
+    try:
+        found = await run_in_threadpool(lookup)
+    except Throttled as exc:
+        response = dash.render(request, "login.html", {"error": exc.message, "next": next_page}, status_code=429)
+        response.headers["retry-after"] = str(exc.retry_after)
+        return response
+    if found is None or not found[1]:
+        error = "用户名或密码错误。" if found is None else "该账号已停用，请联系管理员。"
+        return dash.render(request, "login.html", {"error": error, "next": next_page}, status_code=401)
+    token = new_session_token()
+    await run_in_threadpool(dash.store.open_session, token, found[0], dash.session_seconds,
+                            user_agent=request.headers.get("user-agent"), address=address)
+    login_session(request, token)
+    return RedirectResponse(next_page, status_code=303)
 
 
 async def logout(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
+    token = session_token(request)
+    if token is not None:  # revoked in the table: a copy of this cookie opens nothing either
+        await run_in_threadpool(dashboard_of(request).store.revoke_session, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -247,6 +248,26 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(20), default="viewer")  # viewer | reviewer
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A disabled account cannot log in and its sessions are revoked; its reviews keep naming it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class LoginSession(Base):
+    """A dashboard login. The browser's signed cookie holds only a random token; the row is keyed by the
+    token's SHA-256, so a copy of this table opens nothing. A request is logged in only while its row is
+    neither revoked nor expired and its user is active: logout, a password or role change and
+    `nianbao user disable` revoke the rows, and a cookie copied earlier stops working at once."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
 
 
 class FindingReview(Base):

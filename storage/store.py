@@ -20,14 +20,14 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from nianbao.storage import agencies, events, fetches, outbox, reports, runs, users, versions
+from nianbao.storage import agencies, events, fetches, outbox, reports, runs, sessions, users, versions
 from nianbao.storage.blobs import BlobStore
 from nianbao.storage.engine import PG_MIGRATION_LOCK, SQLITE_BUSY_TIMEOUT_MS, aware, make_engine
 from nianbao.storage.events import EVENT_KINDS, add_event
@@ -40,7 +40,8 @@ from nianbao.storage.runs import (
     SITE_ERROR_KINDS,
     STALE_RUN_SECONDS,
 )
-from nianbao.storage.users import UserExists
+from nianbao.storage.sessions import TOUCH_EVERY, SessionUser
+from nianbao.storage.users import UnknownUser, UserExists, UserHasReviews, UserInfo
 from nianbao.storage.versions import NewBytes, ParsedContent, SaveResult, UnknownAgency, YearChain
 
 if TYPE_CHECKING:
@@ -59,9 +60,13 @@ __all__ = [
     "ParsedContent",
     "ReportSummary",
     "SaveResult",
+    "SessionUser",
     "Store",
     "UnknownAgency",
+    "UnknownUser",
     "UserExists",
+    "UserHasReviews",
+    "UserInfo",
     "YearChain",
     "add_event",
     "make_engine",
@@ -330,6 +335,56 @@ class Store:
         """Create (True) or, with update, change (False) an account; UserExists unless update."""
         with self.session() as s:
             return users.add_user(s, name, password_hash, role, update=update)
+
+    def set_password(self, name: str, password_hash: str) -> int:
+        """Change an account's password and revoke its sessions (returns how many); UnknownUser."""
+        with self.session() as s:
+            return users.set_password(s, name, password_hash)
+
+    def set_role(self, name: str, role: str) -> int:
+        """Change an account's role and revoke its sessions (returns how many); UnknownUser."""
+        with self.session() as s:
+            return users.set_role(s, name, role)
+
+    def set_user_active(self, name: str, active: bool) -> int:
+        """Enable or disable an account; disabling revokes its sessions (returns how many); UnknownUser."""
+        with self.session() as s:
+            return users.set_active(s, name, active)
+
+    def delete_user(self, name: str) -> int:
+        """Delete an account and its sessions (returns how many were live); UnknownUser, UserHasReviews."""
+        with self.session() as s:
+            return users.delete_user(s, name)
+
+    def list_users(self) -> list[UserInfo]:
+        with self.read_session() as s:
+            return users.list_users(s)
+
+    # -- dashboard sessions ------------------------------------------------------------------------
+
+    def open_session(self, token: str, user_id: int, lifetime_seconds: int, *,
+                     user_agent: str | None = None, address: str | None = None) -> None:
+        """A new login session for `token` (the cookie's secret; only its hash is stored)."""
+        now = utcnow()
+        with self.session() as s:
+            sessions.open_session(s, token, user_id, now, now + timedelta(seconds=lifetime_seconds),
+                                  user_agent, address)
+
+    def session_user(self, token: str) -> SessionUser | None:
+        """The user of a live session (not revoked, not expired, account active), or None. A read; the
+        last_seen stamp is written only when it is older than TOUCH_EVERY."""
+        now = utcnow()
+        with self.read_session() as s:
+            found = sessions.session_user(s, token, now)
+        if found is not None and now - found.last_seen >= TOUCH_EVERY:
+            with self.session() as s:
+                sessions.touch(s, token, now)
+        return found
+
+    def revoke_session(self, token: str) -> None:
+        """Log a session out (its cookie, wherever copied, opens nothing any more)."""
+        with self.session() as s:
+            sessions.revoke_session(s, token, utcnow())
 
     # -- reading -----------------------------------------------------------------------------------
 

@@ -314,6 +314,16 @@ class DashboardSettings(Section):
     secret_key_env: Text | None = None
     session_lifetime: Seconds = 12 * 3600  # seconds; the file may say "12h", "30m", "7d"
     refresh_seconds: NonNegativeNumber = 5.0  # how often a page checks that the status roll-up is current
+    # Served to browsers over HTTPS (behind a TLS proxy): the session cookie gets `Secure` and every answer
+    # Strict-Transport-Security. Off by default: over plain HTTP a Secure cookie would never come back.
+    https: Boolean = False
+    # Login throttling: wrong passwords allowed per account and per client address within the window;
+    # past it the login answers 429 without checking the password.
+    login_failures_per_account: PositiveInt = 5
+    login_failures_per_address: PositiveInt = 20
+    login_failure_window: Seconds = 15 * 60
+    # Password checks (argon2, 64 MiB each) running at once; more logins wait their turn.
+    password_checks: PositiveInt = 2
 
     def get_secret_key(self) -> str | None:
         if self.secret_key_env:
