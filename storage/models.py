@@ -238,6 +238,12 @@ class Digest(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set while one sender holds the row (storage/outbox.py claim); a claim older than the lease is a
+    # crashed sender's and may be taken over.
+    claimed_at: Mapped[datetime | None]
+    # The server refused this message for good (5xx to RCPT or DATA; its answer is in last_error):
+    # never retried.
+    failed_permanently_at: Mapped[datetime | None]
 
 
 class User(Base):

@@ -99,6 +99,9 @@ class FakeSmtp:
     def send_message(self, msg: Any) -> dict[str, Any]:
         return {}
 
+    def quit(self) -> tuple[int, bytes]:
+        return 221, b"Bye"
+
 
 def mailer_uses(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[str, int, float]:
     FakeSmtp.calls = []

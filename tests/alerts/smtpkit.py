@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -41,10 +42,47 @@ class Inbox:
         return [m for m, (_, rcpts) in zip(self.messages, self.envelopes, strict=True) if address in rcpts]
 
 
+@dataclass
+class HostileInbox(Inbox):
+    """An inbox whose server answers as told: a refusal to RCPT or DATA, a QUIT answered 421 (a relay
+    shutting down), or a DATA answer that waits for `during_data` (run in a worker thread, so the server
+    keeps serving other clients meanwhile; it runs for the first message only)."""
+
+    rcpt_answer: str | None = None
+    data_answer: str | None = None
+    quit_answer: str = "221 Bye"
+    during_data: Callable[[], None] | None = None
+    connections: int = 0
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
+                          responses: list[str]) -> list[str]:
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        if self.rcpt_answer:
+            return self.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        hook, self.during_data = self.during_data, None
+        if hook is not None:
+            await asyncio.get_running_loop().run_in_executor(None, hook)
+        if self.data_answer:
+            return self.data_answer
+        return await super().handle_DATA(server, session, envelope)
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        return self.quit_answer
+
+
 class SmtpServer:
-    def __init__(self, port: int | None = None, **smtp_kwargs: Any) -> None:
+    def __init__(self, port: int | None = None, inbox: Inbox | None = None, **smtp_kwargs: Any) -> None:
         self.port = port or free_port()
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
         self.smtp_kwargs = smtp_kwargs
         self.controller: Controller | None = None
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from nianbao.cli import main
 from nianbao.settings import load_settings
 from nianbao.storage.store import Store
-from tests.alerts.smtpkit import SmtpServer
+from tests.alerts.smtpkit import HostileInbox, SmtpServer
 from tests.conftest import agency_entry
 from tests.monitor.storekit import save
 
@@ -46,3 +46,27 @@ def test_digest_command(tmp_path: Path, write_settings, smtp_server: SmtpServer)
     # A past week with nothing in it says so.
     empty = runner.invoke(main, ["--config", str(config), "digest", "--as-of", "2024-01-07"])
     assert "本周无新情况" in empty.output
+
+
+def test_digest_send_and_outbox_tell_an_overseer_which_digest_was_refused_for_good(
+        tmp_path: Path, write_settings) -> None:
+    server = SmtpServer(inbox=HostileInbox(rcpt_answer="550 5.1.1 Mailbox unavailable")).start()
+    try:
+        config = write_settings(
+            database_url=f"sqlite:///{tmp_path / 'nianbao.db'}",
+            agencies=[agency_entry("gz-tjj", name="广州市统计局", added="2024-03-01")],
+            smtp={"host": "127.0.0.1", "port": server.port, "security": "none", "sender": "nianbao@example.test"},
+            recipients=[{"email": "gone@example.test", "name": "广州", "regions": ["广东省/广州市"]}],
+        )
+        runner = CliRunner()
+        sent = runner.invoke(main, ["--config", str(config), "digest", "--send"])
+        assert sent.exit_code == 0, sent.output
+        assert "永久拒收" in sent.output and "gone@example.test" in sent.output and "550 5.1.1" in sent.output
+        listing = runner.invoke(main, ["--config", str(config), "digest", "--outbox"])
+        assert listing.exit_code == 0, listing.output
+        assert "发件箱：1 份摘要未发送" in listing.output and "永久拒收，不再重试" in listing.output
+        again = runner.invoke(main, ["--config", str(config), "digest", "--send"])
+        assert "digests sent: 0, not sent (kept for the next run): 0" in again.output
+    finally:
+        server.stop()
+    assert server.inbox.messages == []

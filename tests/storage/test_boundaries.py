@@ -144,12 +144,12 @@ def test_a_digest_is_claimed_once_per_attempt_and_a_sent_one_is_never_rewritten(
     with store.session() as s:
         digest = outbox.claim(s, first.id, max_attempts=1)
         assert digest is not None and digest.attempts == 1
-        outbox.mark_failed(digest, "x" * 5000)
+        outbox.mark_failed(s, digest.id, "x" * 5000, claimed_at=digest.claimed_at)
     with store.session() as s:
         assert outbox.claim(s, first.id, max_attempts=1) is None  # attempts used up
         digest = outbox.claim(s, first.id)
         assert digest is not None
-        outbox.mark_sent(digest, T0)
+        outbox.mark_sent(s, digest.id, T0)
     again = store.record_digest(**period, subject="二", html="<p>二</p>", text="二")
     assert (again.id, again.subject, again.attempts, again.last_error) == (first.id, "一", 2, None)
     with store.read_session() as s:
