@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0103_outbox_claims"
 # TEMPORARY: "0102_sessions" is added by another branch at the same time; re-chain to it at merge.
-down_revision: str | None = "0101_crawl_state"
+down_revision: str | None = "0102_sessions"
 branch_labels = None
 depends_on = None
 
