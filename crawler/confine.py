@@ -14,6 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import tldextract
+
+# The public suffix list bundled with tldextract (a Scrapy dependency); never fetched over the network.
+_PSL = tldextract.TLDExtract(suffix_list_urls=())
 WEB_PORTS = frozenset({80, 443})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -43,10 +47,13 @@ def places(start_urls: Iterable[str], allowed_domains: Iterable[str] = ()) -> Pl
     exact = frozenset(p for p in map(host_port, start_urls) if p is not None)
     # http -> https of the same site (a site on the web ports moves between them), addresses included.
     exact |= frozenset((host, port) for host, start_port in exact if start_port in WEB_PORTS for port in WEB_PORTS)
-    # The domains of the start URLs are allowed too (www.x.gov.cn may link to x.gov.cn's subdomains only
-    # when x.gov.cn is listed): a name, never an address, widens to its subdomains.
+    # The host names of the start URLs are domains too: a name, never an address, widens to its subdomains.
     domains = frozenset(d.strip().lower().rstrip(".") for d in allowed_domains if d.strip())
-    domains |= frozenset(host for host, _ in exact if not _is_address(host))
+    named = [host for host, _ in exact if not _is_address(host)]
+    # www.x.gov.cn and x.gov.cn are one site (sites redirect between the two either way); never widened to
+    # a public suffix (www.gov.cn does not allow every *.gov.cn).
+    bare = (host.removeprefix("www.") for host in named if host.startswith("www."))
+    domains |= frozenset(named) | frozenset(host for host in bare if _PSL(host).domain)
     return Places(exact, domains, WEB_PORTS | {port for _, port in exact})
 
 

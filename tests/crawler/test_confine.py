@@ -11,6 +11,7 @@ from tests.farm.hostile import COMMENT_FORM, captcha_challenge_page
 
 FARM = places(["http://127.0.0.1:8001/nb/"])
 GOV = places(["http://www.dg.gov.cn/xxgk/nb/"], ["dg.gov.cn"])
+WWW = places(["http://www.sz.gov.cn/nb/"])
 
 
 @pytest.mark.parametrize(("url", "allowed"), [
@@ -44,6 +45,22 @@ def test_an_address_agency_reaches_its_own_port_only(url: str, allowed: bool) ->
 ])
 def test_a_named_agency_reaches_its_domains_on_web_ports(url: str, allowed: bool) -> None:
     assert GOV.allows(url) is allowed
+
+
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("https://sz.gov.cn/nb/", True),  # www.x and x are one site
+    ("http://tj.www.sz.gov.cn/", True),
+    ("http://tj.sz.gov.cn/", True),
+    ("http://gov.cn/", False),
+    ("http://sz.gov.cn:8080/", False),
+])
+def test_a_www_start_url_covers_its_bare_domain(url: str, allowed: bool) -> None:
+    assert WWW.allows(url) is allowed
+
+
+def test_www_of_a_public_suffix_is_not_widened_to_it() -> None:
+    central = places(["http://www.gov.cn/zhengce/"])
+    assert central.allows("http://www.gov.cn/a.html") and not central.allows("http://sz.gov.cn/")
 
 
 def test_a_start_url_on_a_private_address_is_the_agency_own_place() -> None:
