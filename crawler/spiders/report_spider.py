@@ -413,9 +413,9 @@ class ReportSpider(scrapy.Spider):
         return self.places[agency_id].allows(url)
 
     async def _confine_page(self, page: Any, request: scrapy.Request) -> None:
-        """Chromium asks only the agency's places (crawler.confine): images, scripts, fetch() and frames
-        elsewhere (another host, another port on this machine) are aborted before any byte is sent.
-        Registered after scrapy-playwright's own route, so it is asked first."""
+        """Chromium asks only the agency's places (crawler.confine): images, scripts, fetch(), frames and
+        WebSockets elsewhere (another host, another port on this machine) are stopped before any byte is
+        sent. Registered after scrapy-playwright's own route, so it is asked first."""
         allows = self.places[request.meta["agency"]].allows
         stats = self.crawler.stats
 
@@ -426,7 +426,15 @@ class ReportSpider(scrapy.Spider):
                 stats.inc_value("nianbao/browser_offsite_blocked")
                 await route.abort("blockedbyclient")
 
+        async def socket(socket_route: Any) -> None:
+            if allows(_http_url(socket_route.url)):
+                socket_route.connect_to_server()
+            else:
+                stats.inc_value("nianbao/browser_offsite_blocked")
+                await socket_route.close()
+
         await page.route("**", route)
+        await page.route_web_socket("**", socket)
 
     async def _close_page(self, response: Response) -> None:
         """Close the browser tab at once; restart the browser every N rendered pages (memory)."""
@@ -498,6 +506,14 @@ def _select(response: TextResponse, selector: str | None) -> list[Any]:
         return []
     found = response.xpath(selector) if selector.startswith(("/", "(")) else response.css(selector)
     return [node.root for el in found for node in ([el] if el.root.tag == "a" else el.css("a"))]
+
+
+def _http_url(socket_url: str) -> str:
+    """ws://host:port/… as http://host:port/… (wss as https): the same place for the confinement rule."""
+    for socket_scheme, web_scheme in (("wss://", "https://"), ("ws://", "http://")):
+        if socket_url.startswith(socket_scheme):
+            return web_scheme + socket_url[len(socket_scheme):]
+    return socket_url
 
 
 def _visible_text(response: TextResponse) -> str:

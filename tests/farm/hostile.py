@@ -39,12 +39,13 @@ def redirect_out(site: SiteServer, outside: SiteServer) -> None:
 
 
 def reaching_out(site: SiteServer, outside: SiteServer) -> None:
-    """A list rendered in Chromium whose <img>, fetch() and <iframe> point at another port."""
+    """A list rendered in Chromium whose <img>, fetch(), <iframe> and WebSocket point at another port."""
     other = outside.base_url
     site.set_page("/nb/index.html", (
         "<html><head><meta charset='utf-8'><title>年报</title></head><body><ul id='list'></ul>"
         f"<img src='{other}/pixel.gif'><iframe src='{other}/frame.html'></iframe>"
         f"<script>fetch('{other}/api/list.json').catch(function(){{}});"
+        f"try{{new WebSocket('{other.replace('http://', 'ws://')}/ws')}}catch(e){{}}"
         "fetch('/api/list.json').then(function(r){return r.json()}).then(function(items){"
         "var ul=document.getElementById('list');items.forEach(function(it){"
         "var li=document.createElement('li');li.innerHTML=\"<a href='\"+it.href+\"'>\"+it.title+\"</a>\";"
