@@ -15,6 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlsplit
 
+import lxml.etree
+import lxml.html
+
 # Re-exported: the spider and its tests ask `discovery` about titles.
 from nianbao.report.titles import TitleKind as TitleKind
 from nianbao.report.titles import TitleVerdict as TitleVerdict
@@ -333,12 +336,6 @@ def script_pager_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
     return create_page_html_urls(html, page_url, limit) + datastore_next_urls(html, page_url)[:limit]
 
 
-def same_site(url: str, domains: set[str]) -> bool:
-    """Stays on the agency's own hosts (and their subdomains)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
-
-
 # --- pages -----------------------------------------------------------------------------------------
 
 SCRIPT_FETCH = re.compile(r"\$\.(?:ajax|get|post|getJSON)|fetch\(|XMLHttpRequest|axios|\.json\b|/api/", re.I)
@@ -351,11 +348,29 @@ def page_needs_render(html: str, useful_links: int) -> bool:
     return useful_links == 0 and bool(SCRIPT_FETCH.search(html))
 
 
+# A challenge page says little: a line or two around a form or a script. A report page says thousands of
+# characters; a captcha field in its comment form (留言 验证码) does not make it a challenge.
+CHALLENGE_MAX_TEXT = 600
+
+
+def visible_text_length(html: str) -> int:
+    """Characters a reader sees (no tags, scripts, styles, comments, spaces)."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return 0  # nothing an HTML parser can read: nothing a reader sees either
+    lxml.etree.strip_elements(root, "script", "style", lxml.etree.Comment, with_tail=False)
+    return len(normalize_text(root.text_content()))
+
+
 def looks_like_challenge(status: int, html: str) -> bool:
-    """Anti-bot answers: 412/521 challenge pages, 202 'please wait' pages, captcha pages."""
+    """Anti-bot answers: 412/521 challenge pages, 202 'please wait' pages, and short captcha pages with
+    no report content. Never a long page (a report) because a captcha word appears somewhere in it."""
     if status in (412, 521, 403, 429):
         return True
     lowered = html[:20000].lower()
     if status == 202 and ("<script" in lowered or len(lowered) < 2000):
         return True
-    return any(word.lower() in lowered for word in CAPTCHA_WORDS) and lowered.count("<a ") < 5
+    if not any(word.lower() in lowered for word in CAPTCHA_WORDS) or lowered.count("<a ") >= 5:
+        return False
+    return visible_text_length(html[:100000]) <= CHALLENGE_MAX_TEXT  # the head is enough to tell

@@ -25,6 +25,7 @@ from scrapy.exceptions import (
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
 )
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -34,6 +35,74 @@ from twisted.internet import error as twisted_errors
 from nianbao.crawler.known import KnownUrls
 from nianbao.storage.blobs import BlobError
 
+# --- refusals: requests the crawl does not make ----------------------------------------------------
+
+
+class OffsiteRequest(IgnoreRequest):
+    """A request (a redirect hop, most often) that leaves the agency's places (crawler.confine)."""
+
+
+class OverBudget(IgnoreRequest):
+    """A request of an agency whose page or byte budget is spent (crawler.budget)."""
+
+
+class ConfinementMiddleware:
+    """Every request the downloader makes stays on its agency's places: the links the spider follows are
+    checked there, and this checks every redirect hop too (a redirected request comes back through the
+    middlewares). First in the chain, so even robots.txt is never asked of an off-site host.
+    Requests of no agency (robots.txt) may go to the places of any agency."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConfinementMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        places = _spider(self.crawler).places
+        agency_id = request.meta.get("agency")
+        allowed = (places[agency_id].allows(request.url) if agency_id in places
+                   else any(p.allows(request.url) for p in places.values()))
+        if not allowed:
+            came_from = (request.meta.get("redirect_urls") or [None])[0]
+            raise OffsiteRequest(f"跳转到站外地址 {request.url}" + (f"（来自 {came_from}）" if came_from else "")
+                                 + "，未抓取；如确属本单位网站，请加入 allowed_domains")
+        return None
+
+
+class BudgetMiddleware:
+    """Counts each agency's requests and response bytes against its budget (the spider's SiteBudget)
+    and drops what an agency asks for once its budget is spent."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        agency_id = request.meta.get("agency")
+        if agency_id is None:
+            return None  # robots.txt
+        budget = _spider(self.crawler).budget
+        if not budget.take_page(agency_id):
+            raise OverBudget(budget.spent[agency_id])
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        agency_id = request.meta.get("agency")
+        if agency_id is not None:
+            _spider(self.crawler).budget.add_bytes(agency_id, len(response.body))
+        return response
+
+
+def _spider(crawler: Crawler) -> Any:
+    """The crawl's ReportSpider (its places and budget)."""
+    return crawler.spider
+
+
 # --- error kinds -----------------------------------------------------------------------------------
 
 ERROR_KINDS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
@@ -41,6 +110,8 @@ ERROR_KINDS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
                     twisted_errors.ConnectError, twisted_errors.DNSLookupError, ConnectionRefusedError)),
     ("timeout", (DownloadTimeoutError, twisted_errors.TimeoutError, TimeoutError, asyncio.TimeoutError)),
     ("too_large", (DownloadCancelledError,)),
+    ("offsite", (OffsiteRequest,)),
+    ("budget", (OverBudget,)),
 )
 
 
@@ -49,6 +120,10 @@ def error_kind(exc: BaseException) -> str:
     for kind, types in ERROR_KINDS:
         if isinstance(exc, types):
             return kind
+    if isinstance(exc, IgnoreRequest) and "robots" in str(exc):
+        return "robots"
+    if isinstance(exc, IgnoreRequest) and "decompression" in str(exc):
+        return "too_large"  # a compressed body that inflates past DOWNLOAD_MAXSIZE (a gzip bomb)
     name = type(exc).__name__
     if "Timeout" in name:
         return "timeout"

@@ -11,9 +11,10 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, cast
 
 from nianbao.crawler import store_jobs
-from nianbao.crawler.items import ReportCandidate, SiteErrorItem
+from nianbao.crawler.items import ReportCandidate
 from nianbao.crawler.spiders.report_spider import ReportSpider
 from nianbao.crawler.stats import CrawlStats
+from nianbao.crawler.writer import StoreDied
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,10 @@ class StorePipeline:
         known = self.spider.known.get(item.url) if item.part_of is None else None
         try:
             outcome = await asyncio.wrap_future(self.spider.writer.call(store_jobs.save_report, parts, known))
-        except BrokenProcessPool:
+        except (BrokenProcessPool, StoreDied):
+            # Lost with the store process: the run stops and is recorded failed (crawler.writer), and the
+            # next run asks for it again. Not a site error: the site did nothing wrong.
             log.error("the store process died while storing %s", item.url)
-            self.spider.site_error(SiteErrorItem(item.agency_id, item.url, "parse", "the store process died on it"))
             return
         self._count(item.agency_id, outcome)
         self.stats.changed()

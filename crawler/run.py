@@ -69,8 +69,7 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
 
     stats: CrawlStats = crawler.spider.crawl_stats
     scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = scrapy_stats.get("finish_reason", "finished")
-    status = "finished" if reason == "finished" else "interrupted"
+    status = run_status(scrapy_stats.get("finish_reason", "finished"), store_died=writer.broken)
     summary = summarize(run_id, stats, scrapy_stats, time.monotonic() - PROCESS_STARTED, status, len(agencies))
     store.finish_crawl(run_id, {k: summary[k] for k in ("pages", "requests", "reports_new", "reports_changed",
                                                          "reports_unchanged", "errors", "bytes")}, status=status)
@@ -80,7 +79,18 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
     tmp = summary_path.with_suffix(".part")
     tmp.write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
     tmp.replace(summary_path)
+    if status == "failed":
+        print("抓取失败：存储进程意外退出，本次运行记为失败；未保存的报告将在下次抓取时重新获取", file=sys.stderr)
+        return 1
     return 0
+
+
+def run_status(finish_reason: str, *, store_died: bool) -> str:
+    """finished; interrupted (Ctrl-C, a signal); failed when the store process died: what it held was
+    lost, so the run may prove no absence (monitor.status reads finished runs only)."""
+    if store_died:
+        return "failed"
+    return "finished" if finish_reason == "finished" else "interrupted"
 
 
 def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
@@ -114,6 +124,7 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     heartbeat = Heartbeat(store, run_id)
     process = CrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=True)
     crawler = process.create_crawler(ReportSpider)
+    writer.on_broken = lambda: _stop_from_any_thread(crawler)
     printer = ProgressPrinter(len(agencies)) if progress else None
     try:
         process.crawl(crawler, agencies=[agency_dict(a) for a in agencies], store=store, writer=writer,
@@ -122,6 +133,19 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     finally:
         heartbeat.stop()
     return crawler, printer
+
+
+def _stop_from_any_thread(crawler: Any) -> None:
+    """Close the spider (reason store_died) on the reactor thread: the writer learns of a dead store
+    process on its pool's thread."""
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    def stop() -> None:
+        if crawler.engine is not None and crawler.engine.spider is not None:
+            deferred_from_coro(crawler.engine.close_spider_async(reason="store_died"))
+
+    reactor.callFromThread(stop)
 
 
 def summarize(run_id: int, stats: CrawlStats, scrapy_stats: dict[str, Any], seconds: float, status: str,

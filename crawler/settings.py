@@ -29,6 +29,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "NIANBAO_RETRY_BACKOFF": crawl.retry_backoff,
         "NIANBAO_MAX_DEPTH": crawl.max_depth,
         "NIANBAO_MAX_LIST_PAGES": crawl.max_list_pages,
+        "NIANBAO_MAX_PAGES_PER_SITE": crawl.max_pages_per_site,
+        "NIANBAO_MAX_BYTES_PER_SITE": crawl.max_bytes_per_site,
         "NIANBAO_BROWSER_RESTART_EVERY": crawl.browser_restart_pages,
         "NIANBAO_RECHECK_KNOWN_AFTER_DAYS": crawl.recheck_known_after_days,
         "DEPTH_LIMIT": 0,  # the spider counts hops itself: pagination does not deepen a list
@@ -54,8 +56,11 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.browser_timeout * 1000,
         "DOWNLOADER_MIDDLEWARES": {
+            # First: nothing (robots.txt included) is asked of a host outside the agency's places.
+            "nianbao.crawler.middlewares.ConfinementMiddleware": 50,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "nianbao.crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+            "nianbao.crawler.middlewares.BudgetMiddleware": 110,  # after robots: a refused page costs nothing
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "nianbao.crawler.middlewares.BackoffRetryMiddleware": 550,
             "nianbao.crawler.middlewares.BackoffDelayMiddleware": 560,

@@ -7,7 +7,13 @@ links, URLs confirmed by a 304) is buffered here and sent in batches, one transa
 job first sends the buffer, so rows are never written out of order. Buffered rows are only a cache of
 what the sites said: a crash that loses some costs a re-download, never a version.
 
-Used from the reactor thread only (the pipeline and the downloader middleware).
+If the store process dies (killed, out of memory, a crash in a parser), the jobs it held are lost: the
+writer is then broken, sends nothing more, and tells the crawl (`on_broken`) to stop. The run is recorded
+`failed` (crawler.run): nothing it did not store is taken for absent, and the next run asks again for
+whatever was lost (a report whose fetch row was never written is not known, so not skipped).
+
+Used from the reactor thread only (the pipeline and the downloader middleware); `on_broken` may be called
+from the pool's own thread.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ from nianbao.storage.store import HEARTBEAT_SECONDS, FetchRow
 log = logging.getLogger(__name__)
 
 
+class StoreDied(RuntimeError):
+    """The store process died: nothing more can be stored in this run."""
+
+
 class StoreWriter:
     def __init__(self, database_url: str, blob_dir: str, agency_names: dict[str, str], *,
                  batch: int = 500, linger: float = 2.0) -> None:
@@ -40,18 +50,17 @@ class StoreWriter:
         self.copies: list[tuple[str, str | None, bytes, dict[str, str | None]]] = []
         self.oldest = 0.0  # when the oldest buffered row came
         self.run_id: int | None = None
+        self.broken = False
+        self.on_broken: Callable[[], None] | None = None  # set by the crawl: stop it
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         # Forked (it inherits the imports: no second start-up) when this runs first in the crawl process,
-        # as crawler.run does: no thread and no database connection exists yet. A replacement for a store
-        # process that died is spawned: by then the crawl process has both.
-        method = "fork" if _forkable() and not hasattr(self, "pool") else "spawn"
+        # as crawler.run does: no thread and no database connection exists yet; spawned otherwise.
+        method = "fork" if _forkable() else "spawn"
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method),
                                    initializer=store_jobs.open_store, initargs=self.initargs)
-        pool.submit(store_jobs.ready)  # start it now, not when the first report comes
-        if self.run_id is not None:  # a replacement: tell it the run, as the first one was told
-            pool.submit(store_jobs.set_run, self.run_id)
+        pool.submit(store_jobs.ready).add_done_callback(self._check)  # start it now, not at the first report
         return pool
 
     def set_run(self, run_id: int) -> None:
@@ -75,6 +84,8 @@ class StoreWriter:
         self._buffer(self.copies, (url, agency_id, body, headers))
 
     def _buffer(self, rows: list[Any], row: Any) -> None:
+        if self.broken:
+            return  # bookkeeping only: lost rows cost a re-download next run
         if not self._pending():
             self.oldest = time.monotonic()
         rows.append(row)
@@ -89,7 +100,7 @@ class StoreWriter:
             return
         batch = (self.fetches, self.links, self.checked, self.copies)
         self.fetches, self.links, self.checked, self.copies = [], [], [], []
-        self._submit(store_jobs.write_batch, *batch).add_done_callback(_log_failure)
+        self._submit(store_jobs.write_batch, *batch).add_done_callback(self._check)
 
     # -- jobs -------------------------------------------------------------------------------------
 
@@ -99,33 +110,52 @@ class StoreWriter:
         return self._submit(fn, *args)
 
     def post(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Like call, for work nobody waits for: a failure is logged."""
-        self.call(fn, *args).add_done_callback(_log_failure)
+        """Like call, for work nobody waits for: a failure is logged. Nothing is sent once the store
+        process died (the run is failing; its end is recorded by the crawl process)."""
+        try:
+            self.call(fn, *args).add_done_callback(self._check)
+        except StoreDied:
+            return
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.broken:
+            raise StoreDied("the store process died")
         try:
             return self.pool.submit(fn, *args)
-        except BrokenProcessPool:
-            # The store process died (a parser crashed it, or the OOM killer): the jobs it held are
-            # lost and reported as failed to whoever waits; the crawl goes on with a new one.
-            log.error("the store process died; starting a new one")
-            self.pool = self._start()
-            return self.pool.submit(fn, *args)
+        except BrokenProcessPool as exc:
+            self._died()
+            raise StoreDied("the store process died") from exc
+
+    def _check(self, future: Future[Any]) -> None:
+        """A job's end: a store process that died breaks the writer; any other failure is logged."""
+        exc = future.exception()
+        if isinstance(exc, BrokenProcessPool):
+            self._died()
+        elif exc is not None:
+            log.error("a store job failed", exc_info=exc)
+
+    def _died(self) -> None:
+        # Not replaced by a new one: the jobs it held are lost, and a run that goes on would count them
+        # neither as stored nor as failed. The run stops and is recorded failed instead.
+        if self.broken:
+            return
+        self.broken = True
+        log.error("存储进程意外退出，本次抓取中止并记为失败；未保存的报告将在下次抓取时重新获取")
+        if self.on_broken is not None:
+            self.on_broken()
 
     def close(self) -> None:
         """Send what is buffered, wait for every job, stop the store process."""
-        self.flush()
-        self._submit(store_jobs.close)
-        self.pool.shutdown(wait=True)
+        try:
+            self.flush()
+            self._submit(store_jobs.close)
+        except StoreDied:
+            pass  # nothing to wait for: what it held is lost
+        self.pool.shutdown(wait=True, cancel_futures=self.broken)
 
 
 def _forkable() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _log_failure(future: Future[Any]) -> None:
-    if future.exception() is not None:
-        log.error("a store job failed", exc_info=future.exception())
 
 
 class Heartbeat:

@@ -123,11 +123,13 @@ def agency_status(
     now: dt.date,
     deadlines: DeadlineSettings | None = None,
     site_readable: bool = True,
+    site_failure: str | None = None,
 ) -> AgencyStatus:
     """One agency's status for `year` as of `now`.
 
     `report` must already be restricted to what was known on `now` (first seen on or before it).
-    `site_readable` says whether the latest crawl of the agency up to `now` read its site.
+    `site_readable` says whether the latest crawl of the agency up to `now` read its site; `site_failure`
+    is its last site-level error ("kind: message", site_read_history), told in the reason.
     """
     deadlines = deadlines or DeadlineSettings()  # the settings' defaults
     due = deadlines.due(agency.kind, year)
@@ -141,7 +143,7 @@ def agency_status(
     if now <= due:
         return AgencyStatus(status="not_due", reason=f"截止日期{due.isoformat()}，尚未到期", **base)
     if not site_readable:
-        return AgencyStatus(status="unreachable", reason="网站无法访问，不能认定未发布", **base)
+        return AgencyStatus(status="unreachable", reason=unreachable_reason(site_failure), **base)
     return AgencyStatus(status="missing", reason=f"未找到报告，应于{due.isoformat()}前发布", **base)
 
 
@@ -182,8 +184,24 @@ def parse_date(value: Any) -> dt.date | None:
 
 # --- from the Store --------------------------------------------------------------------------------------
 
-# Site errors that mean the site itself could not be read (not just one broken link on it).
-SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked")
+# Site errors that mean the site itself could not be read, or not all of it (not just one broken link on
+# it): robots.txt forbids the start page, a report link answered too large (or a compression bomb) or led
+# off the site, the crawl budget ran out. In each we could not look, so an absent report proves nothing.
+SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked", "robots", "too_large", "offsite", "budget")
+# What the overseer reads of each kind, in the unreachable status's reason.
+SITE_ERROR_NAMES: dict[str, str] = {
+    "connection": "连接失败", "timeout": "连接超时", "blocked": "被反爬虫验证拦截", "http_status": "网站返回错误",
+    "robots": "robots.txt 禁止抓取", "too_large": "文件超过大小上限或为压缩炸弹", "offsite": "链接跳转到站外地址",
+    "budget": "超出每站抓取上限", "parse": "页面无法解析", "other": "其他错误",
+}
+
+
+def unreachable_reason(site_failure: str | None) -> str:
+    """The reason of an unreachable status, naming why the site could not be read when that is known."""
+    kind = (site_failure or "").split(":", 1)[0]
+    if kind in SITE_ERROR_NAMES:
+        return f"网站无法访问（{SITE_ERROR_NAMES[kind]}），不能认定未发布"
+    return "网站无法访问，不能认定未发布"
 
 
 def end_of_day(day: dt.date, clock: Clock) -> dt.datetime:
@@ -272,13 +290,15 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
         reports = {year: _report_infos(s, year, before, settings.clock) for year in years}
         history = site_read_history(s, before)
     readable = {agency_id: bool(runs) and runs[-1][1] for agency_id, runs in history.items()}
+    failures = {agency_id: runs[-1][2] for agency_id, runs in history.items() if runs}
     results: dict[int, list[AgencyStatus]] = {year: [] for year in years}
     for agency in agencies:
         info = AgencyInfo(id=agency.id, name=agency.name, kind=agency.kind, region=agency.region,
                           added=added.get(agency.id))
         for year in years:
             status = agency_status(info, year, reports[year].get(agency.id), now=as_of, deadlines=deadlines,
-                                   site_readable=readable.get(agency.id, False))
+                                   site_readable=readable.get(agency.id, False),
+                                   site_failure=failures.get(agency.id))
             status.extra["region"] = agency.region
             results[year].append(status)
     return results

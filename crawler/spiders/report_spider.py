@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -31,9 +30,11 @@ from w3lib.url import safe_url_string
 
 from nianbao.crawler import discovery as d
 from nianbao.crawler import store_jobs
+from nianbao.crawler.budget import SiteBudget
+from nianbao.crawler.confine import places
 from nianbao.crawler.items import ReportCandidate, SiteErrorItem
 from nianbao.crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
-from nianbao.crawler.middlewares import error_kind
+from nianbao.crawler.middlewares import OverBudget, error_kind
 from nianbao.crawler.stats import CrawlStats
 from nianbao.storage.store import FetchRow
 
@@ -60,6 +61,7 @@ class ReportSpider(scrapy.Spider):
     max_list_pages: int
     restart_every: int
     known: KnownUrls
+    budget: SiteBudget  # set by from_crawler, from the crawl settings
 
     def __init__(self, agencies: list[dict[str, Any]], store: Any = None, writer: Any = None,
                  known: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -68,11 +70,12 @@ class ReportSpider(scrapy.Spider):
         self.store = store  # storage.Store (blobs of kept copies)
         self.writer = writer  # crawler.writer.StoreWriter: every database write, in the store process
         self.known_records = known or {}  # url -> FetchRecord, loaded once at the start
-        self.netlocs = {a["id"]: _netlocs(a["start_urls"], a.get("allowed_domains") or ()) for a in agencies}
+        self.places = {a["id"]: places(a["start_urls"], a.get("allowed_domains") or ()) for a in agencies}
         self.crawl_stats = CrawlStats(on_change=kwargs.get("progress"))
         self.rendered_pages = 0
         self.requested: set[str] = set()  # URLs asked for in this crawl (Scrapy would drop repeats later)
         self.seen_urls: set[str] = set()  # pages read, or followed from what is known, in this crawl
+        self.reported: set[tuple[str, str]] = set()  # (agency, kind) of site errors recorded once per crawl
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportSpider:
@@ -80,6 +83,8 @@ class ReportSpider(scrapy.Spider):
         spider.max_depth = int(_option(crawler, "NIANBAO_MAX_DEPTH"))
         spider.max_list_pages = int(_option(crawler, "NIANBAO_MAX_LIST_PAGES"))
         spider.restart_every = int(_option(crawler, "NIANBAO_BROWSER_RESTART_EVERY"))
+        spider.budget = SiteBudget(int(_option(crawler, "NIANBAO_MAX_PAGES_PER_SITE")),
+                                   int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
         spider.known = KnownUrls(
             spider.known_records, recheck_days=float(_option(crawler, "NIANBAO_RECHECK_KNOWN_AFTER_DAYS")),
@@ -90,6 +95,7 @@ class ReportSpider(scrapy.Spider):
         for agency in self.agencies.values():
             for url in agency["start_urls"]:
                 self.requested.add(url)
+                self.budget.schedule(agency["id"])
                 # Never filtered as a duplicate: two agencies may list their reports on one portal page,
                 # and a redirect loop must run into Scrapy's redirect limit (a site error), not vanish.
                 yield self.list_request(agency["id"], url, hops=0, pages=1,
@@ -103,6 +109,10 @@ class ReportSpider(scrapy.Spider):
             # networkidle: the list is filled by an XHR that ends after the load event.
             meta.update(playwright=True, playwright_include_page=True,
                         playwright_page_goto_kwargs={"wait_until": "networkidle"},
+                        # Every request of the page goes through the confinement rule; service workers
+                        # would fetch past the page's routes.
+                        playwright_page_init_callback=self._confine_page,
+                        playwright_context_kwargs={"service_workers": "block"},
                         playwright_context=f"nianbao-{self.rendered_pages // max(self.restart_every, 1)}")
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               dont_filter=bool(meta.pop("dont_filter", False)))
@@ -165,6 +175,8 @@ class ReportSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             return
+        if self.budget.seen_content(agency_id, _visible_text(response)) and meta["pages"] > 1:
+            return  # a pager page showing what an earlier page showed: the chain goes on past its end
         useful = 0  # report links and pagination: a list page without any may be built by a script
         for text, url in self._links(response):
             request = self._follow(response, text, url)
@@ -297,6 +309,9 @@ class ReportSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("nianbao/skipped_known")
             yield from self._replay(agency_id, url, record)
         elif link.get("render") or url not in self.requested:  # a render asks again for a URL read plainly
+            if not self.budget.schedule(agency_id):
+                self._over_budget(agency_id, url)
+                return
             self.requested.add(url)
             yield request if request is not None else self.request_from_link(agency_id, link)
 
@@ -335,13 +350,32 @@ class ReportSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        exc = failure.value
+        exc, agency_id = failure.value, request.meta["agency"]
         # Scrapy calls an errback with a Failure made from an exception: its value is never None.
         assert exc is not None
-        if type(exc).__name__ == "IgnoreRequest" and "robots" in str(exc):
-            return  # robots.txt forbids it: not an error of the site (a redirect loop is one)
-        self.site_error(SiteErrorItem(request.meta["agency"], request.url, error_kind(exc),
-                                      f"{type(exc).__name__}: {exc}"[:500]))
+        kind = error_kind(exc)
+        if kind == "robots":
+            # robots.txt forbids it. A page deep in the site: not an error of the site. A start URL: we may
+            # not look at the site at all, so an absent report proves nothing.
+            if request.meta.get("start"):
+                self._once(agency_id, SiteErrorItem(agency_id, request.url, "robots",
+                                                    "robots.txt 禁止抓取本单位网站的起始页，无法查看"))
+            return
+        if isinstance(exc, OverBudget):
+            self._over_budget(agency_id, request.url)
+            return
+        message = {"too_large": f"响应超过大小上限（或解压后超过，疑似压缩炸弹），未读取：{exc}",
+                   "offsite": str(exc)}.get(kind, f"{type(exc).__name__}: {exc}")
+        self.site_error(SiteErrorItem(agency_id, request.url, kind, message[:500]))
+
+    def _over_budget(self, agency_id: str, url: str) -> None:
+        self._once(agency_id, SiteErrorItem(agency_id, url, "budget", self.budget.spent[agency_id]))
+
+    def _once(self, agency_id: str, error: SiteErrorItem) -> None:
+        """A site error that says something of the whole site: recorded once per crawl."""
+        if (agency_id, error.kind) not in self.reported:
+            self.reported.add((agency_id, error.kind))
+            self.site_error(error)
 
     def site_error(self, error: SiteErrorItem) -> None:
         self.crawl_stats.error(asdict(error))
@@ -382,12 +416,32 @@ class ReportSpider(scrapy.Spider):
                     yield "", url
 
     def _allowed(self, agency_id: str, url: str) -> bool:
-        parts = urlsplit(url)
-        netloc = (parts.hostname or "", parts.port)
-        # IP hosts (the test farm) are told apart by port; domain names also allow their subdomains.
-        return any(netloc == allowed or (not _is_ip(allowed[0]) and (allowed[1] is None or allowed[1] == netloc[1])
-                                         and d.same_site(url, {allowed[0]}))
-                   for allowed in self.netlocs[agency_id])
+        """The confinement rule (crawler.confine), the same for links, redirects and the browser."""
+        return self.places[agency_id].allows(url)
+
+    async def _confine_page(self, page: Any, request: scrapy.Request) -> None:
+        """Chromium asks only the agency's places (crawler.confine): images, scripts, fetch(), frames and
+        WebSockets elsewhere (another host, another port on this machine) are stopped before any byte is
+        sent. Registered after scrapy-playwright's own route, so it is asked first."""
+        allows = self.places[request.meta["agency"]].allows
+        stats = self.crawler.stats
+
+        async def route(route: Any, browser_request: Any) -> None:
+            if allows(browser_request.url):
+                await route.fallback()
+            else:
+                stats.inc_value("nianbao/browser_offsite_blocked")
+                await route.abort("blockedbyclient")
+
+        async def socket(socket_route: Any) -> None:
+            if allows(_http_url(socket_route.url)):
+                socket_route.connect_to_server()
+            else:
+                stats.inc_value("nianbao/browser_offsite_blocked")
+                await socket_route.close()
+
+        await page.route("**", route)
+        await page.route_web_socket("**", socket)
 
     async def _close_page(self, response: Response) -> None:
         """Close the browser tab at once; restart the browser every N rendered pages (memory)."""
@@ -461,14 +515,18 @@ def _select(response: TextResponse, selector: str | None) -> list[Any]:
     return [node.root for el in found for node in ([el] if el.root.tag == "a" else el.css("a"))]
 
 
-def _netlocs(urls: list[str], domains: Any) -> set[tuple[str, int | None]]:
-    """Where an agency's crawl may go: the host:port of each start URL, or an allowed domain (any port)."""
-    result = {((urlsplit(u).hostname or "").lower(), urlsplit(u).port) for u in urls}
-    return result | {(domain.lower(), None) for domain in domains}
+def _http_url(socket_url: str) -> str:
+    """ws://host:port/… as http://host:port/… (wss as https): the same place for the confinement rule."""
+    for socket_scheme, web_scheme in (("wss://", "https://"), ("ws://", "http://")):
+        if socket_url.startswith(socket_scheme):
+            return web_scheme + socket_url[len(socket_scheme):]
+    return socket_url
 
 
-def _is_ip(host: str) -> bool:
-    return host.replace(".", "").isdigit() or ":" in host
+def _visible_text(response: TextResponse) -> str:
+    """What a reader sees of a page: its text without scripts and styles (not its URLs: a trap's pages
+    differ only in the href of their next link)."""
+    return " ".join(response.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall())
 
 
 def _page_title(response: Response) -> str | None:

@@ -210,6 +210,10 @@ class CrawlSettings(Section):
     user_agent: Text = "nianbao/0.1 (annual report monitor; +https://example.gov.cn/nianbao)"
     max_depth: NonNegativeInt = 4  # links followed from a start URL
     max_list_pages: PositiveInt = 50  # pages read along one pagination chain
+    # Per agency and crawl: far above a real county site (a few hundred pages); a site that leads on without
+    # end (a page of 100,000 links, a calendar) is stopped there and recorded as a "budget" site error.
+    max_pages_per_site: PositiveInt = 3000  # requests
+    max_bytes_per_site: PositiveInt = 500 * 1024 * 1024  # bytes downloaded
     browser_restart_pages: PositiveInt = 200  # restart Chromium after this many rendered pages
     browser_timeout: PositiveNumber = 30.0  # seconds for a rendered page to load
     # A known page behind an unchanged list entry is not requested again until this many days after the

@@ -11,6 +11,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from nianbao.crawler import discovery as d
+from nianbao.crawler.budget import SiteBudget
 from nianbao.crawler.items import ReportCandidate
 from nianbao.crawler.spiders.report_spider import ReportSpider
 
@@ -174,6 +175,7 @@ def spider() -> ReportSpider:
     agency = {"id": "dg", "name": "东莞市统计局", "start_urls": [f"{BASE}/"]}
     made = ReportSpider(agencies=[agency])
     made.max_depth, made.max_list_pages = 3, 50
+    made.budget = SiteBudget(max_pages=3000, max_bytes=500 * 1024 * 1024)
     return made
 
 

@@ -3,6 +3,7 @@ crawl (or `nianbao reports`) marks it 'interrupted' once its process is gone, an
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from nianbao.crawler.runner import run_crawl, spawn_crawl
+from nianbao.monitor.status import compute_statuses
+from nianbao.settings import load_settings
 from nianbao.storage.models import CrawlRun
 from nianbao.storage.store import Store
 from tests.crawler.test_resume import kill_after
@@ -94,10 +97,11 @@ def test_next_crawl_marks_the_killed_run_interrupted(working_farm: Farm, databas
         store.close()
 
 
-def test_a_store_process_that_dies_is_replaced_and_the_next_crawl_completes(
+def test_a_store_process_that_dies_fails_the_run_loudly_and_the_next_crawl_has_it_all(
         working_farm: Farm, database_url: str, tmp_path: Path) -> None:
-    """The store process killed mid-crawl (as the OOM killer or a crashing parser library would): the crawl
-    goes on with a new one and finishes; what the dead one held is an error, and the next crawl has it all."""
+    """The store process killed mid-crawl (as the OOM killer or a crashing parser library would): the jobs
+    it held are lost, so the run stops, exits non-zero and is recorded failed; no agency is taken for
+    "missing" because of it; the next crawl asks again for what was lost and has every report."""
     farm, config = working_farm, working_farm.write_config(database_url)
     pid_box: list[int] = []
     killed: list[int] = []
@@ -113,16 +117,21 @@ def test_a_store_process_that_dies_is_replaced_and_the_next_crawl_completes(
     summary_path = tmp_path / "summary.json"
     proc = spawn_crawl(config, [], summary_path, stderr=open(tmp_path / "crawl.log", "w"))  # noqa: SIM115
     pid_box.append(proc.pid)
-    assert proc.wait(timeout=180) == 0, (tmp_path / "crawl.log").read_text()[-3000:]
+    log = (tmp_path / "crawl.log").read_text
+    assert proc.wait(timeout=180) == 1, log()[-3000:]
     assert killed, "the store process was never found"
-    assert "the store process died; starting a new one" in (tmp_path / "crawl.log").read_text()
+    assert "抓取失败：存储进程意外退出" in log()
     for site in farm.sites.values():
         site.on_request = None
     store = Store(database_url, tmp_path / "farm" / "blobs")
     try:
-        assert [r.status for r in runs(store)] == ["finished"]
+        assert [r.status for r in runs(store)] == ["failed"]
+        settings = load_settings(config)
+        for year in (2020, 2021):  # both past due: a report lost with the store process is no absence
+            assert "missing" not in {s.status for s in compute_statuses(store, year, dt.date.today(), settings)}
         again = run_crawl(config)
         assert again.ok, again.log[-3000:]
+        assert [r.status for r in runs(store)] == ["failed", "finished"]
         assert {(r.agency_id, r.year) for r in store.list_reports()} == farm.expected
     finally:
         store.close()

@@ -51,6 +51,7 @@ class SiteServer:
         self.mode = mode
         self.pages: dict[str, Resource] = {}
         self.redirects: dict[str, str] = {}  # path -> Location of a 301 (e.g. a column moved to https)
+        self.redirect_status = 301
         self.hits: list[Hit] = []
         self.on_request: Callable[[SiteServer, str], None] | None = None
         self._lock = threading.Lock()
@@ -165,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve_page(self, path: str) -> None:
         if path in self.site.redirects:
-            self._send(301, b"<html><body>Moved Permanently</body></html>", "text/html", path,
+            self._send(self.site.redirect_status, b"<html><body>Moved</body></html>", "text/html", path,
                        {"Location": self.site.redirects[path]})
             return
         resource = self.site.pages.get(path)
