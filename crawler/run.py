@@ -86,7 +86,8 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
 def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
     from nianbao.crawler.writer import StoreWriter
 
-    return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies})
+    return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies},
+                       limits=settings.documents.limits())
 
 
 def _open_store(settings: Settings) -> Any:
