@@ -11,6 +11,7 @@ killed and the caller gets `OverBudget`, an `UnreadableDocument`: that document 
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import importlib
 import multiprocessing
@@ -36,6 +37,11 @@ class OverBudget(UnreadableDocument):
 class _Failed:
     unreadable: bool
     reason: str
+    over_memory: bool = False  # the reader failed near the memory cap: its own reason is a symptom
+
+
+def _too_large(limits: Limits) -> str:
+    return f"文件过大：读取时超出内存上限{limits.max_memory // 2**20} MB"
 
 
 def check_in_budget(data: bytes, filename: str | None = None, limits: Limits | None = None) -> CheckResult:
@@ -58,7 +64,9 @@ def check_in_budget(data: bytes, filename: str | None = None, limits: Limits | N
     if isinstance(outcome, CheckResult):
         return outcome
     if outcome is None:
-        raise OverBudget(f"文件过大：读取时超出内存上限{limits.max_memory // 2**20} MB（读取进程退出码{child.exitcode}）")
+        raise OverBudget(f"{_too_large(limits)}（读取进程退出码{child.exitcode}）")
+    if outcome.over_memory:
+        raise OverBudget(f"{_too_large(limits)}（{outcome.reason}）")
     if outcome.unreadable:
         raise UnreadableDocument(outcome.reason)
     raise RuntimeError(outcome.reason)  # a parser bug, as check_bytes would have raised it
@@ -85,18 +93,33 @@ def _wait(receiver: multiprocessing.connection.Connection, child: Any, timeout: 
 
 def _child(sender: multiprocessing.connection.Connection, data: bytes, filename: str | None,
            limits: Limits) -> None:
+    faulthandler.disable()  # a C library aborting at the cap is the expected end, not a crash to dump
     # Soft limit only: LibreOffice, started by the office reader, lifts it again for itself.
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, hard))
     try:
         answer: CheckResult | _Failed = check_bytes(data, filename, limits)
     except MemoryError:
-        answer = _Failed(True, f"文件过大：读取所需内存超过{limits.max_memory // 2**20} MB")
+        answer = _Failed(True, "MemoryError", over_memory=True)
     except UnreadableDocument as exc:
-        answer = _Failed(True, str(exc))
+        # libxml2 and others report an allocation failure as a parse error ("unknown error"): near the
+        # cap, it is the size that failed, not the document.
+        answer = _Failed(True, str(exc), over_memory=_peak_memory() > limits.max_memory * 0.9)
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it there
         answer = _Failed(False, f"{type(exc).__name__}: {exc}")
     try:
         sender.send(answer)
     except MemoryError:
-        sender.send(_Failed(True, f"文件过大：读取结果超过{limits.max_memory // 2**20} MB"))
+        sender.send(_Failed(True, "MemoryError", over_memory=True))
+
+
+def _peak_memory() -> int:
+    """Peak address space of this process (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -144,3 +144,10 @@ def test_a_hollow_report_is_not_fully_read_and_says_so_in_a_finding(kind):
 
 def test_a_complete_report_is_fully_read():
     assert check_bytes(CORPUS_REPORT.encode(), "report.txt").fully_read
+
+
+def test_the_dashboard_formats_a_huge_stored_figure_instead_of_failing():
+    from nianbao.dashboard.templating import num
+
+    assert num(10**5000) == "（数字过长）"  # ValueError (over 4,300 digits; HTTP 500) on main
+    assert num(1234567) == "1,234,567"
