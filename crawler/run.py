@@ -96,7 +96,8 @@ def run_status(finish_reason: str, *, store_died: bool) -> str:
 def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
     from nianbao.crawler.writer import StoreWriter
 
-    return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies})
+    return StoreWriter(settings.database_url, str(settings.blob_dir), {a.id: a.name for a in agencies},
+                       limits=settings.documents.limits())
 
 
 def _open_store(settings: Settings) -> Any:

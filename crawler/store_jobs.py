@@ -28,7 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from nianbao.crawler.discovery import agency_matches, text_agency
 from nianbao.crawler.items import ReportCandidate
-from nianbao.report import CheckResult, UnreadableDocument, check_bytes
+from nianbao.report import CheckResult, UnreadableDocument, check_in_budget
+from nianbao.report.limits import Limits
 from nianbao.report.model import Report
 from nianbao.report.readers import read_document
 from nianbao.report.validate import year_chain as year_chain_rule
@@ -54,18 +55,20 @@ class _State:
     seen: dict[tuple[str, str], int | None]
     # Links of report pages, written with the next batch (their fetch rows are already written).
     links: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)  # the budget of one document (settings.documents)
 
 
 _state: _State | None = None
 
 
-def open_store(database_url: str, blob_dir: str, agency_names: dict[str, str], parent: int) -> None:
+def open_store(database_url: str, blob_dir: str, agency_names: dict[str, str], parent: int,
+               limits: Limits | None = None) -> None:
     """The process initializer (`parent`: the crawl process's pid). Ctrl-C reaches the whole process
     group: the crawl process decides when to stop, and this one finishes the jobs already sent."""
     global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    _state = _State(Store(database_url, blob_dir, migrate=False), agency_names, None, {})
+    _state = _State(Store(database_url, blob_dir, migrate=False), agency_names, None, {}, limits=limits or Limits())
 
 
 def _exit_with_parent(parent: int, every: float = 1.0) -> None:
@@ -159,7 +162,7 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
 def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, CheckResult | None]:
     """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
     try:
-        result = check_bytes(item.body, item.filename)
+        result = check_in_budget(item.body, item.filename, _current().limits)
     except UnreadableDocument:
         return "unreadable", None
     except Exception:  # a parser bug: store_report records it as a finding, nothing is lost
@@ -225,7 +228,8 @@ def store_report(
 def parse_content(content: bytes, filename: str | None, checked: CheckResult | None = None) -> ParsedContent:
     """Parse and validate `content` for the Store (or take `checked`, the parse already made)."""
     try:
-        result = checked if checked is not None else check_bytes(content, filename=filename)
+        limits = _state.limits if _state is not None else None
+        result = checked if checked is not None else check_in_budget(content, filename, limits)
     except UnreadableDocument as exc:
         return ParsedContent(unreadable=str(exc) or type(exc).__name__)
     except Exception as exc:  # a parser bug must not lose the bytes: keep them without a model

@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from nianbao.crawler import store_jobs
+from nianbao.report.limits import Limits
 from nianbao.storage.store import HEARTBEAT_SECONDS, FetchRow
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ class StoreDied(RuntimeError):
 
 class StoreWriter:
     def __init__(self, database_url: str, blob_dir: str, agency_names: dict[str, str], *,
-                 batch: int = 500, linger: float = 2.0) -> None:
-        self.initargs = (database_url, str(blob_dir), agency_names, os.getpid())
+                 batch: int = 500, linger: float = 2.0, limits: Limits | None = None) -> None:
+        self.initargs = (database_url, str(blob_dir), agency_names, os.getpid(), limits)
         self.batch = batch
         self.linger = linger  # seconds a buffered row may wait for company before it is sent
         self.fetches: list[FetchRow] = []

@@ -56,5 +56,8 @@ def num(value: Any) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.2f}"
     if isinstance(value, int | float):
-        return f"{int(value):,}"
+        try:
+            return f"{int(value):,}"
+        except (ValueError, OverflowError):  # a version stored before cells were bounded (12 digits)
+            return "（数字过长）"
     return str(value)

@@ -1,5 +1,6 @@
 """Parse and validate annual reports; monitor agencies (status, events, daemon)."""
 
+from nianbao.report.budget import OverBudget, check_in_budget
 from nianbao.report.check import CheckResult, check_bytes, check_document
 from nianbao.report.model import Finding, Report
 from nianbao.report.parser import NotAReport
@@ -10,8 +11,10 @@ __all__ = [
     "Document",
     "Finding",
     "NotAReport",
+    "OverBudget",
     "Report",
     "UnreadableDocument",
     "check_bytes",
     "check_document",
+    "check_in_budget",
 ]

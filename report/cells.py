@@ -26,7 +26,13 @@ BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣_]+|无)$")
 _MARKER_LINE = re.compile(r"^[ \t]*(?:[-—–/／﹣_]+|无)[ \t]*$", re.M)
 FIELD_SEPARATORS = re.compile(r"[\t|]")
 MAX_SPLITS = 50_000  # bound the search over run-together digits
+# Bound the work itself, not only the finished splits: cuts that die in a later token count too, so a row
+# like "111…1 (130 digits) 0000000000" is refused after this many steps instead of walking 10^8 dead ends.
+MAX_SPLIT_STEPS = 400_000
 _NOT_NUMERIC = re.compile(r"[^\d.+\-]")
+# No count in a report reaches a trillion: a longer run of digits is several cells glued together or
+# noise, never one value (a 5,000-digit "number" broke int() and the dashboard's formatting).
+MAX_CELL_DIGITS = 12
 
 Check = Callable[[list[Number]], bool]
 
@@ -36,11 +42,19 @@ class Ambiguous(Exception):
 
 
 def to_number(text: str) -> Number:
+    """The value of a number cell; Ambiguous when it has more digits than a count can have."""
     if text.isascii() and text.isdigit():  # most cells: skip the cleaning
+        _check_length(text)
         return int(text)
     cleaned = text.replace(",", "").replace("−", "-").strip()
     cleaned = _NOT_NUMERIC.sub("", cleaned)
+    _check_length(cleaned)
     return float(cleaned) if "." in cleaned else int(cleaned)
+
+
+def _check_length(digits: str) -> None:
+    if sum(ch.isdigit() for ch in digits) > MAX_CELL_DIGITS:
+        raise Ambiguous(f"数字过长（{len(digits)}位），不是一格的数值")
 
 
 def is_number_cell(text: str) -> bool:
@@ -136,7 +150,7 @@ def read_cell_lines(segment: str, n: int) -> list[Cell] | None:
 def split_glued(tokens: list[str], n: int, check: Check | None) -> list[Cell]:
     """The one way to cut `tokens` into n numbers (each token into >= 1 parts) that `check` accepts."""
     solutions: list[list[Number]] = []
-    for count, parts in enumerate(_splits(tokens, n)):
+    for count, parts in enumerate(_splits(tokens, n, _Steps())):
         if count > MAX_SPLITS:
             raise Ambiguous("粘连数字的拆分方式过多")
         values = [to_number(p) for p in parts]
@@ -149,32 +163,57 @@ def split_glued(tokens: list[str], n: int, check: Check | None) -> list[Cell]:
     return list(solutions[0])
 
 
-def _splits(tokens: list[str], n: int) -> Iterator[list[str]]:
+class _Steps:
+    """Every cut tried, finished or not: the search stops when it has done MAX_SPLIT_STEPS of work."""
+
+    def __init__(self) -> None:
+        self.left = MAX_SPLIT_STEPS
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise Ambiguous("粘连数字的拆分方式过多")
+
+
+def _digits(token: str) -> str:
+    return token[1:] if token[0] in "+-−" else token
+
+
+def _fewest_parts(digits: str) -> int:
+    """Numbers have no leading zeros: "0012" is at least 0|0|12, three parts."""
+    zeros = len(digits) - len(digits.lstrip("0"))
+    return zeros + (zeros < len(digits))
+
+
+def _splits(tokens: list[str], n: int, steps: _Steps) -> Iterator[list[str]]:
     if not tokens:
         if n == 0:
             yield []
         return
     head, rest = tokens[0], tokens[1:]
-    sign = head[0] if head[0] in "+-−" else ""
-    digits = head[len(sign):]
-    max_parts = min(len(digits), n - len(rest))
-    # The rest can hold at most one number per digit: fewer parts here leave it unable to fill the row.
-    # Skipping those cuts yields the same splits, without walking millions of dead ends ("999…9" as 15 cells).
-    min_parts = max(1, n - sum(len(token) - (token[0] in "+-−") for token in rest))
+    digits = _digits(head)
+    sign = head[: len(head) - len(digits)]
+    # The rest holds between its fewest parts and one number per digit: cuts of the head that leave it
+    # too few or too many cells are skipped (same splits, without walking millions of dead ends).
+    max_parts = min(len(digits), n - sum(_fewest_parts(_digits(t)) for t in rest))
+    min_parts = max(1, n - sum(len(_digits(t)) for t in rest))
     for k in range(min_parts, max_parts + 1):
-        for parts in _cut(digits, k):
+        for parts in _cut(digits, k, steps):
             parts = [sign + parts[0], *parts[1:]]
-            for tail in _splits(rest, n - k):
+            for tail in _splits(rest, n - k, steps):
                 yield parts + tail
 
 
-def _cut(digits: str, k: int) -> Iterator[list[str]]:
+def _cut(digits: str, k: int, steps: _Steps) -> Iterator[list[str]]:
     """Cut a digit string into k numbers without leading zeros."""
+    steps.spend()
     if k == 1:
-        if digits == "0" or not digits.startswith("0"):
+        if (digits == "0" or not digits.startswith("0")) and len(digits) <= MAX_CELL_DIGITS:
             yield [digits]
         return
-    first_max = 1 if digits.startswith("0") else len(digits) - k + 1
+    if len(digits) > k * MAX_CELL_DIGITS:
+        return  # some part would be longer than any cell
+    first_max = 1 if digits.startswith("0") else min(len(digits) - k + 1, MAX_CELL_DIGITS)
     for i in range(1, first_max + 1):
-        for rest in _cut(digits[i:], k - 1):
+        for rest in _cut(digits[i:], k - 1, steps):
             yield [digits[:i], *rest]

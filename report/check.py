@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from nianbao.report.limits import Limits
 from nianbao.report.model import Finding, Report
 from nianbao.report.parser import parse_document
 from nianbao.report.readers import Document, read_document
 from nianbao.report.validate import validate
+
+# The three tables every report has (二、三、四), by their name in the model.
+_TABLES = {"proactive": "第二部分表格", "applications": "第三部分表格", "appeals": "第四部分表格"}
 
 
 @dataclass
@@ -15,17 +19,42 @@ class CheckResult:
     report: Report
     findings: list[Finding]
     document: Document
+    # What could not be read (empty when the whole report was read): "checked and fine" needs both this
+    # empty and no error finding; a hollow report (headings, no figures) has no error but gaps.
+    gaps: list[str] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
 
+    @property
+    def fully_read(self) -> bool:
+        return not self.gaps
+
+
+def reading_gaps(report: Report) -> list[str]:
+    """Why the report was not fully read: a table without any figure, rows or parts that could not be read
+    (digits replaced by "x", a page missing, a garbled row)."""
+    gaps = [f"{name}没有读到数字" for key, name in _TABLES.items() if not getattr(report, key)]
+    gaps += [f"{location}：{reason}" for location, reason in report.unreadable.items() if location != "format"]
+    return gaps
+
 
 def check_document(document: Document) -> CheckResult:
     report = parse_document(document)
-    return CheckResult(report, validate(report), document)
+    findings = validate(report)
+    gaps = reading_gaps(report)
+    if gaps and not any(f.rule == "unreadable" for f in findings):
+        # A hollow report must not be stored as "no finding": the rule the status page counts as unread.
+        findings.append(Finding("unreadable", "warning", "报告未能读全：" + "；".join(gaps[:3]), "report"))
+    return CheckResult(report, findings, document, gaps)
 
 
-def check_bytes(data: bytes, filename: str | None = None) -> CheckResult:
-    """Parse and validate one published document. Raises UnreadableDocument (or NotAReport)."""
-    return check_document(read_document(data, filename))
+def check_bytes(data: bytes, filename: str | None = None, limits: Limits | None = None) -> CheckResult:
+    """Parse and validate one published document in this process (report.budget bounds its memory and
+    time). Raises UnreadableDocument (or NotAReport)."""
+    limits = limits or Limits()
+    document = read_document(data, filename, max_bytes=limits.max_bytes, max_pages=limits.max_pages,
+                             max_decompressed=limits.max_decompressed,
+                             conversion_timeout=limits.conversion_timeout)
+    return check_document(document)

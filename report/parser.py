@@ -26,12 +26,17 @@ class NotAReport(UnreadableDocument):
 
 # Noise that conversions leave behind: Word bookmarks, page numbers ("- 3 -", "— 4 —", "第 2 页").
 _NOISE = re.compile(r"\[bookmark:[^\]]*\]|\u200b|\ufeff")
-_PAGE_NUMBER_LINE = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$",
-                               re.M)
-_MARKDOWN_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", re.M)
+# [ \t] at the ends, not \s: "^\s*" tried at every line start ran over all the blank lines after it
+# (quadratic on a page of empty lines).
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[ \t]*+(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})[ \t]*+$", re.M)
+# Possessive quantifiers and no line-crossing \s: the first form backtracked quadratically on a long run of
+# spaces or blank lines.
+_MARKDOWN_RULE = re.compile(r"^[ \t]*+\|?(?:[ \t]*+:?-{3,}+:?[ \t]*+\|)++[ \t]*+:?-*+:?[ \t]*+$", re.M)
 # "Cell per line" conversions of HTML tables: every cell on a line of its own closed by " |", a blank cell a
 # bare "|", the positions covered by a merged cell a line of two or more pipes ("||", "|||").
-_ONE_CELL_LINE = re.compile(r"^[ \t]*(?P<cell>[^|\t\n]*?)[ \t]*\|[ \t|]*$")
+# Read by hand, not by a regex: "[ \t]*(cell)*?[ \t]*\|" backtracked cubically on a line of spaces.
+_PIPE_TAIL = frozenset(" \t|")
 _COVERED_LINE = re.compile(r"^[ \t]*\|{2,}[ \t]*$")
 _MIN_ONE_CELL_LINES = 8  # below this, a trailing pipe is punctuation, not a table shape
 
@@ -98,8 +103,12 @@ def join_cell_lines(text: str) -> str:
 
 
 def _one_cell(line: str) -> str | None:
-    match = _ONE_CELL_LINE.match(line)
-    return match.group("cell") if match and not _COVERED_LINE.match(line) else None
+    """The cell of a line "  cell  |" (then only spaces, tabs and pipes); None for any other line."""
+    pipe = line.find("|")
+    if pipe < 0 or not _PIPE_TAIL.issuperset(line[pipe:]) or _COVERED_LINE.match(line):
+        return None
+    cell = line[:pipe].strip(" \t")
+    return None if "\t" in cell or "\n" in cell else cell
 
 
 def _value_follows(cells: list[str | None], lines: list[str], start: int) -> bool:

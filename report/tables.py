@@ -375,9 +375,9 @@ def _appeal_cells(text: str) -> list[Cell] | None:
     numbers = re.findall(r"(?<![\d.])[+\-]?\d+(?![\d.])", _drop_header_words(text))
     if not numbers:
         return None
-    if len(numbers) >= width:
-        return [to_number(n) for n in numbers]
     try:
+        if len(numbers) >= width:
+            return [to_number(n) for n in numbers]
         return read_row(" ".join(numbers), width, _appeals_check, fields=False)
     except Ambiguous:
         return None

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from nianbao.report import labels
+from nianbao.report.cells import MAX_CELL_DIGITS
 from nianbao.report.deadlines import due_date
 from nianbao.report.model import (
     APPEAL_COLUMNS,
@@ -323,7 +324,10 @@ def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict[str, An
     table_value = _claim_value(report, keys, tree)
     if table_value is None:
         return []
-    stated = int(match.group("n").replace(",", ""))
+    digits = match.group("n").replace(",", "")
+    if len(digits) > MAX_CELL_DIGITS:
+        return []  # not a count: a run of digits int() may refuse (over 4,300 digits)
+    stated = int(digits)
     where = ("appeals." if tree is report.appeals else "applications.") + keys[0]
     phrase = match.group(0)
     if stated != table_value:

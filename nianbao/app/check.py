@@ -1,6 +1,9 @@
 """`nianbao check [--json] FILE...`: parse and validate report files, print tables and findings.
 
-Exit status: 0 no error finding, 1 some error finding, 2 some file could not be read as a report.
+Exit status, for scripts (the worst over all FILES): 0 every report read in full and consistent; 1 some
+report inconsistent (an error finding); 3 some report not fully read (a table without figures, digits
+replaced by "x", unreadable rows: "checked and fine" cannot be said); 2 some file could not be read as a
+report at all (including over the per-document budget: too large, too slow).
 """
 
 from __future__ import annotations
@@ -11,49 +14,71 @@ from pathlib import Path
 
 import click
 
-from nianbao.report.check import CheckResult, check_bytes
+from nianbao.report.budget import check_in_budget
+from nianbao.report.check import CheckResult
+from nianbao.report.limits import Limits
 from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, get_path, report_json
 from nianbao.report.readers import UnreadableDocument
 from nianbao.report.walk import application_shape, table_rows
+from nianbao.settings.load import settings_from_context
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+OK, INCONSISTENT, UNREADABLE, NOT_FULLY_READ = 0, 1, 2, 3
+# Over several files the worst wins: unreadable, then not fully read (its errors may be misreadings),
+# then inconsistent.
+_WORST_FIRST = (UNREADABLE, NOT_FULLY_READ, INCONSISTENT, OK)
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: the model, file, findings.")
+@click.command(epilog="""\b
+Exit status (the worst over all FILES):
+  0  every report read in full and consistent
+  1  inconsistent: some report has an error finding
+  2  some file cannot be read as a report (also: over the per-document
+     budget, settings `documents`: too large, too slow)
+  3  not fully read: a table without figures, digits replaced by "x",
+     rows or parts that could not be read""")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per line: the model, file, findings, fully_read.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(as_json: bool, files: tuple[str, ...]) -> None:
+@click.pass_context
+def check(ctx: click.Context, as_json: bool, files: tuple[str, ...]) -> None:
     """Parse and validate annual report FILES (HTML, PDF, DOC/DOCX/WPS, text)."""
-    status = 0
+    limits = settings_from_context(ctx).documents.limits()
+    statuses = {OK}
     for name in files:
         try:
-            result = _check_file(Path(name))
+            result = _check_file(Path(name), limits)
         except UnreadableDocument as exc:
             _print_unreadable(name, str(exc), as_json)
-            status = 2
+            statuses.add(UNREADABLE)
             continue
         if as_json:
-            click.echo(json.dumps(report_json(result.report, result.findings, file=name), ensure_ascii=False))
+            line = report_json(result.report, result.findings, file=name) | {"fully_read": result.fully_read}
+            click.echo(json.dumps(line, ensure_ascii=False))
         else:
             click.echo(render_text(name, result))
-        if result.has_errors and status == 0:
-            status = 1
-    sys.exit(status)
+        statuses.add(exit_status(result))
+    sys.exit(next(code for code in _WORST_FIRST if code in statuses))
 
 
-def _check_file(path: Path) -> CheckResult:
+def exit_status(result: CheckResult) -> int:
+    if not result.fully_read:
+        return NOT_FULLY_READ
+    return INCONSISTENT if result.has_errors else OK
+
+
+def _check_file(path: Path, limits: Limits) -> CheckResult:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise UnreadableDocument(f"cannot open: {exc.strerror}") from exc
-    if size > MAX_FILE_BYTES:
-        raise UnreadableDocument(f"file too large ({size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+    if size > limits.max_bytes:
+        raise UnreadableDocument(f"文件过大：{size // 2**20} MB，上限 {limits.max_bytes // 2**20} MB")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"cannot read: {exc.strerror}") from exc
     try:
-        return check_bytes(data, path.name)
+        return check_in_budget(data, path.name, limits)
     except UnreadableDocument:
         raise
     except Exception as exc:  # a reader bug must still give one line, not a traceback
@@ -98,6 +123,8 @@ def render_text(name: str, result: CheckResult) -> str:
         for spec in table_rows("appeals", report.format_version or "2021"):
             row = report.appeals.get(spec.path, {})
             out.append(f"     {spec.path:<24} " + " ".join(f"{_fmt(row.get(c)):>9}" for c in spec.columns))
+    if not result.fully_read:
+        out.append("   未能读全（not fully read）: " + "；".join(result.gaps[:5]))
     if result.findings:
         out.append("   findings:")
         for f in result.findings:

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from nianbao.report.deadlines import DUE_MONTH_DAY, due_date
+from nianbao.report.limits import Limits
 
 DEFAULT_DATABASE_URL = "sqlite:///data/nianbao.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the only place the project's time zone is written
@@ -252,6 +253,28 @@ class DeadlineSettings(Section):
         return int(month), int(day)
 
 
+_LIMITS = Limits()  # the report library's own figures: one literal for each limit
+
+
+class DocumentSettings(Section):
+    """The budget of one published document (report.budget): over it, the document is stored as
+    "文件过大/读取超时" and the run goes on."""
+
+    max_mb: PositiveInt = _LIMITS.max_bytes // 2**20  # size of the file as published
+    max_pages: PositiveInt = _LIMITS.max_pages  # PDF pages read
+    max_decompressed_mb: PositiveInt = _LIMITS.max_decompressed // 2**20  # DOCX: XML after unzipping
+    max_memory_mb: PositiveInt = _LIMITS.max_memory // 2**20  # address space of the process reading it
+    timeout: PositiveNumber = _LIMITS.check_timeout  # seconds to read, parse and check it
+    conversion_timeout: PositiveNumber = _LIMITS.conversion_timeout  # seconds for LibreOffice (.doc, .wps)
+
+    def limits(self) -> Limits:
+        """The same figures as the report library takes them."""
+        return Limits(max_bytes=self.max_mb * 2**20, max_pages=self.max_pages,
+                      max_decompressed=self.max_decompressed_mb * 2**20, max_ratio=_LIMITS.max_ratio,
+                      conversion_timeout=self.conversion_timeout, max_memory=self.max_memory_mb * 2**20,
+                      check_timeout=self.timeout)
+
+
 class MonitorSettings(Section):
     # Consecutive crawls in which a site could not be read before the digest reports it as failing.
     site_failing_runs: PositiveInt = 3
@@ -367,6 +390,7 @@ class Settings(Section):
     crawl: CrawlSettings = CrawlSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
+    documents: DocumentSettings = DocumentSettings()
     monitor: MonitorSettings = MonitorSettings()
     smtp: SmtpSettings = SmtpSettings()
     recipients: Annotated[tuple[Recipient, ...], Must("a list")] = ()

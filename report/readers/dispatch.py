@@ -13,8 +13,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from nianbao.report.readers import Document, UnreadableDocument
-from nianbao.report.readers.limits import (
+from nianbao.report.limits import (
     CONVERSION_TIMEOUT_S,
     MAX_COMPRESSION_RATIO,
     MAX_DECOMPRESSED_BYTES,
@@ -22,6 +21,7 @@ from nianbao.report.readers.limits import (
     MAX_PAGES,
     Limits,
 )
+from nianbao.report.readers import Document, UnreadableDocument
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_XML = re.compile(rb"<\?mso-application\s+progid=[\"']Word\.Document|<w:wordDocument[\s>]")

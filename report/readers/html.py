@@ -55,7 +55,9 @@ _ANY_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # Share of the page's non-link text the chosen content element must keep.
 _CONTENT_SHARE = 0.7
 # Plain lxml elements: lxml.html's element classes cost a Python lookup per node visited.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+# huge_tree: without it libxml2 stops at 256 levels of nesting and the page reads empty (generated pages nest
+# <div>s 300 deep); the size of what it parses is bounded by the input limit and the per-document budget.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 _WHITESPACE = re.compile(r"\s+")
 _OWN_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 _SPAN_NUMBER = re.compile(r"\s*(\d+)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -19,9 +20,9 @@ import tempfile
 import threading
 from pathlib import Path
 
+from nianbao.report.limits import Limits
 from nianbao.report.readers import Document, UnreadableDocument
 from nianbao.report.readers.docx import read_docx
-from nianbao.report.readers.limits import Limits
 
 SOFFICE_CANDIDATES = ("soffice", "libreoffice", "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
 
@@ -99,7 +100,8 @@ def convert(data: bytes, *, suffix: str, target: str, timeout: float, filter_opt
 def _run(command: list[str], timeout: float, workdir: Path) -> None:
     env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir))
     process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,
+        preexec_fn=_lift_memory_cap,  # noqa: PLW1509 - the budget's child is single-threaded
     )
     try:
         process.wait(timeout=timeout)
@@ -109,6 +111,13 @@ def _run(command: list[str], timeout: float, workdir: Path) -> None:
     finally:
         # soffice may leave helper processes in its group even after a normal exit.
         _kill_group(process)
+
+
+def _lift_memory_cap() -> None:
+    """LibreOffice reserves gigabytes of address space it never touches: the document budget's soft
+    RLIMIT_AS (report.budget) must not apply to it; its own timeout bounds it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -28,21 +28,63 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
+    wide = _utf16_without_bom(data)
+    if wide is not None:
+        return wide
     candidates = [declared] if declared else []
     candidates += ["utf-8", "gb18030"]
     for encoding in candidates:
         try:
-            return data.decode(_canonical(encoding))
+            text = data.decode(_canonical(encoding))
         except (LookupError, UnicodeDecodeError):
             continue
+        return _big5_instead(data, text) if encoding == "gb18030" and not declared else text
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise UnreadableDocument("binary data: not text in any known encoding")
     return data.decode(best.encoding, errors="replace")
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 saved without a BOM: every ASCII character (digits, spaces, line ends) leaves a zero byte,
+    all on the same side of the pair. The text, or None when the bytes do not look like that."""
+    sample = data[:8192]
+    pairs = len(sample) // 2
+    if pairs < 8:
+        return None
+    zeros = (sample[0::2].count(0), sample[1::2].count(0))  # (first byte, second byte) of each pair
+    for encoding, text_zeros, other in (("utf-16-le", zeros[1], zeros[0]), ("utf-16-be", zeros[0], zeros[1])):
+        if text_zeros >= pairs // 10 and other <= pairs // 100:
+            try:
+                text = data[: len(data) // 2 * 2].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return None if _CONTROL.search(text.encode("utf-8", errors="replace")) else text
+    return None
+
+
+def _big5_instead(data: bytes, text: str) -> str:
+    """Big5 (traditional, Taiwan/Hong Kong style pages) also decodes as GB18030, into nonsense. Simplified
+    text keeps almost all of its characters inside GB2312; Big5 read as GB18030 does not."""
+    hanzi = [ch for ch in text[:20_000] if ch >= "\u4e00"]
+    if len(hanzi) < 20 or sum(not _in_gb2312(ch) for ch in hanzi) < len(hanzi) // 10:
+        return text
+    try:
+        return data.decode("cp950")
+    except UnicodeDecodeError:
+        return text
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _looks_binary(data: bytes) -> bool:
-    if data.startswith(tuple(bom for bom, _ in _BOMS)):
+    if data.startswith(tuple(bom for bom, _ in _BOMS)) or _utf16_without_bom(data) is not None:
         return False
     sample = data[:8192]
     return len(_CONTROL.findall(sample)) > max(4, len(sample) // 100)

@@ -32,7 +32,7 @@ def test_json_lines_use_the_spec_keys_plus_file_and_findings():
     assert len(lines) == 2
     assert set(lines[0]) == {"file", "findings", "agency", "year", "format_version", "published_date",
                              "sections_present", "summary_text", "problems_text", "other_text", "proactive",
-                             "applications", "appeals"}
+                             "applications", "appeals", "fully_read"}
     assert lines[1]["applications"]["new_received"]["total"] == 44
     assert lines[1]["applications"]["refused"]["state_secret"]["total"] == 0
 

@@ -1,6 +1,7 @@
 """How much a reader may take in: the limits `read_document` passes down to every reader.
 
-A module of its own so that the dispatcher and the readers it calls (office) both import it, not each other.
+A module of its own, at the top of the library, so that the readers, the budget and the settings (which may
+not import the readers) all take the same figures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024
 # MIN_BOMB_CHECK_BYTES and compress better than this.
 MAX_COMPRESSION_RATIO = 200
 CONVERSION_TIMEOUT_S = 60.0
+# The budget of one document (report.budget): address space of the child that reads it, and wall-clock
+# time. A real report needs well under 300 MB and 10 s; the bombs of issue 11 needed over 2 GB.
+MAX_MEMORY_BYTES = 1024 * 1024 * 1024
+CHECK_TIMEOUT_S = 90.0  # LibreOffice alone may take CONVERSION_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -24,3 +29,5 @@ class Limits:
     max_decompressed: int = MAX_DECOMPRESSED_BYTES
     max_ratio: int = MAX_COMPRESSION_RATIO
     conversion_timeout: float = CONVERSION_TIMEOUT_S
+    max_memory: int = MAX_MEMORY_BYTES
+    check_timeout: float = CHECK_TIMEOUT_S
