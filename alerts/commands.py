@@ -32,7 +32,6 @@ from nianbao.storage.store import Store
 def digest(ctx: click.Context, since: dt.datetime | None, as_of: dt.datetime | None, mode: str,
            out_dir: str | None) -> None:
     """Build the digest of stored events for a period, per recipient."""
-
     settings = settings_from_context(ctx)
     if mode == "outbox":
         with Store.from_settings(settings) as store, store.read_session() as s:

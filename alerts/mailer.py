@@ -192,7 +192,6 @@ def send_pending(store: Any, config: SmtpSettings, *, max_attempts: int | None =
     sent is also written there as an .eml file, so an operator can see (and forward) it while the server
     is down; the copy is removed once the digest is sent.
     """
-
     _forget_unsent(outbox_dir, _sent_copies(store, outbox_dir))
     with store.read_session() as s:
         pending = outbox.pending_ids(s)

@@ -17,7 +17,6 @@ from nianbao.settings import SettingsError, load_settings
 @click.pass_context
 def crawl(ctx: click.Context, agency_ids: tuple[str, ...]) -> None:
     """Crawl the agencies' sites once: new reports, new versions, errors."""
-
     try:
         settings = load_settings((ctx.obj or {}).get("config_path"))
     except SettingsError as exc:
@@ -37,7 +36,6 @@ def crawl(ctx: click.Context, agency_ids: tuple[str, ...]) -> None:
 
 
 def _run_with_progress(settings: Any, agency_ids: list[str], total: int) -> CrawlSummary:
-
     with Progress(TextColumn("[bold]crawl"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), transient=True) as progress:
         task = progress.add_task("", total=total)

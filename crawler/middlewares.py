@@ -288,6 +288,5 @@ def _header_text(response: Response) -> dict[str, str | None]:
 
 
 def _response_class(record: Any) -> type[Response]:
-
     ctype = (record.content_type or "").lower()
     return HtmlResponse if "html" in ctype or not ctype else Response

@@ -183,7 +183,6 @@ def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> Non
 
 def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     """One candidate from the parts of a report split over several attachments, texts in page order."""
-
     first = parts[0]
     assert first.part_of is not None
     texts = []

@@ -42,7 +42,6 @@ def status_row(s: AgencyStatus) -> dict[str, Any]:
 @click.pass_context
 def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_json: bool) -> None:
     """Each agency's status for a year: on_time, late, missing, unreachable or not_due."""
-
     settings = settings_from_context(ctx)
     day = as_of.date() if as_of else settings.clock.today()
     year = year or day.year - 1
@@ -56,7 +55,6 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_j
 
 
 def _print_table(rows: list[dict[str, Any]], year: int, day: dt.date) -> None:
-
     table = Table(title=f"{year} 年度报告 · 截至 {day.isoformat()}")
     for header in ("agency", "region", "status", "due", "judged on", "versions", "errors", "report"):
         table.add_column(header)

@@ -19,7 +19,6 @@ from nianbao.storage.store import Store
 
 
 def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
-
     try:
         return Store.from_settings(settings, migrate=migrate)
     except Exception as exc:  # a wrong URL or a stopped server: one line, not a traceback
@@ -51,7 +50,6 @@ def _when(moment: datetime) -> str:
 
 
 def _print_table(rows: list[ReportSummary]) -> None:
-
     console = Console()
     if not rows:
         console.print("No reports stored yet.")

@@ -88,7 +88,6 @@ def crawl_job(config_path: str | None) -> None:
 
 
 def _crawl_once(config_path: str | None) -> None:
-
     global _child
     settings = _load(config_path)
     log.info("crawl started (%d agencies)", len(settings.agencies))
@@ -120,7 +119,6 @@ def _crawl_once(config_path: str | None) -> None:
 
 def rollup_job(config_path: str | None) -> None:
     """Rebuild the dashboard's status roll-up if the date or the data changed."""
-
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
         _refresh_rollup(store, settings)
@@ -138,7 +136,6 @@ def _refresh_rollup(store: Any, settings: Settings) -> None:
 
 def digest_job(config_path: str | None) -> None:
     """Build last week's digest (Monday to Sunday) for every recipient and send it."""
-
     settings = _load(config_path)
     as_of = scheduled_week(settings.clock.now(), settings.clock)
     with Store.from_settings(settings) as store:
@@ -151,14 +148,12 @@ def digest_job(config_path: str | None) -> None:
 
 def outbox_job(config_path: str | None) -> None:
     """Retry digests that could not be sent (server down, refused)."""
-
     settings = _load(config_path)
     with Store.from_settings(settings) as store:
         _flush_outbox(store, settings)
 
 
 def _flush_outbox(store: Any, settings: Settings) -> None:
-
     counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
     if counts["sent"] or counts["failed"]:
         log.info("outbox: %d sent, %d not sent (will retry)", counts["sent"], counts["failed"])
@@ -170,7 +165,6 @@ def _flush_outbox(store: Any, settings: Settings) -> None:
 def cron_trigger(expr: str, timezone: str) -> Any:
     """A CronTrigger from a 5-field crontab. Numeric weekdays follow crontab (0/7 = Sunday), unlike
     APScheduler 3's from_crontab (0 = Monday), so the settings mean what cron users expect."""
-
     minute, hour, day, month, weekday = expr.split()
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekday(weekday),
                        timezone=timezone)
@@ -199,7 +193,6 @@ def _overrides() -> dict[str, float]:
 
 def wanted_jobs(settings: Settings, config_path: str | None) -> dict[str, tuple[Any, Any]]:
     """job id -> (function, trigger)."""
-
     schedule = settings.schedule
     tz = schedule.timezone
     over = _overrides()
@@ -237,7 +230,6 @@ def sync_jobs(scheduler: Any, settings: Settings, config_path: str | None) -> No
 
 
 def make_scheduler(settings: Settings) -> Any:
-
     return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, tablename=JOBSTORE_TABLE)},
         # One crawl and one digest/outbox at a time is plenty and keeps SQLite writers few.
@@ -327,7 +319,6 @@ def _stop_child() -> None:
 
 
 def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
-
     settings = load_settings(config_path)
     config_path = str(settings.path) if settings.path else config_path
     lock = acquire_lock(lock_path(settings))

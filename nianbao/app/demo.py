@@ -83,7 +83,6 @@ def default_folder() -> Path:
 
 def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     """Run the demo in `folder`; returns what it found (for the command's summary and for tests)."""
-
     folder = prepare_folder(folder.resolve())
     farm = DemoFarm().start()
     try:
@@ -123,7 +122,6 @@ def _event_counts(store: Any) -> dict[str, int]:
 
 
 def print_summary(result: dict[str, Any]) -> None:
-
     console = Console()
     table = Table(title="reports stored")
     for header in ("agency", "year", "versions", "errors", "published"):

@@ -91,7 +91,6 @@ def news_page(title: str) -> str:
 
 
 def docx_bytes(text: str) -> bytes:
-
     document = docx.Document()
     for line in text.splitlines():
         document.add_paragraph(line)
