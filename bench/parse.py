@@ -5,7 +5,7 @@
 
 The documents are the five seeds with their numbers varied, rendered by tests/readers/render.py; DOC and
 PDF come from LibreOffice (one batch conversion). "raw" is the underlying library alone (decode, lxml
-text_content, python-docx text, LibreOffice conversion, pypdfium2 text); "check" is monitor.check_bytes
+text_content, python-docx text, LibreOffice conversion, pypdfium2 text); "check" is nianbao.report.check_bytes
 (read + parse + validate). Runs in one process, so the figures are per core.
 """
 

@@ -185,7 +185,7 @@ def _cpu(who: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    parser = argparse.ArgumentParser(prog="python -m nianbao.crawler.run")
     parser.add_argument("--config", default=None)
     parser.add_argument("--agency", action="append", default=[])
     parser.add_argument("--summary", required=True, type=Path)

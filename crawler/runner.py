@@ -1,7 +1,7 @@
 """Run one crawl pass in a child process and read back its summary.
 
 Twisted's reactor cannot restart, so a daemon that crawls every night (or a test that crawls twice)
-spawns `python -m crawler.run` each time. The child writes its summary JSON to a file; progress
+spawns `python -m nianbao.crawler.run` each time. The child writes its summary JSON to a file; progress
 arrives as JSON lines on its stdout.
 """
 

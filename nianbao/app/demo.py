@@ -1,6 +1,6 @@
 """`nianbao demo`: the whole pipeline on a bundled farm of government sites, on this machine only.
 
-Serves the demo farm (monitor/demo_farm) on 127.0.0.1, writes a settings file for it, crawls it into
+Serves the demo farm (nianbao/app/demo_farm) on 127.0.0.1, writes a settings file for it, crawls it into
 SQLite, publishes a corrected edition of one report and crawls again, derives the events, writes this
 week's digest to the outbox folder (.eml + .html per recipient) and prints what happened and where to look.
 """

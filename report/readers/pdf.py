@@ -1,7 +1,7 @@
 """PDF: pypdfium2 for the text of every page, and for the tables on the pages that hold them.
 
 Pages whose text holds a table label (本年新收, 信息内容, 行政复议 ...) are read from pdfium's character
-boxes and painted ruling lines (monitor/readers/pdf_layout.py, pdfplumber's table finder ported onto
+boxes and painted ruling lines (report/readers/pdf_layout.py, pdfplumber's table finder ported onto
 pdfium's objects): ruled tables become TAB rows (a merged cell once, the positions it covers left out, a
 blank cell an empty field) and the text outside them becomes lines, in top-to-bottom order; a labelled
 page without ruling lines has its rows rebuilt from word positions. Every other page
