@@ -35,7 +35,7 @@ from tests.readers.render import (  # noqa: E402
 )
 
 CACHE = ROOT / "bench" / ".cache"
-FORMATS = ("text", "html", "docx", "doc", "pdf")
+FORMATS = ("text", "html", "docx", "doc", "pdf", "ofd")
 
 
 def vary(report: StructuredReport, rng: random.Random) -> StructuredReport:
@@ -73,6 +73,8 @@ def generate(count: int, formats: tuple[str, ...]) -> dict[str, list[Path]]:
             if not path.exists():
                 path.write_bytes(write(report))
             out[fmt].append(path)
+    if "ofd" in formats:
+        out["ofd"] = ofd_files(reports)
     for fmt in ("doc", "pdf"):
         if fmt not in formats:
             continue
@@ -85,7 +87,32 @@ def generate(count: int, formats: tuple[str, ...]) -> dict[str, list[Path]]:
     return out
 
 
+def ofd_files(reports: list[StructuredReport]) -> list[Path]:
+    """OFD packages laid out as printed pages (tests/readers/ofd_writer.py), ruled tables included."""
+    from tests.readers.ofd_writer import to_ofd
+
+    (CACHE / "ofd").mkdir(parents=True, exist_ok=True)
+    paths = [CACHE / "ofd" / f"r{i:04d}.ofd" for i in range(len(reports))]
+    for report, path in zip(reports, paths, strict=True):
+        if not path.exists():
+            path.write_bytes(to_ofd(report))
+    return paths
+
+
+def raw_ofd(data: bytes) -> str:
+    """The OFD's raw text: every TextCode of every page, unzipped and parsed with lxml."""
+    import zipfile
+
+    import lxml.etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        pages = [archive.read(n) for n in archive.namelist() if n.endswith("Content.xml")]
+    return "\n".join("".join(lxml.etree.fromstring(page).itertext()) for page in pages)
+
+
 def raw_extract(fmt: str) -> Callable[[bytes], object]:
+    if fmt == "ofd":
+        return raw_ofd
     if fmt == "text":
         return lambda data: data.decode("utf-8")
     if fmt == "html":

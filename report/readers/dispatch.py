@@ -66,14 +66,16 @@ def read_path(path: str | os.PathLike[str], filename: str | None = None, **limit
 
 
 def sniff_format(data: bytes, filename: str | None = None) -> str:
-    """'pdf' | 'docx' | 'doc' | 'wps' | 'mht' | 'rtf' | 'wordxml' | 'html' | 'text'. Bytes decide; the name
+    """'pdf' | 'docx' | 'ofd' | 'doc' | 'wps' | 'mht' | 'rtf' | 'wordxml' | 'html' | 'text'. Bytes decide; the name
     only breaks ties."""
     name = (filename or "").lower()
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        return "docx" if _zip_has(data, "word/document.xml") else "zip"
+        if _zip_has(data, "word/document.xml"):
+            return "docx"
+        return "ofd" if _zip_has(data, "OFD.xml") or name.endswith(".ofd") else "zip"
     if data.startswith(_OLE2):
         return "wps" if name.endswith(".wps") else "doc"
     if b"MIME-Version:" in head and b"multipart/related" in data[:4096].lower():
@@ -88,6 +90,8 @@ def sniff_format(data: bytes, filename: str | None = None) -> str:
         return "html"
     if name.endswith(".pdf"):
         return "pdf"  # no %PDF header: the PDF reader explains the damage
+    if name.endswith(".ofd"):
+        return "ofd"  # not a zip: the OFD reader explains the damage
     if _HTML_MARKERS.search(data[:4096]) and data.count(b"<") > 10:
         return "html"
     return "text"
@@ -154,6 +158,12 @@ def _read_pdf(data: bytes, filename: str | None, limits: Limits) -> Document:
     return read_pdf(data, max_pages=limits.max_pages)
 
 
+def _read_ofd(data: bytes, filename: str | None, limits: Limits) -> Document:
+    from nianbao.report.readers.ofd import read_ofd
+
+    return read_ofd(data, limits)
+
+
 def _read_zip(data: bytes, filename: str | None, limits: Limits) -> Document:
     raise UnreadableDocument("a ZIP archive that is not a Word document (.docx)")
 
@@ -168,6 +178,7 @@ _READERS = {
     "rtf": _read_converted("rtf"),
     "wordxml": _read_word_xml,
     "pdf": _read_pdf,
+    "ofd": _read_ofd,
     "zip": _read_zip,
 }
 
