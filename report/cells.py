@@ -26,6 +26,9 @@ BLANK_CELL = re.compile(r"^(?:|[-—–/／﹣_]+|无)$")
 _MARKER_LINE = re.compile(r"^[ \t]*(?:[-—–/／﹣_]+|无)[ \t]*$", re.M)
 FIELD_SEPARATORS = re.compile(r"[\t|]")
 MAX_SPLITS = 50_000  # bound the search over run-together digits
+# A glued row with more valid splits than this is left unreadable: the table's rules are not asked to
+# choose among them (each further row multiplies the readings of the whole table).
+MAX_READINGS = 64
 # Bound the work itself, not only the finished splits: cuts that die in a later token count too, so a row
 # like "111…1 (130 digits) 0000000000" is refused after this many steps instead of walking 10^8 dead ends.
 MAX_SPLIT_STEPS = 400_000
@@ -38,7 +41,12 @@ Check = Callable[[list[Number]], bool]
 
 
 class Ambiguous(Exception):
-    """The text holds numbers, but not exactly one reading of them."""
+    """The text holds numbers, but not exactly one reading of them. `readings`: for glued digits with a
+    few valid splits, every one of them (the table's other rules may pick one: tables.whole_table)."""
+
+    def __init__(self, message: str, readings: list[list[Number]] | None = None) -> None:
+        super().__init__(message)
+        self.readings = readings or []
 
 
 def to_number(text: str) -> Number:
@@ -148,18 +156,22 @@ def read_cell_lines(segment: str, n: int) -> list[Cell] | None:
 
 
 def split_glued(tokens: list[str], n: int, check: Check | None) -> list[Cell]:
-    """The one way to cut `tokens` into n numbers (each token into >= 1 parts) that `check` accepts."""
+    """The one way to cut `tokens` into n numbers (each token into >= 1 parts) that `check` accepts.
+    Ambiguous otherwise; when there are a few such ways (and a check), they are its `readings`."""
     solutions: list[list[Number]] = []
     for count, parts in enumerate(_splits(tokens, n, _Steps())):
         if count > MAX_SPLITS:
             raise Ambiguous("粘连数字的拆分方式过多")
         values = [to_number(p) for p in parts]
         if check is None or check(values):
-            solutions.append(values)
-            if len(solutions) > 1 and solutions[0] != solutions[-1]:
+            if values not in solutions:
+                solutions.append(values)
+            if len(solutions) > 1 and (check is None or len(solutions) > MAX_READINGS):
                 raise Ambiguous("粘连数字有多种拆分方式：" + " ".join(tokens))
     if not solutions:
         raise Ambiguous("粘连数字无法拆分为自洽的一行：" + " ".join(tokens))
+    if len(solutions) > 1:
+        raise Ambiguous("粘连数字有多种拆分方式：" + " ".join(tokens), readings=solutions)
     return list(solutions[0])
 
 

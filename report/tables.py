@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nianbao.report import labels
@@ -33,8 +33,10 @@ from nianbao.report.model import (
     APPEAL_GROUPS,
     APPLICANT_COLUMNS,
     APPLICATION_ROWS,
+    INTAKE_ROWS,
     OTHER_ROWS_2021,
     PROACTIVE_ROWS,
+    TOTAL_ROWS,
     Cell,
     Number,
     Row,
@@ -64,6 +66,8 @@ class LabelHit:
 class TableRead:
     rows: dict[str, list[Cell]]
     unreadable: dict[str, str]
+    # Rows of glued digits with several readings that each satisfy the row's own sum: every reading.
+    readings: dict[str, list[list[Number]]] = field(default_factory=dict)
 
 
 # --- label finding -----------------------------------------------------------------------------------
@@ -151,9 +155,10 @@ def read_table(
     hits = [h for h in hits if h.key in widths]
     rows: dict[str, list[Cell]] = {}
     problems: dict[str, str] = {}
+    readings: dict[str, list[list[Number]]] = {}
     positions: dict[str, int] = {}
     line_mode = _labels_share_lines(text, hits, widths)
-    for key, row, start in _candidate_rows(text, hits, widths, checks, line_mode, problems):
+    for key, row, start in _candidate_rows(text, hits, widths, checks, line_mode, problems, readings):
         if key not in rows:
             rows[key] = row
             positions[key] = start
@@ -161,7 +166,7 @@ def read_table(
     if line_mode:
         _fill_from_orphans(text, hits, order, widths, checks, rows, positions)
     missing = {key: problems.get(key, "未找到该行的数字") for key in order if key not in rows}
-    return TableRead(rows, missing)
+    return TableRead(rows, missing, {key: readings[key] for key in missing if key in readings})
 
 
 def _candidate_rows(
@@ -171,6 +176,7 @@ def _candidate_rows(
     checks: dict[str, Check | None],
     line_mode: bool,
     problems: dict[str, str],
+    readings: dict[str, list[list[Number]]],
 ) -> list[tuple[str, list[Cell], int]]:
     """Every label's reading, best first: a label in a table line (cells) beats one in prose."""
     found = []
@@ -183,6 +189,8 @@ def _candidate_rows(
             row = read_row(segment, widths[hit.key], checks.get(hit.key), fields=line_mode)
         except Ambiguous as exc:
             problems.setdefault(hit.key, str(exc))
+            if exc.readings and hit.key not in readings and problems[hit.key] == str(exc):
+                readings[hit.key] = exc.readings
             continue
         if row is not None:
             in_table = "\t" in _line_at(text, hit.start)
@@ -272,6 +280,101 @@ def _numeric_part(line: str) -> str:
     return "" if _WORDS.search(line) else line
 
 
+# --- glued rows read as a whole table --------------------------------------------------------------
+
+# The search over the readings of a table's glued rows stops after this many steps (tried readings).
+MAX_TABLE_STEPS = 100_000
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A printed rule of a table, for one column: the rows in `plus` add up to the rows in `minus`.
+    "balance" (一+二 = （七）+四) compares nothing in the 总计 column when a cell is blank; "outcome"
+    (（七）总计 = （一）…（六）) compares nothing when the stated total or all its summands are blank:
+    the validator's own reading of blanks (report/validate.py)."""
+
+    kind: str
+    column: int
+    plus: tuple[str, ...]
+    minus: tuple[str, ...]
+
+    def holds(self, rows: dict[str, list[Cell]]) -> bool | None:
+        """None when a row of the rule is not read."""
+        if any(key not in rows for key in self.plus + self.minus):
+            return None
+        plus = [rows[key][self.column] for key in self.plus]
+        minus = [rows[key][self.column] for key in self.minus]
+        if self.kind == "balance" and (_blank(plus + minus) or (self.last and None in plus + minus)):
+            return True
+        if self.kind == "outcome" and (minus[0] is None or _blank(plus)):
+            return True
+        return abs(sum(v or 0 for v in plus) - sum(v or 0 for v in minus)) < 1e-6
+
+    @property
+    def last(self) -> bool:
+        return self.column == len(APPLICANT_COLUMNS) - 1
+
+
+def _blank(values: list[Cell]) -> bool:
+    return all(v is None for v in values)
+
+
+def application_rules(order: tuple[str, ...]) -> list[Rule]:
+    """Table 三's rules across rows, column by column (each row's own 总计 is its readings' check)."""
+    outcomes = tuple(key for key in order if key not in INTAKE_ROWS + TOTAL_ROWS)
+    rules = []
+    for column in range(len(APPLICANT_COLUMNS)):
+        rules.append(Rule("balance", column, INTAKE_ROWS, TOTAL_ROWS))
+        rules.append(Rule("outcome", column, outcomes, ("total_handled",)))
+    return rules
+
+
+def whole_table(read: TableRead, rules: list[Rule]) -> None:
+    """Choose the readings of the table's glued rows together: a reading of every such row is taken
+    only when it is the one combination under which every rule that can be checked holds. A table whose
+    read rows already break a rule is left as it is (its rules cannot vouch for a reading), and so is
+    one with no consistent combination, or too many to search: those rows stay unreadable."""
+    glued = [key for key in read.readings if key in read.unreadable]
+    if not glued or any(rule.holds(read.rows) is False for rule in rules):
+        return
+    solutions = _consistent_readings(read, glued, rules)
+    if solutions is None or len(solutions) != 1:
+        return
+    for key, values in solutions[0].items():
+        read.rows[key] = list(values)
+        del read.unreadable[key]
+
+
+def _consistent_readings(read: TableRead, glued: list[str], rules: list[Rule]) -> list[dict[str, list[Number]]] | None:
+    """Up to two combinations of readings satisfying every checkable rule (None: search too long).
+    A rule is tested as soon as its last glued row has a reading (backtracking, with a step budget)."""
+    closing: list[list[Rule]] = [[] for _ in glued]
+    for rule in rules:
+        keys = rule.plus + rule.minus
+        if all(key in read.rows or key in glued for key in keys) and any(key in glued for key in keys):
+            closing[max(glued.index(key) for key in keys if key in glued)].append(rule)
+    rows: dict[str, list[Cell]] = dict(read.rows)
+    found: list[dict[str, list[Number]]] = []
+    steps = [MAX_TABLE_STEPS]
+
+    def search(i: int) -> bool:  # True: stop (two found, or out of steps)
+        if i == len(glued):
+            found.append({key: rows[key] for key in glued})  # type: ignore[misc]
+            return len(found) > 1
+        for reading in read.readings[glued[i]]:
+            steps[0] -= 1
+            if steps[0] < 0:
+                return True
+            rows[glued[i]] = list(reading)
+            if all(rule.holds(rows) for rule in closing[i]) and search(i + 1):
+                return True
+        del rows[glued[i]]
+        return False
+
+    search(0)
+    return None if steps[0] < 0 else found
+
+
 # --- the three tables ------------------------------------------------------------------------------
 
 
@@ -292,6 +395,7 @@ def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict[str
     order = APPLICATION_ROWS[shape or fallback_shape]
     width = len(APPLICANT_COLUMNS)
     read = read_table(text, hits, order, dict.fromkeys(order, width), dict.fromkeys(order, _application_check))
+    whole_table(read, application_rules(order))
     nested: dict[str, Any] = {}
     for key in order:
         if key in read.rows:
