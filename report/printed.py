@@ -110,6 +110,11 @@ RULE_LABELS: dict[str, str] = {
     "deadline": "发布时限",
     "sections": "缺少部分",
     "unreadable": "无法读取",
+    "other_year": "年份与报告年度不符",
+    "problems_empty": "问题及改进情况为空",
+    "integer_count": "数量应为整数",
+    "all_concluded": "正文称全部办结但有结转",
+    "departments_sum": "与所属部门报告合计不符",
 }
 
 REVIEW_LABELS: dict[str, str] = {

@@ -52,6 +52,10 @@ def validate(report: Report) -> list[Finding]:
         check_text_vs_table,
         check_sections,
         check_unreadable,
+        check_other_year,
+        check_problems_empty,
+        check_integer_counts,
+        check_all_concluded,
     ):
         findings.extend(rule(report))
     return findings
@@ -346,6 +350,130 @@ def _check_claim(match: re.Match[str], keys: tuple[str, ...], tree: dict[str, An
                             f"第一部分称“{phrase}”，但{table_value}占申请数的{actual[-1]:.1f}%",
                             f"{where}.total", expected=round(actual[-1], 1), actual=stated_pct)]
     return []
+
+
+# --- peer checks: the text against itself and the report's year ------------------------------------------
+
+# "本单位2022年度…", "我局2022年…": the agency speaking of a year as its own. A later year is a plan ("我局2024年
+# 将…"), an earlier one in a comparison ("较2022年", "与2022年相比") or a reference to an earlier report
+# ("2022年度报告中…") is normal: those are not flagged.
+_SELF_YEAR = re.compile(
+    r"(?:本(?:单位|机关|部门|局|委|办|厅|院|中心|会|区|县|市|镇|乡|街道)|我(?:单位|机关|部门|局|委|办|厅|院|中心|会|区|县|市|镇|乡|街道))"
+    r"(?P<year>(?:19|20)\d{2})\s*年度?")
+_NOT_OWN_YEAR_AFTER = re.compile(r"[^，,。；;]{0,12}?(?:报告|相比|相较|比较|同比|以来|至今|起|底前|前)")
+_COMPARISON_BEFORE = re.compile(r"(?:较|比|与|同|自|从|截至|截止)\s*$")
+
+
+def check_other_year(report: Report) -> list[Finding]:
+    """Part 一 stating an earlier year as the agency's own: last year's text left in this year's report."""
+    text = re.sub(r"\s+", "", report.summary_text or "")
+    if not report.year or not text:
+        return []
+    findings: list[Finding] = []
+    for match in _SELF_YEAR.finditer(text):
+        year = int(match.group("year"))
+        if year >= report.year or _COMPARISON_BEFORE.search(text[max(0, match.start() - 2): match.start()]):
+            continue
+        if _NOT_OWN_YEAR_AFTER.match(text, match.end()):
+            continue
+        phrase = text[match.start(): match.end() + 12]
+        findings.append(Finding(
+            "other_year", "warning", f"第一部分称“{phrase}…”，年份与报告年度{report.year}年不符（可能沿用了往年报告的文字）",
+            "section.1", expected=report.year, actual=year))
+    return findings[:3]  # one copied paragraph names the year several times: the first few say it
+
+
+_BARE_NONE = re.compile(r"^(?:无|暂无|没有|无问题|不存在问题)?[。.．]?$")
+
+
+def check_problems_empty(report: Report) -> list[Finding]:
+    """Part 五 present, but empty or a bare "无": every report must state its problems and improvements."""
+    if 5 not in report.sections_present:
+        return []  # an absent part is check_sections' finding
+    text = re.sub(r"\s+", "", report.problems_text or "")
+    if not _BARE_NONE.match(text):
+        return []
+    return [Finding("problems_empty", "warning", "“存在的主要问题及改进情况”部分为空或仅写“无”",
+                    "section.5", expected="问题及改进措施", actual=report.problems_text or "")]
+
+
+# Columns that hold money, where decimals are right; every other cell of the tables counts something.
+_MONEY_COLUMNS = frozenset({"amount_10k_yuan", "total_amount"})
+
+
+def check_integer_counts(report: Report) -> list[Finding]:
+    """A count (documents, decisions, applications, cases) with a fraction: a misprint or a shifted cell."""
+    return [
+        Finding("integer_count", "error", f"{location_name(f'{loc}.{col}')}应为整数，实为{value}", f"{loc}.{col}",
+                expected="整数", actual=value)
+        for loc, col, value in _all_cells(report)
+        if isinstance(value, float) and col not in _MONEY_COLUMNS and not value.is_integer()
+    ]
+
+
+# "所有申请均已办结", "全部申请已办结完毕", "无结转下年度的申请": nothing left for next year.
+_ALL_CONCLUDED = re.compile(
+    r"(?:所有|全部)[^，,。；;]{0,12}?(?:均|都|全部)?已(?:全部)?(?:办结|办理完毕|处理完毕|答复完毕)"
+    r"|(?:无|没有)(?:结转|需结转)(?:至|到)?下(?:一)?年度?")
+_IN_TIME = re.compile(r"按时|按期|期限内|时限内|及时")
+
+
+def check_all_concluded(report: Report) -> list[Finding]:
+    """The text says every application was concluded while table 三 carries some over to next year.
+    A claim of timeliness ("均在法定期限内办结") is about time, not about what is left: not compared."""
+    forward = _row(report, "carried_forward")
+    total = row_total(forward) if forward else None
+    if not total:
+        return []
+    for field in (report.summary_text, report.other_text):
+        text = re.sub(r"\s+", "", field or "")
+        for match in _ALL_CONCLUDED.finditer(text):
+            if _IN_TIME.search(match.group(0)):
+                continue
+            return [Finding("all_concluded", "warning",
+                            f"正文称“{match.group(0)}”，但第三部分“四、结转下年度继续办理”为{total}",
+                            "applications.carried_forward.total", expected=0, actual=total)]
+    return []
+
+
+# --- a government's report against its departments' (called by the monitor) ------------------------------
+
+def departments_sum(government: Report, departments: dict[str, Report | None]) -> list[Finding]:
+    """A people's government's table 三 and part 四 against the sum of its departments' reports of the same
+    year. `departments`: each department's name and its report, None when the monitor has none. Missing
+    departments are named and nothing is compared: a partial sum proves nothing."""
+    missing = [name for name, report in departments.items() if report is None]
+    if missing:
+        return [Finding("departments_sum", "warning",
+                        f"{len(missing)}个部门尚无本年度报告，未能与部门报告合计核对：" + "、".join(missing),
+                        "applications", expected=len(departments), actual=len(departments) - len(missing))]
+    reports = [r for r in departments.values() if r is not None]
+    if not reports:
+        return []
+    findings: list[Finding] = []
+    for path in ("new_received", "carried_over", "total_handled", "carried_forward"):
+        stated = _row(government, path)
+        rows = [_row(r, path) for r in reports]
+        if stated is None or stated["total"] is None or any(row is None or row_total(row) is None for row in rows):
+            continue
+        expected = _sum(row_total(row) for row in rows if row is not None)
+        if expected != stated["total"]:
+            findings.append(Finding(
+                "departments_sum", "warning",
+                f"{row_name(path)}总计为{stated['total']}，但{len(reports)}个部门报告合计为{expected}",
+                f"applications.{path}.total", expected=expected, actual=stated["total"]))
+    for group in APPEAL_GROUPS:
+        stated_total = (government.appeals.get(group) or {}).get("total")
+        totals = [(r.appeals.get(group) or {}).get("total") for r in reports]
+        if stated_total is None or any(t is None for t in totals):
+            continue
+        expected = _sum(totals)
+        if expected != stated_total:
+            findings.append(Finding(
+                "departments_sum", "warning",
+                f"{row_name(group)}总计为{stated_total}，但{len(reports)}个部门报告合计为{expected}",
+                f"appeals.{group}.total", expected=expected, actual=stated_total))
+    return findings
 
 
 # --- rules with context (called by the monitor) --------------------------------------------------------
