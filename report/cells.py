@@ -36,6 +36,11 @@ _NOT_NUMERIC = re.compile(r"[^\d.+\-]")
 # No count in a report reaches a trillion: a longer run of digits is several cells glued together or
 # noise, never one value (a 5,000-digit "number" broke int() and the dashboard's formatting).
 MAX_CELL_DIGITS = 12
+# Words in a count's place that are still a value written out ("十二", "12（注）", "见附件"): what a field
+# first after the label must look like to be taken for a cell rather than a wrapped label fragment.
+_WRITTEN_VALUE = re.compile(r"\d|^[零〇一二两三四五六七八九十百千万]+$|见|详|附件|附表|略|不详|未统计")
+_LETTER = re.compile(r"[^\W\d_]")
+_MAX_TEXT_CELL = 20  # longer words in a field are prose or a label, not a cell
 
 Check = Callable[[list[Number]], bool]
 
@@ -47,6 +52,15 @@ class Ambiguous(Exception):
     def __init__(self, message: str, readings: list[list[Number]] | None = None) -> None:
         super().__init__(message)
         self.readings = readings or []
+
+
+class TextInCell(Ambiguous):
+    """A row whose cells are all there, but some hold words where a count belongs: `texts` maps the
+    column index to the words. The row is not read (no number is made of "十二" or "12（注）")."""
+
+    def __init__(self, texts: dict[int, str]) -> None:
+        super().__init__("、".join(f"第{i + 1}格为文字“{t}”" for i, t in texts.items()))
+        self.texts = texts
 
 
 def to_number(text: str) -> Number:
@@ -97,6 +111,8 @@ def read_fields(segment: str, n: int) -> list[Cell] | None:
         elif is_blank_cell(text):
             values.append(None)
         # anything else is a stray label fragment: skip it
+    if len(values) < len(fields):
+        _refuse_text_cells(fields, n)  # unless it stands in a cell: then its row is no row of numbers
     # Extra blank fields come from a label cell spanning two columns or a trailing separator.
     while len(values) > n and values[-1] is None:
         values.pop()
@@ -109,9 +125,31 @@ def read_fields(segment: str, n: int) -> list[Cell] | None:
     return None  # fewer cells than the row has: the token reader may still split glued digits
 
 
+def _refuse_text_cells(fields: list[str], n: int) -> None:
+    """Raise TextInCell when the row has exactly n cells and some of them hold words: then the words
+    stand where a count belongs. Words in the first cell only count when they read as a written value
+    (a PDF wraps label fragments into that field); a line of words only is a header, not a row."""
+    cells = [f.strip() for f in fields]
+    while len(cells) > n and not cells[-1]:
+        cells.pop()
+    while len(cells) > n and not cells[0]:
+        cells.pop(0)
+    if len(cells) != n:
+        return
+    # Words, not stray punctuation: "0)" is a number with a bracket left over from a wrapped label.
+    texts = {i: c for i, c in enumerate(cells) if not is_value_cell(c) and _LETTER.search(c)}
+    if not texts or any(len(t) > _MAX_TEXT_CELL for t in texts.values()):
+        return
+    numbers = any(is_number_cell(c) for c in cells)  # blanks alone do not make a header line a row
+    if all((numbers and i > 0) or _WRITTEN_VALUE.search(t) for i, t in texts.items()):
+        raise TextInCell(texts)
+
+
 def read_tokens(segment: str, n: int, check: Check | None) -> list[Cell] | None:
     """Numbers of a segment without field separators; splits glued digits when that is unambiguous."""
     tokens = [t for t in NUMBER.findall(segment)]
+    if any(not is_value_cell(word) for word in segment.split()):
+        _refuse_text_cells(segment.split(), n)  # "规章 十二 0 3": no glued split may make a number of it
     if not tokens:
         return None
     if len(tokens) == n:

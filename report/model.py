@@ -75,6 +75,9 @@ class Report:
     unreadable: dict[str, str] = field(default_factory=dict)
     # Locations of cells that were blank in the document (None on purpose, not unread).
     blank_cells: list[str] = field(default_factory=list)
+    # Cells that hold words where a count belongs ("applications.granted.natural_person" -> "见附件"); their
+    # rows are in `unreadable`. Kept out of the JSON model like it.
+    text_cells: dict[str, str] = field(default_factory=dict)
 
     # -- access by dotted path -------------------------------------------------------------------
 

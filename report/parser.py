@@ -335,20 +335,23 @@ def parse_document(document: Document) -> Report:
     part_three = _part_text(text, sections, 3, fallback_until=4)
     part_four = _appeals_text(text, sections)
 
-    applications, app_unreadable, shape = tables.read_applications(
+    applications, app_unreadable, shape, app_texts = tables.read_applications(
         part_three, tables.headers_version(part_two) or "2021")
     version, mixed = tables.detect_format(part_two, shape)
     report.format_version = version
     report.applications = applications
     report.unreadable.update({f"applications.{k}": v for k, v in app_unreadable.items()})
+    report.text_cells.update({f"applications.{k}": v for k, v in app_texts.items()})
     if version:
-        proactive, pro_unreadable = tables.read_proactive(part_two, version)
+        proactive, pro_unreadable, pro_texts = tables.read_proactive(part_two, version)
         report.proactive = proactive
         report.unreadable.update({f"proactive.{k}": v for k, v in pro_unreadable.items()})
+        report.text_cells.update({f"proactive.{k}": v for k, v in pro_texts.items()})
     if mixed:
         report.unreadable["format"] = "第二部分与第三部分的表格格式版本不一致"
     if 4 in sections.spans or part_four:
-        appeals, problem = tables.read_appeals(part_four)
+        appeals, problem, appeal_texts = tables.read_appeals(part_four)
+        report.text_cells.update({f"appeals.{k}": v for k, v in appeal_texts.items()})
         if appeals:
             report.appeals = appeals
         elif problem:

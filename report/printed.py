@@ -113,6 +113,7 @@ RULE_LABELS: dict[str, str] = {
     "other_year": "年份与报告年度不符",
     "problems_empty": "问题及改进情况为空",
     "integer_count": "数量应为整数",
+    "text_in_number": "数字格中填写了文字",
     "all_concluded": "正文称全部办结但有结转",
     "departments_sum": "与所属部门报告合计不符",
 }

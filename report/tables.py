@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from nianbao.report.cells import (
     FIELD_SEPARATORS,
     Ambiguous,
     Check,
+    TextInCell,
     has_fields,
     is_value_cell,
     read_row,
@@ -68,6 +70,8 @@ class TableRead:
     unreadable: dict[str, str]
     # Rows of glued digits with several readings that each satisfy the row's own sum: every reading.
     readings: dict[str, list[list[Number]]] = field(default_factory=dict)
+    # Rows left unread because cells hold words where a count belongs: column index -> the words.
+    texts: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 # --- label finding -----------------------------------------------------------------------------------
@@ -157,8 +161,9 @@ def read_table(
     problems: dict[str, str] = {}
     readings: dict[str, list[list[Number]]] = {}
     positions: dict[str, int] = {}
+    texts: dict[str, dict[int, str]] = {}
     line_mode = _labels_share_lines(text, hits, widths)
-    for key, row, start in _candidate_rows(text, hits, widths, checks, line_mode, problems, readings):
+    for key, row, start in _candidate_rows(text, hits, widths, checks, line_mode, problems, readings, texts):
         if key not in rows:
             rows[key] = row
             positions[key] = start
@@ -166,7 +171,8 @@ def read_table(
     if line_mode:
         _fill_from_orphans(text, hits, order, widths, checks, rows, positions)
     missing = {key: problems.get(key, "未找到该行的数字") for key in order if key not in rows}
-    return TableRead(rows, missing, {key: readings[key] for key in missing if key in readings})
+    return TableRead(rows, missing, {key: readings[key] for key in missing if key in readings},
+                     {key: texts[key] for key in missing if key in texts})
 
 
 def _candidate_rows(
@@ -177,6 +183,7 @@ def _candidate_rows(
     line_mode: bool,
     problems: dict[str, str],
     readings: dict[str, list[list[Number]]],
+    texts: dict[str, dict[int, str]],
 ) -> list[tuple[str, list[Cell], int]]:
     """Every label's reading, best first: a label in a table line (cells) beats one in prose."""
     found = []
@@ -191,6 +198,8 @@ def _candidate_rows(
             problems.setdefault(hit.key, str(exc))
             if exc.readings and hit.key not in readings and problems[hit.key] == str(exc):
                 readings[hit.key] = exc.readings
+            if isinstance(exc, TextInCell) and problems[hit.key] == str(exc):
+                texts[hit.key] = exc.texts
             continue
         if row is not None:
             in_table = "\t" in _line_at(text, hit.start)
@@ -382,14 +391,17 @@ def _application_check(values: list[Number]) -> bool:
     return values[-1] == sum(values[:-1])
 
 
-def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict[str, Any], dict[str, str], str | None]:
-    """Table three: (nested rows, unreadable rows, "2019"|"2021"|None for the shape of part （六）).
+def read_applications(
+    text: str, fallback_shape: str = "2021"
+) -> tuple[dict[str, Any], dict[str, str], str | None, dict[str, str]]:
+    """Table three: (nested rows, unreadable rows, "2019"|"2021"|None for the shape of part （六）,
+    cells holding words where a count belongs: "row.column" -> the words).
 
     The shape is None when no row of （六） was found (a truncated table): then `fallback_shape`, the
     format read from part 二's headers, decides which rows are expected."""
     hits = find_labels(text, _APPLICATION_PATTERNS)
     if not hits:
-        return {}, {}, None
+        return {}, {}, None, {}
     keys = {h.key for h in hits}
     shape = "2021" if keys & set(OTHER_ROWS_2021) else "2019" if "other" in keys else None
     order = APPLICATION_ROWS[shape or fallback_shape]
@@ -400,7 +412,12 @@ def read_applications(text: str, fallback_shape: str = "2021") -> tuple[dict[str
     for key in order:
         if key in read.rows:
             set_path(nested, key, dict(zip(APPLICANT_COLUMNS, read.rows[key], strict=True)))
-    return nested, read.unreadable, shape
+    return nested, read.unreadable, shape, _cell_texts(read.texts, lambda key: APPLICANT_COLUMNS)
+
+
+def _cell_texts(texts: dict[str, dict[int, str]], columns: Callable[[str], tuple[str, ...]]) -> dict[str, str]:
+    """A table's word cells by "row.column" (the row's columns named by `columns`)."""
+    return {f"{key}.{columns(key)[i]}": words for key, cells in texts.items() for i, words in cells.items()}
 
 
 def _appeals_check(values: list[Number]) -> bool:
@@ -412,22 +429,31 @@ _APPEAL_GROUP_ROWS = {k: re.compile(r"^[\s|]*(?:" + labels.APPEAL_ROW_PREFIX + r
 _APPEAL_RESULT_ROWS = {k: re.compile(r"^[\s|]*(?:" + v + ")") for k, v in labels.APPEAL_COLUMN_LABELS.items()}
 
 
-def read_appeals(text: str) -> tuple[dict[str, Row] | None, str | None]:
-    """Part four. Returns (groups, problem). Labelled rows first (a row per group, or transposed: a row
-    per result), else the one row of 15 cells after the header."""
-    by_group = _labelled_rows(text, _APPEAL_GROUP_ROWS, len(APPEAL_COLUMNS))
-    by_result = _labelled_rows(text, _APPEAL_RESULT_ROWS, len(APPEAL_GROUPS))
+def read_appeals(text: str) -> tuple[dict[str, Row] | None, str | None, dict[str, str]]:
+    """Part four. Returns (groups, problem, cells holding words: "group.column" -> the words, when the
+    table is not read). Labelled rows first (a row per group, or transposed: a row per result), else the
+    one row of 15 cells after the header."""
+    texts: dict[str, str] = {}
+    by_group = _labelled_rows(text, _APPEAL_GROUP_ROWS, len(APPEAL_COLUMNS), texts,
+                              lambda key, i: f"{key}.{APPEAL_COLUMNS[i]}")
+    by_result = _labelled_rows(text, _APPEAL_RESULT_ROWS, len(APPEAL_GROUPS), texts,
+                               lambda key, i: f"{APPEAL_GROUPS[i]}.{key}")
     if len(by_group) == len(APPEAL_GROUPS):
-        return {g: dict(zip(APPEAL_COLUMNS, by_group[g], strict=True)) for g in APPEAL_GROUPS}, None
+        return {g: dict(zip(APPEAL_COLUMNS, by_group[g], strict=True)) for g in APPEAL_GROUPS}, None, {}
     if len(by_result) == len(APPEAL_COLUMNS):
-        return {g: {c: by_result[c][i] for c in APPEAL_COLUMNS} for i, g in enumerate(APPEAL_GROUPS)}, None
+        return {g: {c: by_result[c][i] for c in APPEAL_COLUMNS} for i, g in enumerate(APPEAL_GROUPS)}, None, {}
     if len(by_group) + len(by_result) >= 2:
-        return None, "第四部分按行排列，部分行无法读取"
-    return _read_appeal_row(text)
+        return None, "第四部分按行排列，部分行无法读取", texts
+    if texts:
+        return None, "有单元格填写了文字", texts
+    groups, problem = _read_appeal_row(text, texts)
+    return groups, problem, {} if groups else texts
 
 
-def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int) -> dict[str, list[Cell]]:
-    """Rows of a line-per-row table whose line starts with one of the labels and holds `width` cells."""
+def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int, texts: dict[str, str],
+                   cell: Callable[[str, int], str]) -> dict[str, list[Cell]]:
+    """Rows of a line-per-row table whose line starts with one of the labels and holds `width` cells.
+    Cells of such a row holding words go to `texts`, named by `cell(row key, column index)`."""
     rows: dict[str, list[Cell]] = {}
     for line in text.split("\n"):
         for key, pattern in patterns.items():
@@ -436,6 +462,9 @@ def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int) 
                 continue
             try:
                 row = read_row(line[match.end():], width, None)
+            except TextInCell as exc:
+                texts.update({cell(key, i): words for i, words in exc.texts.items()})
+                row = None
             except Ambiguous:
                 row = None
             if row is not None and any(value is not None for value in row):
@@ -444,9 +473,11 @@ def _labelled_rows(text: str, patterns: dict[str, re.Pattern[str]], width: int) 
     return rows
 
 
-def _read_appeal_row(text: str) -> tuple[dict[str, Row] | None, str | None]:
-    cells = _appeal_cells(text)
+def _read_appeal_row(text: str, texts: dict[str, str]) -> tuple[dict[str, Row] | None, str | None]:
+    cells = _appeal_cells(text, texts)
     width = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
+    if texts:
+        return None, "有单元格填写了文字"
     if cells is None:
         return None, "未找到15个数字的一行"
     if len(cells) > width:
@@ -462,7 +493,9 @@ def _read_appeal_row(text: str) -> tuple[dict[str, Row] | None, str | None]:
     return groups, None
 
 
-def _appeal_cells(text: str) -> list[Cell] | None:
+def _appeal_cells(text: str, texts: dict[str, str]) -> list[Cell] | None:
+    """The 15 cells of part 四; None, with the words in `texts`, when a row of 15 has cells in words
+    (the loose digits around them must not be split into a reading)."""
     width = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     # Prefer a field row (keeps blank cells) holding at least 15 cells.
     for line in text.split("\n"):
@@ -472,6 +505,11 @@ def _appeal_cells(text: str) -> list[Cell] | None:
                 # The sum rule guards the split of glued digits: a 10-field litigation row printed apart
                 # from its 5-field review row ("9\t185\t0…") must not become 15 single digits.
                 row = read_row("\t" + stripped.replace("|", "\t"), width, _appeals_check)
+            except TextInCell as exc:
+                columns = len(APPEAL_COLUMNS)
+                texts.update({f"{APPEAL_GROUPS[i // columns]}.{APPEAL_COLUMNS[i % columns]}": words
+                              for i, words in exc.texts.items()})
+                return None
             except Ambiguous:
                 row = None
             if row is not None:
@@ -491,16 +529,17 @@ def _drop_header_words(text: str) -> str:
     return re.sub(r"[\u4e00-\u9fff]+", " ", text)
 
 
-def read_proactive(text: str, version: str) -> tuple[dict[str, Row], dict[str, str]]:
+def read_proactive(text: str, version: str) -> tuple[dict[str, Row], dict[str, str], dict[str, str]]:
+    """Part 二: (rows, unreadable rows, cells holding words: "row.column" -> the words)."""
     shape = PROACTIVE_ROWS[version]
     hits = find_labels(text, _PROACTIVE_PATTERNS, set(shape))
     if not hits:
-        return {}, {}
+        return {}, {}, {}
     order = tuple(shape)
     widths = {k: len(cols) for k, cols in shape.items()}
     read = read_table(text, hits, order, widths, dict.fromkeys(order))
     rows = {k: dict(zip(shape[k], read.rows[k], strict=True)) for k in order if k in read.rows}
-    return rows, read.unreadable
+    return rows, read.unreadable, _cell_texts(read.texts, lambda key: shape[key])
 
 
 def headers_version(part_two: str) -> str | None:

@@ -55,6 +55,7 @@ def validate(report: Report) -> list[Finding]:
         check_other_year,
         check_problems_empty,
         check_integer_counts,
+        check_text_in_number,
         check_all_concluded,
     ):
         findings.extend(rule(report))
@@ -408,6 +409,16 @@ def check_integer_counts(report: Report) -> list[Finding]:
                 expected="整数", actual=value)
         for loc, col, value in _all_cells(report)
         if isinstance(value, float) and col not in _MONEY_COLUMNS and not value.is_integer()
+    ]
+
+
+def check_text_in_number(report: Report) -> list[Finding]:
+    """A cell of table 二/三/四 holding words where a count belongs ("十二", "见附件", "12（注）"). The
+    parser reads no number out of it: its row is unreadable and is not compared."""
+    return [
+        Finding("text_in_number", "error", f"{location_name(location)}应填写数字，实为文字“{words}”", location,
+                expected="数字", actual=words)
+        for location, words in report.text_cells.items()
     ]
 
 
