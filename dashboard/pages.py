@@ -24,6 +24,7 @@ from starlette.responses import Response
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.monitor.peers import Agency, RegionModels, departments_check
 from nianbao.report import printed as L
 from nianbao.report.printed import location_name
 
@@ -38,10 +39,11 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
+    store: RegionModels  # the Store, for what the monitor reads through it
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today())
+        return cls(session, request.query_params, request.path_params, dash.today(), dash.store)
 
     def year(self) -> int | None:
         """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
@@ -147,7 +149,21 @@ def report(ask: Ask) -> Context:
         raise not_found("没有这份报告。")
     return {**data, "agency": agency_info(data["agency"]),
             "status": status_row(data["status"]) if data["status"] else None,
-            "findings": [finding_row(f) for f in data["findings"]]}
+            "findings": [finding_row(f) for f in data["findings"]], "peers": report_peers(ask, data)}
+
+
+def report_peers(ask: Ask, data: Mapping[str, Any]) -> Context | None:
+    """A people's government's report against its departments' latest reports of the year (missing
+    departments named); None for a department's report or a government without registered departments."""
+    agency = data["agency"]
+    if agency["kind"] != "government":
+        return None
+    government = Agency(agency["id"], agency["name"], agency["region"], agency["kind"])
+    found = departments_check(ask.store, government, data["report"]["year"], data["model"] or None)
+    if found is None:
+        return None
+    return {"departments": found.departments,
+            "findings": [finding_row({**f.to_dict(), "review": None}) for f in found.findings]}
 
 
 def report_tables(context: Context) -> Context:

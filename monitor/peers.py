@@ -9,7 +9,8 @@ when all are there, compares the government's totals with their sum. The caller 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nianbao.report.model import Finding, Report
@@ -21,6 +22,49 @@ class RegisteredAgency(Protocol):
     name: str
     region: str
     kind: str
+
+
+@dataclass
+class Agency:
+    """A registered agency as a caller holds it (the dashboard: from the report page's agency)."""
+
+    id: str
+    name: str
+    region: str
+    kind: str
+
+
+class StoredAgency(RegisteredAgency, Protocol):
+    model: dict[str, Any] | None
+
+
+class RegionModels(Protocol):
+    """What this module reads: storage.Store.region_models."""
+
+    def region_models(self, region: str, year: int) -> Sequence[StoredAgency]: ...
+
+
+@dataclass
+class DepartmentsCheck:
+    departments: list[str]  # the names of the government's registered departments
+    findings: list[Finding]
+
+
+def departments_check(store: RegionModels, government: RegisteredAgency, year: int,
+                      model: Mapping[str, Any] | None = None) -> DepartmentsCheck | None:
+    """The government's report of `year` against the latest stored models of its region's departments.
+    `model`: the government's own model as the caller shows it (a page of an older version); else its
+    latest stored one. None for a department, or a government without registered departments."""
+    if government.kind != "government":
+        return None
+    stored = store.region_models(government.region, year)
+    departments = departments_of(government, stored)
+    if not departments:
+        return None
+    models: dict[str, Mapping[str, Any] | None] = {a.id: a.model for a in stored}
+    if model is not None:
+        models[government.id] = model
+    return DepartmentsCheck([d.name for d in departments], government_vs_departments(government, stored, models))
 
 
 def departments_of(government: RegisteredAgency, agencies: Iterable[RegisteredAgency]) -> list[RegisteredAgency]:

@@ -61,6 +61,39 @@ def list_reports(s: Session, agency_ids: Iterable[str] | None = None, year: int 
     return [_summary(report, agency, n or 0, latest.get(report.id)) for report, agency, _c, n in rows]
 
 
+@dataclass
+class AgencyModel:
+    """An agency of a region with the parsed model of its report's latest version for one year (None:
+    no report stored, or none parsed)."""
+
+    id: str
+    name: str
+    region: str
+    kind: str
+    model: dict[str, Any] | None
+
+
+def region_models(s: Session, region: str, year: int) -> list[AgencyModel]:
+    """Every active agency of `region` with its latest model of `year`: what a government's report is
+    checked against (its departments' reports), including the departments that have none yet."""
+    latest = (
+        select(Version.report_id, func.max(Version.number).label("number"))
+        .join(Report, Report.id == Version.report_id)
+        .join(Agency, Agency.id == Report.agency_id)
+        .where(Agency.region == region, Report.year == year)
+        .group_by(Version.report_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(Report.agency_id, Version.model)
+        .join(Version, Version.report_id == Report.id)
+        .join(latest, (latest.c.report_id == Version.report_id) & (latest.c.number == Version.number))
+    ).all()
+    models: dict[str, dict[str, Any] | None] = {agency_id: model for agency_id, model in rows}
+    agencies = s.scalars(select(Agency).where(Agency.region == region, Agency.active.is_(True)).order_by(Agency.id))
+    return [AgencyModel(a.id, a.name, a.region, a.kind, models.get(a.id)) for a in agencies]
+
+
 def get_report(s: Session, agency_id: str, year: int) -> Report | None:
     return s.scalar(select(Report).where(Report.agency_id == agency_id, Report.year == year))
 

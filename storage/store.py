@@ -394,6 +394,11 @@ class Store:
         with self.read_session() as s:
             return reports.list_reports(s, agency_ids, year)
 
+    def region_models(self, region: str, year: int) -> list[reports.AgencyModel]:
+        """The region's active agencies, each with the model of its latest version of `year` or None."""
+        with self.read_session() as s:
+            return reports.region_models(s, region, year)
+
     def get_report(self, agency_id: str, year: int) -> Report | None:
         with self.read_session() as s:
             return reports.get_report(s, agency_id, year)
