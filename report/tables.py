@@ -484,7 +484,7 @@ def _read_appeal_row(text: str, texts: dict[str, str]) -> tuple[dict[str, Row] |
         windows = {tuple(cells[i:i + width]) for i in range(len(cells) - width + 1)}
         consistent = {w for w in windows if _appeals_check([v or 0 for v in w])}
         if len(consistent) != 1:
-            return None, f"{len(cells)} numbers where 15 were expected"
+            return None, f"找到{len(cells)}个数字，应为15个"
         cells = list(consistent.pop())
     groups = {}
     for g, group in enumerate(APPEAL_GROUPS):
