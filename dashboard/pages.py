@@ -25,7 +25,11 @@ from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
 from nianbao.report import printed as L
+from nianbao.report.diff import figure_changes
+from nianbao.report.pdfpage import table_page
 from nianbao.report.printed import location_name
+from nianbao.report.reflow import paragraphs
+from nianbao.storage.blobs import BlobError
 
 Context = dict[str, Any]
 
@@ -38,10 +42,11 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
+    dash: Dashboard | None = None  # for the few pages that read a stored blob
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today())
+        return cls(session, request.query_params, request.path_params, dash.today(), dash)
 
     def year(self) -> int | None:
         """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
@@ -145,14 +150,67 @@ def report(ask: Ask) -> Context:
     data = Q.report_page(ask.session, ask.path["report_id"], number)
     if data is None:
         raise not_found("没有这份报告。")
+    version = data["version"]
     return {**data, "agency": agency_info(data["agency"]),
             "status": status_row(data["status"]) if data["status"] else None,
-            "findings": [finding_row(f) for f in data["findings"]]}
+            "findings": [finding_row(f) for f in data["findings"]],
+            "changes": changes_since_previous(ask.session, data["report"]["id"], version["number"], data["model"]),
+            "text_parts": text_parts(data["model"]),
+            "original": original_view(version, ask.dash)}
+
+
+def changes_since_previous(session: Session, report_id: int, number: int, model: Mapping[str, Any]) -> Context:
+    """The cells of this version that differ from the version before it (none for a first version)."""
+    previous = Q.previous_model(session, report_id, number)
+    if previous is None:
+        return {"previous": None, "cells": []}
+    cells = [{**c.to_dict(), "cell_name": location_name(c.location)} for c in figure_changes(previous, dict(model))
+             if "." in c.location]
+    return {"previous": number - 1, "cells": cells}
+
+
+TEXT_PARTS = ("summary_text", "problems_text", "other_text")
+
+
+def text_parts(model: Mapping[str, Any]) -> list[Context]:
+    """Parts 一, 五 and 六 as paragraphs (a PDF's line breaks every ~35 characters joined back)."""
+    return [{"key": key, "title": L.TEXT_PART_LABELS[key], "paragraphs": paragraphs(model.get(key))}
+            for key in TEXT_PARTS]
+
+
+# How the stored original is shown beside the parsed tables: the browser's PDF viewer, the page in a sandboxed
+# frame, the extracted text; every other format only as a download.
+FRAMED_FORMATS = {"pdf": "pdf", "html": "html", "htm": "html", "txt": "text", "text": "text", "docx": "text"}
+
+
+def original_view(version: Mapping[str, Any], dash: Dashboard | None) -> Context:
+    kind = FRAMED_FORMATS.get(version.get("source_format") or "", "download")
+    src = f"/versions/{version['id']}/view" if kind != "download" else None
+    page = _table_page(dash, version["sha256"]) if kind == "pdf" and dash is not None else None
+    return {"kind": kind, "src": f"{src}#page={page}" if src and page else src, "page": page,
+            "download": f"/versions/{version['id']}/original"}
+
+
+_PAGE_CACHE: dict[str, int | None] = {}
+
+
+def _table_page(dash: Dashboard, sha256: str) -> int | None:
+    """The page of part 三's table in a stored PDF (read once per blob: blobs never change)."""
+    if sha256 not in _PAGE_CACHE:
+        if len(_PAGE_CACHE) > 4096:
+            _PAGE_CACHE.clear()
+        try:
+            _PAGE_CACHE[sha256] = table_page(dash.store.blobs.get(sha256))
+        except (OSError, BlobError):  # a blob missing from the folder: the frame still opens at page 1
+            return None
+    return _PAGE_CACHE[sha256]
 
 
 def report_tables(context: Context) -> Context:
-    """The stored model laid out as the printed tables, findings pinned to their cells."""
-    return {"tables": tables.layout(context["model"], context["findings"])}
+    """The stored model laid out as the printed tables, findings pinned to their cells, cells changed since
+    the previous version marked."""
+    changed = {c["location"]: c["old"] for c in context["changes"]["cells"]}
+    return {"tables": tables.layout(context["model"], context["findings"], changed)}
 
 
 def diff(ask: Ask) -> Context:
@@ -169,7 +227,14 @@ def diff(ask: Ask) -> Context:
         raise not_found("没有这个版本。")
     figures = [{**c, "cell_name": location_name(c["location"])} for c in changes["figures"]]
     return {"report": data["report"], "agency": agency_info(data["agency"]), "versions": data["versions"],
-            "a": a, "b": b, "figures": figures, "text": text_diff(changes["old"], changes["new"])}
+            "a": a, "b": b, "figures": figures, "text": text_diff(changes["old"], changes["new"]),
+            "model": changes["new"]}
+
+
+def diff_tables(context: Context) -> Context:
+    """Version b's tables with the cells that differ from version a marked."""
+    changed = {c["location"]: c["old"] for c in context["figures"] if "." in c["location"]}
+    return {"tables": tables.layout(context["model"], [], changed)}
 
 
 def text_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Context]:
@@ -233,6 +298,6 @@ PAGES: tuple[Page, ...] = (
     Page("agencies", "/agencies", "agencies.html", agencies),
     Page("agency", "/agencies/{agency_id}", "agency.html", agency),
     Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
-    Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
+    Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff, diff_tables),
     Page("findings", "/findings", "findings.html", findings),
 )

@@ -313,6 +313,15 @@ def report_page(session: Session, report_id: int, number: int | None = None) -> 
     }
 
 
+def previous_model(session: Session, report_id: int, number: int) -> dict[str, Any] | None:
+    """The model of the version before `number` (None for the first version)."""
+    row = session.execute(
+        select(Version.model).where((Version.report_id == report_id) & (Version.number < number))
+        .order_by(Version.number.desc()).limit(1)
+    ).first()
+    return (row.model or {}) if row else None
+
+
 def version_blob(session: Session, version_id: int) -> dict[str, Any] | None:
     row = session.execute(
         select(Version.sha256, Version.source_format, Version.url, Report.year, Report.agency_id)

@@ -39,6 +39,7 @@ from nianbao.dashboard.context import (
 )
 from nianbao.dashboard.pages import PAGES
 from nianbao.monitor import rollup
+from nianbao.report.readers import UnreadableDocument, read_document
 from nianbao.storage import users
 from nianbao.storage.models import User
 
@@ -121,6 +122,43 @@ def original_download(request: Request, dash: Dashboard, session: Session) -> Re
     # Always an attachment, never rendered inline: the stored page is untrusted HTML.
     return Response(data, media_type=media, headers={
         "content-disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"})
+
+
+# The stored original framed beside the parsed tables. The crawled page is untrusted: it is served with a
+# CSP sandbox (an opaque origin, no scripts, no forms, no plugins) and may load nothing, so even a hostile page
+# cannot run in the dashboard's origin or call home; only our own pages may frame it.
+FRAMED_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                 "frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
+# Chromium's PDF viewer needs its own resources: only the framing is limited (a PDF's scripts run inside the
+# viewer's own sandbox, never in the page's origin).
+PDF_POLICY = "frame-ancestors 'self'"
+FRAMED_TEXT_LIMIT = 2_000_000
+
+
+@read_only
+def original_view(request: Request, dash: Dashboard, session: Session) -> Response:
+    info = Q.version_blob(session, request.path_params["version_id"])
+    if info is None:
+        raise HTTPException(404, "没有这个版本。")
+    data = dash.store.blobs.get(info["sha256"])
+    kind = info["source_format"] or ""
+    headers = {"x-frame-options": "SAMEORIGIN", "content-disposition": "inline", "cache-control": "private"}
+    if kind == "pdf":
+        return Response(data, media_type="application/pdf", headers={**headers, "content-security-policy": PDF_POLICY})
+    if kind in ("html", "htm"):
+        return Response(data, media_type="text/html", headers={**headers, "content-security-policy": FRAMED_POLICY})
+    if kind in ("txt", "text", "docx"):
+        text = _extracted_text(data, kind)
+        return Response(text[:FRAMED_TEXT_LIMIT], media_type="text/plain; charset=utf-8",
+                        headers={**headers, "content-security-policy": FRAMED_POLICY})
+    raise HTTPException(404, "这种格式的原件只能下载查看。")
+
+
+def _extracted_text(data: bytes, kind: str) -> str:
+    try:
+        return read_document(data, "original.docx" if kind == "docx" else "original.txt").text
+    except UnreadableDocument:
+        return "（无法读取原件的文字，请下载原件查看。）"
 
 
 # --- review ---------------------------------------------------------------------------------------------
@@ -208,6 +246,7 @@ def routes() -> list[BaseRoute]:
         Route("/logout", logout, methods=["POST"]),
         *page_routes(),
         Route("/versions/{version_id:int}/original", original_download),
+        Route("/versions/{version_id:int}/view", original_view),
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
     ]
