@@ -351,6 +351,7 @@ def _findings_stmt(columns: list[Any], f: ListFilters) -> Select[Any]:
         .join(ds, ds.c.version_id == Finding.version_id)  # only each report's latest version
         .outerjoin(reviews, reviews.c.finding_id == Finding.id)
         .outerjoin(FindingReview, FindingReview.id == reviews.c.review_id)
+        .outerjoin(User, User.id == FindingReview.user_id)  # who reviewed it
     )
     stmt = _agency_where(stmt, ListFilters(year=f.year, region=f.region, level=f.level, status=f.status, q=f.q))
     if f.rule:
@@ -369,7 +370,7 @@ def finding_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> di
         Finding.id, Finding.rule, Finding.severity, Finding.message, Finding.location, Finding.expected,
         Finding.actual, ds.c.agency_id, ds.c.name, ds.c.region, ds.c.level, ds.c.year, ds.c.report_id,
         func.coalesce(FindingReview.action, "open").label("review"), FindingReview.note.label("review_note"),
-        FindingReview.at.label("review_at"),
+        FindingReview.at.label("review_at"), User.name.label("review_user"),
     ]
     stmt = _findings_stmt(columns, f).order_by(ds.c.year.desc(), ds.c.score.desc(), ds.c.name, Finding.id)
     rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit).offset((f.page - 1) * limit))]

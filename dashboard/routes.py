@@ -38,6 +38,7 @@ from nianbao.dashboard.context import (
     wants_json,
 )
 from nianbao.dashboard.pages import PAGES
+from nianbao.dashboard.users import MIN_PASSWORD, set_password
 from nianbao.monitor import rollup
 from nianbao.report.readers import UnreadableDocument, read_document
 from nianbao.storage import users
@@ -100,6 +101,57 @@ async def logout(request: Request) -> Response:
         await run_in_threadpool(dashboard_of(request).store.revoke_session, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+# --- the user's own password -----------------------------------------------------------------------------
+
+
+async def password_form(request: Request) -> Response:
+    require_user(request)
+    return dashboard_of(request).render(request, "password.html", {"error": None, "done": bool(
+        request.query_params.get("done"))})
+
+
+def _password_error(current_ok: bool, new: str, again: str) -> str | None:
+    if not current_ok:
+        return "当前密码不正确。"
+    if new != again:
+        return "两次输入的新密码不一致。"
+    if len(new) < MIN_PASSWORD:
+        return f"新密码至少需要 {MIN_PASSWORD} 个字符。"
+    return None
+
+
+async def password_submit(request: Request) -> Response:
+    """Change one's own password: the current one proves it is the owner (a session left open on a shared
+    computer cannot lock them out); every session of the account ends, this one continues under a new token."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    user = require_user(request)
+    dash, guard = dashboard_of(request), login_guard(request)
+    address = request.client.host if request.client else ""
+    current, new, again = (str(form.get(k, "")) for k in ("current", "new", "again"))
+
+    def change() -> str | None:
+        with dash.store.read_session() as session:
+            stored = Q.user_by_name(session, user.name)
+            password_hash = stored.password_hash if stored else None
+        error = _password_error(guard.check_password(user.name, address, password_hash, current), new, again)
+        if error is None:
+            set_password(dash.store, user.name, new)  # revokes every session of the account
+        return error
+
+    try:
+        error = await run_in_threadpool(change)
+    except Throttled as exc:
+        error = exc.message
+    if error is not None:
+        return dash.render(request, "password.html", {"error": error, "done": False}, status_code=400)
+    token = new_session_token()
+    await run_in_threadpool(dash.store.open_session, token, user.id, dash.session_seconds,
+                            user_agent=request.headers.get("user-agent"), address=address)
+    login_session(request, token)
+    return RedirectResponse("/account/password?done=1", status_code=303)
 
 
 async def home(request: Request) -> Response:
@@ -244,6 +296,8 @@ def routes() -> list[BaseRoute]:
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login_submit, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
+        Route("/account/password", password_form, methods=["GET"]),
+        Route("/account/password", password_submit, methods=["POST"]),
         *page_routes(),
         Route("/versions/{version_id:int}/original", original_download),
         Route("/versions/{version_id:int}/view", original_view),
