@@ -202,3 +202,32 @@ def test_the_report_json_twin_carries_paragraphs_changes_and_the_original(site: 
     assert [c["location"] for c in data["changes"]["cells"]] == ["applications.granted.natural_person"]
     assert data["original"]["kind"] == "text"
     assert all(part["paragraphs"] for part in data["text_parts"][:1])
+
+
+def _pdf_pages(data: bytes) -> list[tuple[float, float]]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        return [document[i].get_size() for i in range(len(document))]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("path", ["/reports/{guangzhou}", "/findings"])
+def test_report_and_findings_print_as_a_clean_a4_document(page: Any, site: dict[str, Any], path: str) -> None:
+    page.goto(site["base"] + path.format(**site["reports"]))
+    assert page.locator("header.topbar").is_visible()
+    assert page.locator("button[data-print]").is_visible()  # JavaScript shows the print button
+    page.emulate_media(media="print")
+    for hidden in ("header.topbar", "footer.foot", "button[data-print]", "form.filters", "aside.original"):
+        if page.locator(hidden).count():
+            assert not page.locator(hidden).first.is_visible(), hidden
+    if "reports" in path:  # the tables fit the page width: nothing scrolls sideways on paper
+        wrap = page.locator("section.printed .tablewrap").nth(1)
+        assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+        assert page.locator("table.report.applications thead").evaluate(
+            "el => getComputedStyle(el).display") == "table-header-group"
+    sizes = _pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert sizes and all(abs(w - 595) < 2 and abs(h - 842) < 2 for w, h in sizes), sizes  # A4 in points
+    page.emulate_media(media="screen")
