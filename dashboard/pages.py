@@ -24,12 +24,14 @@ from starlette.responses import Response
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.monitor.schedule import next_crawl
 from nianbao.report import printed as L
 from nianbao.report.diff import figure_changes
 from nianbao.report.pdfpage import table_page
 from nianbao.report.printed import location_name
 from nianbao.report.reflow import paragraphs
 from nianbao.storage.blobs import BlobError
+from nianbao.storage.rechecks import request_state
 
 Context = dict[str, Any]
 
@@ -141,7 +143,20 @@ def agency(ask: Ask) -> Context:
         raise not_found("没有这个机关。")
     reports = [{**r, "findings": [finding_row(f) for f in r["findings"]]} for r in data["reports"]]
     return {**data, "agency": agency_info(data["agency"]), "years": [status_row(y) for y in data["years"]],
-            "reports": reports}
+            "reports": reports, "checks": checks(ask, data["agency"]["id"]), "message": ask.query.get("recheck")}
+
+
+def checks(ask: Ask, agency_id: str) -> Context:
+    """When the site was last tried, when the schedule tries it next, and a queued "recheck now"."""
+    now = dt.datetime.now(dt.UTC)
+    scheduled = next_crawl(ask.dash.settings.schedule, now) if ask.dash is not None else None
+    recheck = request_state(ask.session, agency_id)
+    if recheck is not None:
+        recheck = {**recheck, "label": RECHECK_LABELS[recheck["state"]]}
+    return {"last": Q.last_checked(ask.session, agency_id), "next": scheduled, "recheck": recheck}
+
+
+RECHECK_LABELS = {"queued": "已排队，一分钟内开始检查", "running": "正在检查"}
 
 
 def report(ask: Ask) -> Context:
@@ -260,6 +275,14 @@ def findings(ask: Ask) -> Context:
             "message": ask.query.get("done")}
 
 
+def search(ask: Ask) -> Context:
+    """Agencies by name and reports by title (the search box in the header)."""
+    q = (ask.query.get("q") or "").strip()
+    found = Q.search(ask.session, q) if q else {"agencies": [], "reports": [], "limit": Q.SEARCH_LIMIT}
+    return {"q": q, "agencies": [agency_info(a) for a in found["agencies"]], "reports": found["reports"],
+            "limit": found["limit"]}
+
+
 # --- one page, two renderings -----------------------------------------------------------------------------
 
 
@@ -300,4 +323,5 @@ PAGES: tuple[Page, ...] = (
     Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
     Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff, diff_tables),
     Page("findings", "/findings", "findings.html", findings),
+    Page("search", "/search", "search.html", search),
 )

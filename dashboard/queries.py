@@ -16,7 +16,18 @@ from nianbao.monitor.rollup import status_table as ds
 from nianbao.monitor.rollup import stored_stamp
 from nianbao.monitor.status import STATUSES
 from nianbao.report.diff import figure_changes
-from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, User, Version
+from nianbao.storage.engine import aware
+from nianbao.storage.models import (
+    Agency,
+    CrawlRun,
+    Fetch,
+    Finding,
+    FindingReview,
+    Report,
+    SiteError,
+    User,
+    Version,
+)
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
@@ -34,6 +45,7 @@ class ListFilters:
     severity: str | None = None
     review: str | None = None  # open | acknowledged | false_positive
     q: str | None = None
+    sort: str | None = None  # a column key of the page's whitelist, "-" before it for descending
     page: int = 1
 
     @classmethod
@@ -51,13 +63,30 @@ class ListFilters:
         return cls(
             year=number("year", None), region=text("region"), level=text("level"), status=text("status"),
             rule=text("rule"), severity=text("severity"), review=text("review"), q=text("q"),
-            page=max(1, number("page", 1) or 1),
+            sort=text("sort"), page=max(1, number("page", 1) or 1),
         )
 
     def query_dict(self, **changes: Any) -> dict[str, Any]:
-        values = {k: getattr(self, k) for k in ("year", "region", "level", "status", "rule", "severity", "review", "q")}
+        values = {k: getattr(self, k)
+                  for k in ("year", "region", "level", "status", "rule", "severity", "review", "q", "sort")}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def order_by(sort: str | None, columns: dict[str, Any], default: list[Any], tiebreak: list[Any]) -> list[Any]:
+    """ORDER BY terms for `sort` ("name", "-name") if its key is in the page's whitelist, else the default.
+    Only whitelisted columns ever reach SQL; the tiebreak keeps paging stable."""
+    key = (sort or "").lstrip("-")
+    if key not in columns:
+        return default + tiebreak
+    column = columns[key]
+    term = column.desc() if (sort or "").startswith("-") else column.asc()
+    return [term.nulls_last(), *tiebreak]
+
+
+def sort_key(sort: str | None, columns: dict[str, Any]) -> str | None:
+    """The sort actually applied (None: the page's default order)."""
+    return sort if sort and sort.lstrip("-") in columns else None
 
 
 def _like(text: str) -> str:
@@ -184,8 +213,17 @@ def _agency_where(stmt: Select[Any], f: ListFilters) -> Select[Any]:
     return stmt
 
 
+# The columns the agency list may be sorted by (?sort=key or ?sort=-key).
+AGENCY_SORTS: dict[str, Any] = {
+    "name": ds.c.name, "region": ds.c.region, "level": ds.c.level, "status": ds.c.status,
+    "published": ds.c.published_date, "due": ds.c.due, "versions": ds.c.version_count, "errors": ds.c.open_errors,
+    "late": ds.c.days_late,
+}
+
+
 def agency_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> dict[str, Any]:
-    stmt = _agency_where(select(ds), f).order_by(ds.c.score.desc(), ds.c.name, ds.c.agency_id)
+    order = order_by(f.sort, AGENCY_SORTS, [ds.c.score.desc(), ds.c.name], [ds.c.agency_id])
+    stmt = _agency_where(select(ds), f).order_by(*order)
     rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit).offset((f.page - 1) * limit))]
     total = session.scalar(_agency_where(select(func.count()).select_from(ds), f))
     return {"rows": rows, "total": total or 0, "page": f.page, "pages": max(1, -(-(total or 0) // limit))}
@@ -234,6 +272,19 @@ def agency_page(session: Session, agency_id: str) -> dict[str, Any] | None:
         "agency": _agency_dict(agency), "years": years_rows, "reports": report_rows,
         "site_errors": [dict(e._mapping) for e in errors],
     }
+
+
+def agency_exists(session: Session, agency_id: str) -> bool:
+    return session.get(Agency, agency_id) is not None
+
+
+def last_checked(session: Session, agency_id: str) -> dt.datetime | None:
+    """When the crawler last tried the agency's site: its latest fetch or site error (both indexed by agency)."""
+    fetched = session.scalar(select(func.max(func.coalesce(Fetch.checked_at, Fetch.fetched_at)))
+                             .where(Fetch.agency_id == agency_id))
+    failed = session.scalar(select(func.max(SiteError.at)).where(SiteError.agency_id == agency_id))
+    times = [aware(t) for t in (fetched, failed) if t is not None]
+    return max(times) if times else None
 
 
 def _agency_dict(agency: Agency) -> dict[str, Any]:
@@ -365,6 +416,12 @@ def _findings_stmt(columns: list[Any], f: ListFilters) -> Select[Any]:
     return stmt
 
 
+FINDING_SORTS: dict[str, Any] = {
+    "agency": ds.c.name, "region": ds.c.region, "year": ds.c.year, "rule": Finding.rule,
+    "severity": Finding.severity, "review": FindingReview.action, "reviewed": FindingReview.at,
+}
+
+
 def finding_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> dict[str, Any]:
     columns = [
         Finding.id, Finding.rule, Finding.severity, Finding.message, Finding.location, Finding.expected,
@@ -372,7 +429,8 @@ def finding_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> di
         func.coalesce(FindingReview.action, "open").label("review"), FindingReview.note.label("review_note"),
         FindingReview.at.label("review_at"), User.name.label("review_user"),
     ]
-    stmt = _findings_stmt(columns, f).order_by(ds.c.year.desc(), ds.c.score.desc(), ds.c.name, Finding.id)
+    order = order_by(f.sort, FINDING_SORTS, [ds.c.year.desc(), ds.c.score.desc(), ds.c.name], [Finding.id])
+    stmt = _findings_stmt(columns, f).order_by(*order)
     rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit).offset((f.page - 1) * limit))]
     total = session.scalar(_findings_stmt([func.count()], f)) or 0
     return {"rows": rows, "total": total, "page": f.page, "pages": max(1, -(-total // limit))}
@@ -385,6 +443,31 @@ def finding_context(session: Session, finding_id: int) -> dict[str, Any] | None:
         .where(Finding.id == finding_id)
     ).first()
     return dict(row._mapping) if row else None
+
+
+# --- search ---------------------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+SEARCH_MAX_CHARS = 100
+
+
+def search(session: Session, q: str, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
+    """Agencies whose name and reports whose title contain `q` (case-insensitive). ILIKE '%q%' is served by
+    the trigram indexes of migration 0107 on PostgreSQL; shortest (closest) names first."""
+    pattern = _like(q[:SEARCH_MAX_CHARS])
+    agencies = session.execute(
+        select(Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind)
+        .where(Agency.name.ilike(pattern, escape="\\") | (Agency.id == q))
+        .order_by(func.length(Agency.name), Agency.name, Agency.id).limit(limit)
+    ).all()
+    reports = session.execute(
+        select(Report.id, Report.year, Report.title, Report.agency_id, Agency.name.label("agency_name"))
+        .join(Agency, Agency.id == Report.agency_id)
+        .where(Report.title.ilike(pattern, escape="\\"))
+        .order_by(Report.year.desc(), Report.id.desc()).limit(limit)
+    ).all()
+    return {"agencies": [dict(r._mapping) for r in agencies], "reports": [dict(r._mapping) for r in reports],
+            "limit": limit}
 
 
 def last_crawl(session: Session) -> dict[str, Any] | None:

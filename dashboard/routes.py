@@ -251,6 +251,29 @@ async def review_submit(request: Request) -> Response:
     return RedirectResponse(f"{target}{sep}{urlencode({'done': result['action']})}", status_code=303)
 
 
+# --- recheck now ------------------------------------------------------------------------------------------
+
+
+async def recheck_submit(request: Request) -> Response:
+    """A reviewer queues a crawl of one agency; the daemon (nianbao run) starts it within a minute."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    user = require_user(request)
+    require_reviewer(request)
+    agency_id = request.path_params["agency_id"]
+    dash = dashboard_of(request)
+
+    def queue() -> bool:
+        with dash.store.read_session() as session:
+            if not Q.agency_exists(session, agency_id):
+                raise HTTPException(404, "没有这个机关。")
+        return dash.store.request_recheck(agency_id, user.id)
+
+    queued = await run_in_threadpool(queue)
+    query = urlencode({"recheck": "queued" if queued else "pending"})
+    return RedirectResponse(f"/agencies/{quote(agency_id, safe='')}?{query}#checks", status_code=303)
+
+
 # --- errors ---------------------------------------------------------------------------------------------
 
 
@@ -302,5 +325,6 @@ def routes() -> list[BaseRoute]:
         Route("/versions/{version_id:int}/original", original_download),
         Route("/versions/{version_id:int}/view", original_view),
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
+        Route("/agencies/{agency_id}/recheck", recheck_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
     ]
