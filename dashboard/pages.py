@@ -278,7 +278,8 @@ def findings(ask: Ask) -> Context:
 def search(ask: Ask) -> Context:
     """Agencies by name and reports by title (the search box in the header)."""
     q = (ask.query.get("q") or "").strip()
-    found = Q.search(ask.session, q) if q else {"agencies": [], "reports": [], "limit": Q.SEARCH_LIMIT}
+    empty: Context = {"agencies": [], "reports": [], "limit": Q.SEARCH_LIMIT}
+    found = Q.search(ask.session, q) if q else empty
     return {"q": q, "agencies": [agency_info(a) for a in found["agencies"]], "reports": found["reports"],
             "limit": found["limit"]}
 
