@@ -192,3 +192,21 @@ def test_the_daemon_crawls_the_queued_agency_and_closes_the_request(tmp_path: Pa
             assert len(session.scalars(select(CrawlRun)).all()) == 1
     finally:
         farm.stop()
+
+
+def test_search_and_sort_queries_on_both_databases(store: Store) -> None:
+    """The same queries on SQLite and on PostgreSQL (there ILIKE runs on the trigram indexes of 0107)."""
+    from nianbao.dashboard import queries as Q
+    from tests.dashboard.report_site import fill
+
+    fill(store)
+    with store.read_session() as session:
+        found = Q.search(session, "统计局")
+        names = [a["name"] for a in found["agencies"]]
+        assert sorted(names) == sorted(name for name, _ in AGENCIES.values())
+        assert [len(n) for n in names] == sorted(len(n) for n in names)  # closest (shortest) names first
+        assert Q.search(session, "广州")["agencies"][0]["id"] == "guangzhou"
+        assert {r["agency_id"] for r in Q.search(session, "吴忠")["reports"]} == {"wuzhong"}
+        assert Q.search(session, "_")["agencies"] == []
+        rows = Q.agency_rows(session, Q.ListFilters(year=2020, sort="-name"))["rows"]
+        assert [r["name"] for r in rows] == sorted((r["name"] for r in rows), reverse=True)
