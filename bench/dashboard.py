@@ -5,8 +5,8 @@
 Creates a fresh database nianbao_bench_<random> on 127.0.0.1:5432, fills it with synthetic agencies x
 years of reports, versions and findings using COPY (fast), builds the dashboard rollup, starts the dashboard
 on a free loopback port (uvicorn, real HTTP with keep-alive), then measures p50/p95 of the overview, a
-region list, an agency page and a report page. Prints a Markdown table for README.md. Drops the database
-at the end unless --keep.
+region list, an agency page, a report page, an agency list sorted by a column and a search. Prints a
+Markdown table for README.md. Drops the database at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 TODAY = dt.date(2025, 6, 1)
 PROVINCES = ["广东省", "山东省", "浙江省", "江苏省", "四川省", "河南省", "湖北省", "福建省", "宁夏回族自治区", "云南省"]
 DEPARTMENTS = ["统计局", "财政局", "教育局", "卫生健康委员会", "生态环境局", "交通运输局", "市场监督管理局", "人民政府"]
+# A sorted agency list (any column, both ways) and searches: a department (an eighth of all agencies), a
+# province, a full agency name, a year in report titles.
+SORTS = ["name", "-name", "region", "-published", "due", "-errors", "status", "versions"]
+SEARCHES = [*DEPARTMENTS, *PROVINCES, "广东省第12市统计局", "2023年", "年度报告"]
 RULES = [("balance", "applications.total_handled.total"), ("outcome_total", "applications.total_handled.total"),
          ("column_total", "applications.granted.total"), ("appeals_total", "appeals.review.total")]
 
@@ -194,6 +198,8 @@ def measure(dbname: str, requests: int, agencies: int) -> tuple[list[tuple[str, 
             "region list": lambda: f"/agencies?year={year}&region={_q(rng.choice(regions))}",
             "agency page": lambda: f"/agencies/ag{rng.randrange(agencies)}",
             "report page": lambda: f"/reports/{rng.choice(report_ids)}",
+            "sorted list": lambda: f"/agencies?year={year}&sort={rng.choice(SORTS)}",
+            "search": lambda: f"/search?q={_q(rng.choice(SEARCHES))}",
         }
         conn = http.client.HTTPConnection("127.0.0.1", int(server.base_url.rsplit(":", 1)[1]), timeout=60)
         results = []

@@ -47,6 +47,8 @@ _FILTERS = [
     ("status", "string", "on_time | late | missing | unreachable | not_due | inconsistent"),
     ("rule", "string", "Only agencies/findings with this validation rule"),
     ("q", "string", "Search in agency names"),
+    ("sort", "string", "Sort column, '-' before it for descending (agencies: name, region, level, status, "
+     "published, due, versions, errors, late; findings: agency, region, year, rule, severity, review, reviewed)"),
     ("page", "integer", "Page number, 50 rows a page"),
 ]
 _YEAR = [("year", "integer", "Report year")]
@@ -67,6 +69,8 @@ PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
     "findings": ("Findings of the latest versions, filtered",
                  _FILTERS + [("severity", "string", "error | warning"),
                              ("review", "string", "open | acknowledged | false_positive")], "FindingPage"),
+    "search": ("Agencies whose name and reports whose title contain q (at most 50 of each)",
+               [("q", "string", "Text to look for (case-insensitive; % and _ are taken literally)")], "Object"),
 }
 _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

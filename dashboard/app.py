@@ -95,7 +95,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.headers
+                own = {name.lower() for name, _ in message.get("headers", [])}
+                # A response that sets its own policy (the framed original: sandboxed, framable by our pages
+                # only) keeps it; two policies would both apply and the stricter one would forbid the frame.
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name, value) for name, value in self.headers if name not in own]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -26,7 +26,7 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "findings": [("id", "编号"), ("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"),
                  ("year", "年度"), ("rule", "规则"), ("severity", "级别"), ("location", "位置"),
                  ("expected", "应为"), ("actual", "实际"), ("message", "说明"), ("review", "处理状态"),
-                 ("review_note", "处理说明"), ("review_at", "处理时间")],
+                 ("review_note", "处理说明"), ("review_at", "处理时间"), ("review_user", "处理人")],
     "regions": [("key", "地区"), ("total", "机关数"), ("due", "应发布"), ("on_time", "按时"), ("late", "逾期"),
                 ("missing", "未发布"), ("unreachable", "无法访问"), ("not_due", "未到期"),
                 ("inconsistent", "数据不一致")],

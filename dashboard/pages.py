@@ -24,9 +24,15 @@ from starlette.responses import Response
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
-from nianbao.monitor.peers import Agency, RegionModels, departments_check
+from nianbao.monitor.peers import Agency, departments_check
+from nianbao.monitor.schedule import next_crawl
 from nianbao.report import printed as L
+from nianbao.report.diff import figure_changes
+from nianbao.report.pdfpage import table_page
 from nianbao.report.printed import location_name
+from nianbao.report.reflow import paragraphs
+from nianbao.storage.blobs import BlobError
+from nianbao.storage.rechecks import request_state
 
 Context = dict[str, Any]
 
@@ -39,11 +45,11 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
-    store: RegionModels  # the Store, for what the monitor reads through it
+    dash: Dashboard | None = None  # for the few pages that read a stored blob
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today(), dash.store)
+        return cls(session, request.query_params, request.path_params, dash.today(), dash)
 
     def year(self) -> int | None:
         """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
@@ -138,7 +144,20 @@ def agency(ask: Ask) -> Context:
         raise not_found("没有这个机关。")
     reports = [{**r, "findings": [finding_row(f) for f in r["findings"]]} for r in data["reports"]]
     return {**data, "agency": agency_info(data["agency"]), "years": [status_row(y) for y in data["years"]],
-            "reports": reports}
+            "reports": reports, "checks": checks(ask, data["agency"]["id"]), "message": ask.query.get("recheck")}
+
+
+def checks(ask: Ask, agency_id: str) -> Context:
+    """When the site was last tried, when the schedule tries it next, and a queued "recheck now"."""
+    now = dt.datetime.now(dt.UTC)
+    scheduled = next_crawl(ask.dash.settings.schedule, now) if ask.dash is not None else None
+    recheck = request_state(ask.session, agency_id)
+    if recheck is not None:
+        recheck = {**recheck, "label": RECHECK_LABELS[recheck["state"]]}
+    return {"last": Q.last_checked(ask.session, agency_id), "next": scheduled, "recheck": recheck}
+
+
+RECHECK_LABELS = {"queued": "已排队，一分钟内开始检查", "running": "正在检查"}
 
 
 def report(ask: Ask) -> Context:
@@ -147,9 +166,61 @@ def report(ask: Ask) -> Context:
     data = Q.report_page(ask.session, ask.path["report_id"], number)
     if data is None:
         raise not_found("没有这份报告。")
+    version = data["version"]
     return {**data, "agency": agency_info(data["agency"]),
             "status": status_row(data["status"]) if data["status"] else None,
-            "findings": [finding_row(f) for f in data["findings"]], "peers": report_peers(ask, data)}
+            "findings": [finding_row(f) for f in data["findings"]],
+            "changes": changes_since_previous(ask.session, data["report"]["id"], version["number"], data["model"]),
+            "text_parts": text_parts(data["model"]),
+            "original": original_view(version, ask.dash),
+            "peers": report_peers(ask, data)}
+
+
+def changes_since_previous(session: Session, report_id: int, number: int, model: Mapping[str, Any]) -> Context:
+    """The cells of this version that differ from the version before it (none for a first version)."""
+    previous = Q.previous_model(session, report_id, number)
+    if previous is None:
+        return {"previous": None, "cells": []}
+    cells = [{**c.to_dict(), "cell_name": location_name(c.location)} for c in figure_changes(previous, dict(model))
+             if "." in c.location]
+    return {"previous": number - 1, "cells": cells}
+
+
+TEXT_PARTS = ("summary_text", "problems_text", "other_text")
+
+
+def text_parts(model: Mapping[str, Any]) -> list[Context]:
+    """Parts 一, 五 and 六 as paragraphs (a PDF's line breaks every ~35 characters joined back)."""
+    return [{"key": key, "title": L.TEXT_PART_LABELS[key], "paragraphs": paragraphs(model.get(key))}
+            for key in TEXT_PARTS]
+
+
+# How the stored original is shown beside the parsed tables: the browser's PDF viewer, the page in a sandboxed
+# frame, the extracted text; every other format only as a download.
+FRAMED_FORMATS = {"pdf": "pdf", "html": "html", "htm": "html", "txt": "text", "text": "text", "docx": "text"}
+
+
+def original_view(version: Mapping[str, Any], dash: Dashboard | None) -> Context:
+    kind = FRAMED_FORMATS.get(version.get("source_format") or "", "download")
+    src = f"/versions/{version['id']}/view" if kind != "download" else None
+    page = _table_page(dash, version["sha256"]) if kind == "pdf" and dash is not None else None
+    return {"kind": kind, "src": f"{src}#page={page}" if src and page else src, "page": page,
+            "download": f"/versions/{version['id']}/original"}
+
+
+_PAGE_CACHE: dict[str, int | None] = {}
+
+
+def _table_page(dash: Dashboard, sha256: str) -> int | None:
+    """The page of part 三's table in a stored PDF (read once per blob: blobs never change)."""
+    if sha256 not in _PAGE_CACHE:
+        if len(_PAGE_CACHE) > 4096:
+            _PAGE_CACHE.clear()
+        try:
+            _PAGE_CACHE[sha256] = table_page(dash.store.blobs.get(sha256))
+        except (OSError, BlobError):  # a blob missing from the folder: the frame still opens at page 1
+            return None
+    return _PAGE_CACHE[sha256]
 
 
 def report_peers(ask: Ask, data: Mapping[str, Any]) -> Context | None:
@@ -159,7 +230,8 @@ def report_peers(ask: Ask, data: Mapping[str, Any]) -> Context | None:
     if agency["kind"] != "government":
         return None
     government = Agency(agency["id"], agency["name"], agency["region"], agency["kind"])
-    found = departments_check(ask.store, government, data["report"]["year"], data["model"] or None)
+    assert ask.dash is not None
+    found = departments_check(ask.dash.store, government, data["report"]["year"], data["model"] or None)
     if found is None:
         return None
     return {"departments": found.departments,
@@ -167,8 +239,10 @@ def report_peers(ask: Ask, data: Mapping[str, Any]) -> Context | None:
 
 
 def report_tables(context: Context) -> Context:
-    """The stored model laid out as the printed tables, findings pinned to their cells."""
-    return {"tables": tables.layout(context["model"], context["findings"])}
+    """The stored model laid out as the printed tables, findings pinned to their cells, cells changed since
+    the previous version marked."""
+    changed = {c["location"]: c["old"] for c in context["changes"]["cells"]}
+    return {"tables": tables.layout(context["model"], context["findings"], changed)}
 
 
 def diff(ask: Ask) -> Context:
@@ -185,7 +259,14 @@ def diff(ask: Ask) -> Context:
         raise not_found("没有这个版本。")
     figures = [{**c, "cell_name": location_name(c["location"])} for c in changes["figures"]]
     return {"report": data["report"], "agency": agency_info(data["agency"]), "versions": data["versions"],
-            "a": a, "b": b, "figures": figures, "text": text_diff(changes["old"], changes["new"])}
+            "a": a, "b": b, "figures": figures, "text": text_diff(changes["old"], changes["new"]),
+            "model": changes["new"]}
+
+
+def diff_tables(context: Context) -> Context:
+    """Version b's tables with the cells that differ from version a marked."""
+    changed = {c["location"]: c["old"] for c in context["figures"] if "." in c["location"]}
+    return {"tables": tables.layout(context["model"], [], changed)}
 
 
 def text_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Context]:
@@ -209,6 +290,15 @@ def findings(ask: Ask) -> Context:
     return {"filters": f, **result, "rows": [finding_row(r) for r in result["rows"]],
             "years": Q.years(ask.session), "options": Q.filter_options(ask.session),
             "message": ask.query.get("done")}
+
+
+def search(ask: Ask) -> Context:
+    """Agencies by name and reports by title (the search box in the header)."""
+    q = (ask.query.get("q") or "").strip()
+    empty: Context = {"agencies": [], "reports": [], "limit": Q.SEARCH_LIMIT}
+    found = Q.search(ask.session, q) if q else empty
+    return {"q": q, "agencies": [agency_info(a) for a in found["agencies"]], "reports": found["reports"],
+            "limit": found["limit"]}
 
 
 # --- one page, two renderings -----------------------------------------------------------------------------
@@ -249,6 +339,7 @@ PAGES: tuple[Page, ...] = (
     Page("agencies", "/agencies", "agencies.html", agencies),
     Page("agency", "/agencies/{agency_id}", "agency.html", agency),
     Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
-    Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
+    Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff, diff_tables),
     Page("findings", "/findings", "findings.html", findings),
+    Page("search", "/search", "search.html", search),
 )

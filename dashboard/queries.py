@@ -16,7 +16,18 @@ from nianbao.monitor.rollup import status_table as ds
 from nianbao.monitor.rollup import stored_stamp
 from nianbao.monitor.status import STATUSES
 from nianbao.report.diff import figure_changes
-from nianbao.storage.models import Agency, CrawlRun, Finding, FindingReview, Report, SiteError, User, Version
+from nianbao.storage.engine import aware
+from nianbao.storage.models import (
+    Agency,
+    CrawlRun,
+    Fetch,
+    Finding,
+    FindingReview,
+    Report,
+    SiteError,
+    User,
+    Version,
+)
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
@@ -34,6 +45,7 @@ class ListFilters:
     severity: str | None = None
     review: str | None = None  # open | acknowledged | false_positive
     q: str | None = None
+    sort: str | None = None  # a column key of the page's whitelist, "-" before it for descending
     page: int = 1
 
     @classmethod
@@ -51,13 +63,30 @@ class ListFilters:
         return cls(
             year=number("year", None), region=text("region"), level=text("level"), status=text("status"),
             rule=text("rule"), severity=text("severity"), review=text("review"), q=text("q"),
-            page=max(1, number("page", 1) or 1),
+            sort=text("sort"), page=max(1, number("page", 1) or 1),
         )
 
     def query_dict(self, **changes: Any) -> dict[str, Any]:
-        values = {k: getattr(self, k) for k in ("year", "region", "level", "status", "rule", "severity", "review", "q")}
+        values = {k: getattr(self, k)
+                  for k in ("year", "region", "level", "status", "rule", "severity", "review", "q", "sort")}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def order_by(sort: str | None, columns: dict[str, Any], default: list[Any], tiebreak: list[Any]) -> list[Any]:
+    """ORDER BY terms for `sort` ("name", "-name") if its key is in the page's whitelist, else the default.
+    Only whitelisted columns ever reach SQL; the tiebreak keeps paging stable."""
+    key = (sort or "").lstrip("-")
+    if key not in columns:
+        return default + tiebreak
+    column = columns[key]
+    term = column.desc() if (sort or "").startswith("-") else column.asc()
+    return [term.nulls_last(), *tiebreak]
+
+
+def sort_key(sort: str | None, columns: dict[str, Any]) -> str | None:
+    """The sort actually applied (None: the page's default order)."""
+    return sort if sort and sort.lstrip("-") in columns else None
 
 
 def _like(text: str) -> str:
@@ -184,8 +213,17 @@ def _agency_where(stmt: Select[Any], f: ListFilters) -> Select[Any]:
     return stmt
 
 
+# The columns the agency list may be sorted by (?sort=key or ?sort=-key).
+AGENCY_SORTS: dict[str, Any] = {
+    "name": ds.c.name, "region": ds.c.region, "level": ds.c.level, "status": ds.c.status,
+    "published": ds.c.published_date, "due": ds.c.due, "versions": ds.c.version_count, "errors": ds.c.open_errors,
+    "late": ds.c.days_late,
+}
+
+
 def agency_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> dict[str, Any]:
-    stmt = _agency_where(select(ds), f).order_by(ds.c.score.desc(), ds.c.name, ds.c.agency_id)
+    order = order_by(f.sort, AGENCY_SORTS, [ds.c.score.desc(), ds.c.name], [ds.c.agency_id])
+    stmt = _agency_where(select(ds), f).order_by(*order)
     rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit).offset((f.page - 1) * limit))]
     total = session.scalar(_agency_where(select(func.count()).select_from(ds), f))
     return {"rows": rows, "total": total or 0, "page": f.page, "pages": max(1, -(-(total or 0) // limit))}
@@ -234,6 +272,19 @@ def agency_page(session: Session, agency_id: str) -> dict[str, Any] | None:
         "agency": _agency_dict(agency), "years": years_rows, "reports": report_rows,
         "site_errors": [dict(e._mapping) for e in errors],
     }
+
+
+def agency_exists(session: Session, agency_id: str) -> bool:
+    return session.get(Agency, agency_id) is not None
+
+
+def last_checked(session: Session, agency_id: str) -> dt.datetime | None:
+    """When the crawler last tried the agency's site: its latest fetch or site error (both indexed by agency)."""
+    fetched = session.scalar(select(func.max(func.coalesce(Fetch.checked_at, Fetch.fetched_at)))
+                             .where(Fetch.agency_id == agency_id))
+    failed = session.scalar(select(func.max(SiteError.at)).where(SiteError.agency_id == agency_id))
+    times = [aware(t) for t in (fetched, failed) if t is not None]
+    return max(times) if times else None
 
 
 def _agency_dict(agency: Agency) -> dict[str, Any]:
@@ -313,6 +364,15 @@ def report_page(session: Session, report_id: int, number: int | None = None) -> 
     }
 
 
+def previous_model(session: Session, report_id: int, number: int) -> dict[str, Any] | None:
+    """The model of the version before `number` (None for the first version)."""
+    row = session.execute(
+        select(Version.model).where((Version.report_id == report_id) & (Version.number < number))
+        .order_by(Version.number.desc()).limit(1)
+    ).first()
+    return (row.model or {}) if row else None
+
+
 def version_blob(session: Session, version_id: int) -> dict[str, Any] | None:
     row = session.execute(
         select(Version.sha256, Version.source_format, Version.url, Report.year, Report.agency_id)
@@ -342,6 +402,7 @@ def _findings_stmt(columns: list[Any], f: ListFilters) -> Select[Any]:
         .join(ds, ds.c.version_id == Finding.version_id)  # only each report's latest version
         .outerjoin(reviews, reviews.c.finding_id == Finding.id)
         .outerjoin(FindingReview, FindingReview.id == reviews.c.review_id)
+        .outerjoin(User, User.id == FindingReview.user_id)  # who reviewed it
     )
     stmt = _agency_where(stmt, ListFilters(year=f.year, region=f.region, level=f.level, status=f.status, q=f.q))
     if f.rule:
@@ -355,14 +416,21 @@ def _findings_stmt(columns: list[Any], f: ListFilters) -> Select[Any]:
     return stmt
 
 
+FINDING_SORTS: dict[str, Any] = {
+    "agency": ds.c.name, "region": ds.c.region, "year": ds.c.year, "rule": Finding.rule,
+    "severity": Finding.severity, "review": FindingReview.action, "reviewed": FindingReview.at,
+}
+
+
 def finding_rows(session: Session, f: ListFilters, limit: int = PAGE_SIZE) -> dict[str, Any]:
     columns = [
         Finding.id, Finding.rule, Finding.severity, Finding.message, Finding.location, Finding.expected,
         Finding.actual, ds.c.agency_id, ds.c.name, ds.c.region, ds.c.level, ds.c.year, ds.c.report_id,
         func.coalesce(FindingReview.action, "open").label("review"), FindingReview.note.label("review_note"),
-        FindingReview.at.label("review_at"),
+        FindingReview.at.label("review_at"), User.name.label("review_user"),
     ]
-    stmt = _findings_stmt(columns, f).order_by(ds.c.year.desc(), ds.c.score.desc(), ds.c.name, Finding.id)
+    order = order_by(f.sort, FINDING_SORTS, [ds.c.year.desc(), ds.c.score.desc(), ds.c.name], [Finding.id])
+    stmt = _findings_stmt(columns, f).order_by(*order)
     rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit).offset((f.page - 1) * limit))]
     total = session.scalar(_findings_stmt([func.count()], f)) or 0
     return {"rows": rows, "total": total, "page": f.page, "pages": max(1, -(-total // limit))}
@@ -375,6 +443,41 @@ def finding_context(session: Session, finding_id: int) -> dict[str, Any] | None:
         .where(Finding.id == finding_id)
     ).first()
     return dict(row._mapping) if row else None
+
+
+# --- search ---------------------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+SEARCH_MAX_CHARS = 100
+
+
+def search(session: Session, q: str, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
+    """Agencies whose name and reports whose title contain `q` (case-insensitive), at most `limit` of each.
+
+    ILIKE is served by the trigram indexes of migration 0107 on PostgreSQL. No ORDER BY reaches the
+    database: a common word ("统计局") matches a tenth of 100,000 names, and sorting them all to show 50 is the
+    slow part. Names starting with `q` are fetched first, then names containing it; the page sorts what it
+    got (starting with q, then shortest name first) and says when there may be more."""
+    text = q[:SEARCH_MAX_CHARS]
+    columns = (Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind)
+    prefix = session.execute(select(*columns).where(Agency.name.ilike(_prefix(text), escape="\\") | (Agency.id == q))
+                             .limit(limit)).all()
+    contains = session.execute(select(*columns).where(Agency.name.ilike(_like(text), escape="\\"))
+                               .limit(limit)).all() if len(prefix) < limit else []
+    agencies = {r.id: dict(r._mapping) for r in [*prefix, *contains]}
+    starts = {r.id for r in prefix}
+    ranked = sorted(agencies.values(), key=lambda a: (a["id"] not in starts, len(a["name"]), a["name"]))[:limit]
+    reports = session.execute(
+        select(Report.id, Report.year, Report.title, Report.agency_id, Agency.name.label("agency_name"))
+        .join(Agency, Agency.id == Report.agency_id)
+        .where(Report.title.ilike(_like(text), escape="\\")).limit(limit)
+    ).all()
+    found = sorted((dict(r._mapping) for r in reports), key=lambda r: (-r["year"], r["agency_name"]))
+    return {"agencies": ranked, "reports": found, "limit": limit}
+
+
+def _prefix(text: str) -> str:
+    return _like(text)[1:]  # "%q%" -> "q%"
 
 
 def last_crawl(session: Session) -> dict[str, Any] | None:

@@ -38,7 +38,9 @@ from nianbao.dashboard.context import (
     wants_json,
 )
 from nianbao.dashboard.pages import PAGES
+from nianbao.dashboard.users import MIN_PASSWORD, set_password
 from nianbao.monitor import rollup
+from nianbao.report.readers import UnreadableDocument, read_document
 from nianbao.storage import users
 from nianbao.storage.models import User
 
@@ -101,6 +103,57 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+# --- the user's own password -----------------------------------------------------------------------------
+
+
+async def password_form(request: Request) -> Response:
+    require_user(request)
+    return dashboard_of(request).render(request, "password.html", {"error": None, "done": bool(
+        request.query_params.get("done"))})
+
+
+def _password_error(current_ok: bool, new: str, again: str) -> str | None:
+    if not current_ok:
+        return "当前密码不正确。"
+    if new != again:
+        return "两次输入的新密码不一致。"
+    if len(new) < MIN_PASSWORD:
+        return f"新密码至少需要 {MIN_PASSWORD} 个字符。"
+    return None
+
+
+async def password_submit(request: Request) -> Response:
+    """Change one's own password: the current one proves it is the owner (a session left open on a shared
+    computer cannot lock them out); every session of the account ends, this one continues under a new token."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    user = require_user(request)
+    dash, guard = dashboard_of(request), login_guard(request)
+    address = request.client.host if request.client else ""
+    current, new, again = (str(form.get(k, "")) for k in ("current", "new", "again"))
+
+    def change() -> str | None:
+        with dash.store.read_session() as session:
+            stored = Q.user_by_name(session, user.name)
+            password_hash = stored.password_hash if stored else None
+        error = _password_error(guard.check_password(user.name, address, password_hash, current), new, again)
+        if error is None:
+            set_password(dash.store, user.name, new)  # revokes every session of the account
+        return error
+
+    try:
+        error = await run_in_threadpool(change)
+    except Throttled as exc:
+        error = exc.message
+    if error is not None:
+        return dash.render(request, "password.html", {"error": error, "done": False}, status_code=400)
+    token = new_session_token()
+    await run_in_threadpool(dash.store.open_session, token, user.id, dash.session_seconds,
+                            user_agent=request.headers.get("user-agent"), address=address)
+    login_session(request, token)
+    return RedirectResponse("/account/password?done=1", status_code=303)
+
+
 async def home(request: Request) -> Response:
     return RedirectResponse("/overview", status_code=303)
 
@@ -121,6 +174,43 @@ def original_download(request: Request, dash: Dashboard, session: Session) -> Re
     # Always an attachment, never rendered inline: the stored page is untrusted HTML.
     return Response(data, media_type=media, headers={
         "content-disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"})
+
+
+# The stored original framed beside the parsed tables. The crawled page is untrusted: it is served with a
+# CSP sandbox (an opaque origin, no scripts, no forms, no plugins) and may load nothing, so even a hostile page
+# cannot run in the dashboard's origin or call home; only our own pages may frame it.
+FRAMED_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                 "frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
+# Chromium's PDF viewer needs its own resources: only the framing is limited (a PDF's scripts run inside the
+# viewer's own sandbox, never in the page's origin).
+PDF_POLICY = "frame-ancestors 'self'"
+FRAMED_TEXT_LIMIT = 2_000_000
+
+
+@read_only
+def original_view(request: Request, dash: Dashboard, session: Session) -> Response:
+    info = Q.version_blob(session, request.path_params["version_id"])
+    if info is None:
+        raise HTTPException(404, "没有这个版本。")
+    data = dash.store.blobs.get(info["sha256"])
+    kind = info["source_format"] or ""
+    headers = {"x-frame-options": "SAMEORIGIN", "content-disposition": "inline", "cache-control": "private"}
+    if kind == "pdf":
+        return Response(data, media_type="application/pdf", headers={**headers, "content-security-policy": PDF_POLICY})
+    if kind in ("html", "htm"):
+        return Response(data, media_type="text/html", headers={**headers, "content-security-policy": FRAMED_POLICY})
+    if kind in ("txt", "text", "docx"):
+        text = _extracted_text(data, kind)
+        return Response(text[:FRAMED_TEXT_LIMIT], media_type="text/plain; charset=utf-8",
+                        headers={**headers, "content-security-policy": FRAMED_POLICY})
+    raise HTTPException(404, "这种格式的原件只能下载查看。")
+
+
+def _extracted_text(data: bytes, kind: str) -> str:
+    try:
+        return read_document(data, "original.docx" if kind == "docx" else "original.txt").text
+    except UnreadableDocument:
+        return "（无法读取原件的文字，请下载原件查看。）"
 
 
 # --- review ---------------------------------------------------------------------------------------------
@@ -159,6 +249,29 @@ async def review_submit(request: Request) -> Response:
     target = _safe_next(request, str(form.get("next", "/findings")))
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}{urlencode({'done': result['action']})}", status_code=303)
+
+
+# --- recheck now ------------------------------------------------------------------------------------------
+
+
+async def recheck_submit(request: Request) -> Response:
+    """A reviewer queues a crawl of one agency; the daemon (nianbao run) starts it within a minute."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    user = require_user(request)
+    require_reviewer(request)
+    agency_id = request.path_params["agency_id"]
+    dash = dashboard_of(request)
+
+    def queue() -> bool:
+        with dash.store.read_session() as session:
+            if not Q.agency_exists(session, agency_id):
+                raise HTTPException(404, "没有这个机关。")
+        return dash.store.request_recheck(agency_id, user.id)
+
+    queued = await run_in_threadpool(queue)
+    query = urlencode({"recheck": "queued" if queued else "pending"})
+    return RedirectResponse(f"/agencies/{quote(agency_id, safe='')}?{query}#checks", status_code=303)
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -206,8 +319,12 @@ def routes() -> list[BaseRoute]:
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login_submit, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
+        Route("/account/password", password_form, methods=["GET"]),
+        Route("/account/password", password_submit, methods=["POST"]),
         *page_routes(),
         Route("/versions/{version_id:int}/original", original_download),
+        Route("/versions/{version_id:int}/view", original_view),
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
+        Route("/agencies/{agency_id}/recheck", recheck_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
     ]

@@ -28,6 +28,44 @@ TEXT_PART_LABELS: dict[str, str] = {
 FIELD_NAMES: dict[str, str] = {"published_date": "发布日期", "year": "报告年度", "format": "表格格式"}
 
 
+# --- the printed frame of the three tables (headings around the rows and columns of the vocabulary) -------
+# Part 二 prints its rows in blocks headed by the item of 《条例》第二十条 they disclose.
+PROACTIVE_ITEM_HEADINGS: dict[str, str] = {
+    "regulations": "第二十条第（一）项",
+    "normative_documents": "第二十条第（一）项",
+    "licensing": "第二十条第（五）项",
+    "other_services": "第二十条第（五）项",
+    "punishment": "第二十条第（六）项",
+    "coercion": "第二十条第（六）项",
+    "fees": "第二十条第（八）项",
+    "procurement": "第二十条第（九）项",
+}
+PROACTIVE_ROW_HEADING = "信息内容"
+# Column headings where a format prints more than the short label (the unit, 本年).
+PRINTED_COLUMN_HEADINGS: dict[tuple[str, str], str] = {
+    ("2021", "decisions"): "本年处理决定数量",
+    ("2021", "amount_10k_yuan"): "本年收费金额（单位：万元）",
+}
+APPLICATIONS_BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+APPLICANTS_HEADING = "申请人情况"
+LEGAL_PERSONS_HEADING = "法人或其他组织"
+LEGAL_PERSON_COLUMNS: tuple[str, ...] = ("commercial", "research", "social_org", "legal_service", "other_org")
+OUTCOME_BLOCK_LABEL = "三、本年度办理结果"
+APPEALS_REVIEW_HEADING = "行政复议"
+APPEALS_LITIGATION_HEADING = "行政诉讼"
+APPEAL_LITIGATION_GROUPS: dict[str, str] = {"litigation_direct": "未经复议直接起诉",
+                                           "litigation_after_review": "复议后起诉"}
+
+
+def column_heading(part: str, column: str, fmt: str) -> str:
+    """A column's heading as format `fmt` prints it over the table ("本年收费金额（单位：万元）")."""
+    if part == "proactive" and (fmt, column) in PRINTED_COLUMN_HEADINGS:
+        return PRINTED_COLUMN_HEADINGS[(fmt, column)]
+    table = {"proactive": PROACTIVE_COLUMN_LABELS, "applications": APPLICANT_COLUMN_LABELS,
+             "appeals": APPEAL_COLUMN_LABELS}.get(part, {})
+    return table.get(column, column)
+
+
 def row_name(path: str) -> str:
     """A row of part 三 or 四 by its key path: "refused.state_secret" -> "（三）不予公开 1.属于国家秘密"."""
     if path in APPEAL_GROUP_LABELS:
@@ -123,6 +161,11 @@ REVIEW_LABELS: dict[str, str] = {
     "acknowledged": "已确认",
     "false_positive": "误报",
 }
+
+
+# The format a stored original was read as (Version.source_format).
+SOURCE_FORMAT_LABELS: dict[str, str] = {"pdf": "PDF", "html": "网页", "text": "纯文本", "txt": "纯文本",
+                                        "docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文档"}
 
 
 def label(table: dict[str, str], key: str | None) -> str:

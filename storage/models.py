@@ -133,6 +133,22 @@ class Fetch(Base):
     links: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class RecheckRequest(Base):
+    """A reviewer's "recheck now" for one agency: queued by the dashboard, claimed and crawled by the daemon
+    (nianbao run) within a minute. One open request per agency is enough; asking again while it waits
+    changes nothing."""
+
+    __tablename__ = "recheck_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]  # the daemon took it (its crawl is running)
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+
+
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("agency_id", "year"),)
@@ -148,6 +164,12 @@ class Report(Base):
     versions: Mapped[list[Version]] = relationship(
         back_populates="report", order_by="Version.number", cascade="all, delete-orphan"
     )
+
+
+# Search by name or title (the dashboard's /search, ILIKE '%…%'): trigram GIN indexes on PostgreSQL
+# (migration 0107 enables pg_trgm), plain indexes elsewhere.
+Index("ix_agencies_name_search", Agency.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})
+Index("ix_reports_title_search", Report.title, postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"})
 
 
 class Version(Base):

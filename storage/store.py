@@ -27,7 +27,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from nianbao.storage import agencies, events, fetches, outbox, reports, runs, sessions, users, versions
+from nianbao.storage import (
+    agencies,
+    events,
+    fetches,
+    outbox,
+    rechecks,
+    reports,
+    runs,
+    sessions,
+    users,
+    versions,
+)
 from nianbao.storage.blobs import BlobStore
 from nianbao.storage.engine import PG_MIGRATION_LOCK, SQLITE_BUSY_TIMEOUT_MS, aware, make_engine
 from nianbao.storage.events import EVENT_KINDS, add_event
@@ -380,6 +391,22 @@ class Store:
             with self.session() as s:
                 sessions.touch(s, token, now)
         return found
+
+    # -- recheck requests (dashboard queues, daemon runs) -------------------------------------------
+
+    def request_recheck(self, agency_id: str, user_id: int | None) -> bool:
+        """Queue a crawl of one agency; False when one is already queued or running."""
+        with self.session() as s:
+            return rechecks.request_recheck(s, agency_id, user_id, utcnow())
+
+    def claim_rechecks(self) -> list[str]:
+        """The daemon takes the queued requests: the agency ids to crawl now."""
+        with self.session() as s:
+            return rechecks.claim_queued(s, utcnow())
+
+    def finish_rechecks(self, agency_ids: list[str], run_id: int | None) -> None:
+        with self.session() as s:
+            rechecks.finish_claimed(s, agency_ids, run_id, utcnow())
 
     def revoke_session(self, token: str) -> None:
         """Log a session out (its cookie, wherever copied, opens nothing any more)."""

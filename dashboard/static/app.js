@@ -4,6 +4,11 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
+  // Print buttons (hidden without JavaScript: the browser's own print command does the same).
+  document.querySelectorAll("button[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   // Jump to a finding's cell and make it flash, from the finding list or a #loc- link.
   const flash = (location) => {
     const target = document.getElementById("loc-" + location);

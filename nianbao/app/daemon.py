@@ -34,7 +34,6 @@ import uvicorn
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
@@ -44,6 +43,8 @@ from nianbao.crawler.runner import read_summary, spawn_crawl
 from nianbao.dashboard.app import create_app
 from nianbao.monitor.events import derive_events
 from nianbao.monitor.rollup import data_stamp, refresh, stored_stamp
+from nianbao.monitor.schedule import _crontab_weekday as _crontab_weekday  # re-exported for tests
+from nianbao.monitor.schedule import cron_trigger
 from nianbao.settings import Settings, SettingsError, load_settings
 from nianbao.storage.models import CrawlRun
 from nianbao.storage.store import Store
@@ -56,6 +57,8 @@ CHILD_STOP_SECONDS = float(os.environ.get("NIANBAO_CHILD_STOP_SECONDS", "60"))
 OUTBOX_CRON = "*/15 * * * *"
 # Statuses depend on the date: rebuild the dashboard's roll-up just after midnight, not in a request.
 ROLLUP_CRON = "5 0 * * *"
+# Rechecks a reviewer queued in the dashboard are looked for every minute.
+RECHECK_CRON = "* * * * *"
 
 # The crawl child of the running crawl job, so that the signal handler can stop it.
 _child_lock = threading.Lock()
@@ -87,17 +90,37 @@ def crawl_job(config_path: str | None) -> None:
         _crawl_running.release()
 
 
-def _crawl_once(config_path: str | None) -> None:
+def recheck_job(config_path: str | None) -> None:
+    """Crawl the agencies a reviewer asked to recheck ("recheck now" in the dashboard), if any are queued.
+    Waits for a running crawl to end: the requests stay queued until the next minute."""
+    if _stopping.is_set() or not _crawl_running.acquire(blocking=False):
+        return
+    try:
+        settings = _load(config_path)
+        with Store.from_settings(settings) as store:
+            agency_ids = store.claim_rechecks()
+        if not agency_ids:
+            return
+        log.info("recheck requested from the dashboard: %s", ", ".join(agency_ids))
+        run_id = _crawl_once(config_path, agency_ids)
+        with Store.from_settings(settings) as store:
+            store.finish_rechecks(agency_ids, run_id)
+    finally:
+        _crawl_running.release()
+
+
+def _crawl_once(config_path: str | None, agency_ids: list[str] | None = None) -> int | None:
+    """One crawl child (of `agency_ids`, else of every agency); returns its run id."""
     global _child
     settings = _load(config_path)
-    log.info("crawl started (%d agencies)", len(settings.agencies))
+    log.info("crawl started (%d agencies)", len(agency_ids or settings.agencies))
     with tempfile.TemporaryDirectory(prefix="nianbao-run-") as tmp:
         summary_path, log_path = Path(tmp) / "summary.json", Path(tmp) / "crawl.log"
         with open(log_path, "w", encoding="utf-8") as child_log:
             with _child_lock:
                 if _stopping.is_set():  # shutdown began while this job was starting
-                    return
-                _child = spawn_crawl(settings.path or config_path, [], summary_path, stderr=child_log)
+                    return None
+                _child = spawn_crawl(settings.path or config_path, agency_ids or [], summary_path, stderr=child_log)
             try:
                 returncode = _child.wait()
             finally:
@@ -111,10 +134,11 @@ def _crawl_once(config_path: str | None) -> None:
                  summary.run_id, summary.reports_new, summary.reports_changed, summary.reports_unchanged,
                  summary.errors, summary.seconds)
         if _stopping.is_set():
-            return
+            return summary.run_id
         derive_events(store, settings)
         _flush_outbox(store, settings)
         _refresh_rollup(store, settings)
+    return summary.run_id
 
 
 def rollup_job(config_path: str | None) -> None:
@@ -162,29 +186,6 @@ def _flush_outbox(store: Any, settings: Settings) -> None:
 # --- schedule ------------------------------------------------------------------------------------------
 
 
-def cron_trigger(expr: str, timezone: str) -> Any:
-    """A CronTrigger from a 5-field crontab. Numeric weekdays follow crontab (0/7 = Sunday), unlike
-    APScheduler 3's from_crontab (0 = Monday), so the settings mean what cron users expect."""
-    minute, hour, day, month, weekday = expr.split()
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekday(weekday),
-                       timezone=timezone)
-
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _crontab_weekday(field: str) -> str:
-    def name(token: str) -> str:
-        return _WEEKDAYS[int(token)] if token.isdigit() and int(token) < 8 else token
-
-    parts = []
-    for item in field.split(","):
-        base, _, step = item.partition("/")
-        base = "-".join(name(t) for t in base.split("-"))
-        parts.append(f"{base}/{step}" if step else base)
-    return ",".join(parts)
-
-
 def _overrides() -> dict[str, float]:
     raw = os.environ.get("NIANBAO_SCHEDULE_OVERRIDE", "")
     pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
@@ -203,7 +204,7 @@ def wanted_jobs(settings: Settings, config_path: str | None) -> dict[str, tuple[
         jobs["crawl-season"] = (crawl_job, cron_trigger(schedule.crawl_season, tz))
         jobs["crawl-offseason"] = (crawl_job, cron_trigger(schedule.crawl_offseason, tz))
     for name, func, default in (("digest", digest_job, schedule.digest), ("outbox", outbox_job, OUTBOX_CRON),
-                                ("rollup", rollup_job, ROLLUP_CRON)):
+                                ("rollup", rollup_job, ROLLUP_CRON), ("recheck", recheck_job, RECHECK_CRON)):
         trigger = IntervalTrigger(seconds=over[name], timezone=tz) if name in over else cron_trigger(default, tz)
         jobs[name] = (func, trigger)
     return jobs

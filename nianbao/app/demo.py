@@ -8,6 +8,7 @@ week's digest to the outbox folder (.eml + .html per recipient) and prints what 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from nianbao.alerts.digest import build_digests
 from nianbao.alerts.mailer import write_eml
 from nianbao.app.demo_farm import DEMO_YEAR, DemoFarm
 from nianbao.crawler.runner import run_crawl
+from nianbao.dashboard.users import add_user
 from nianbao.monitor.commands import status_row
 from nianbao.monitor.events import derive_events
 from nianbao.monitor.status import compute_statuses
@@ -36,6 +38,9 @@ DEMO_DIRS = ("blobs", "outbox")
 
 DEMO_CRAWL = {"concurrency": 8, "per_domain_concurrency": 4, "delay": 0, "autothrottle": False,
               "obey_robots": True, "timeout": 3, "retries": 0, "max_depth": 3}
+# The dashboard account the demo creates (a reviewer, so the newcomer can also try acknowledging a finding);
+# its password is new at every run and printed under "where to look".
+DEMO_USER = "demo"
 DEMO_RECIPIENTS = [
     {"email": "overseer@example.gov.cn", "name": "督查室（全部）"},
     {"email": "guangdong@example.gov.cn", "name": "广东省政务公开办", "regions": ["广东省"]},
@@ -104,9 +109,12 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
         built = build_digests(store, settings, as_of=today, record=False)
         reports = store.list_reports()
         event_counts = _event_counts(store)
+        password = secrets.token_urlsafe(9)
+        add_user(store, DEMO_USER, password, "reviewer")
     outbox = [write_eml(settings.outbox_dir, one, settings.smtp.sender) for one in built]
     return {"folder": folder, "config": config, "crawls": crawls, "derived": derived.added, "statuses": statuses,
-            "reports": reports, "events": event_counts, "digests": built, "outbox": outbox, "year": DEMO_YEAR}
+            "reports": reports, "events": event_counts, "digests": built, "outbox": outbox, "year": DEMO_YEAR,
+            "login": {"name": DEMO_USER, "password": password, "url": str(settings.dashboard.base_url)}}
 
 
 def _crawl_line(n: int, summary: Any) -> str:
@@ -148,6 +156,9 @@ def print_summary(result: dict[str, Any]) -> None:
     console.print(f"  nianbao --config {config} status --year {result['year']}")
     console.print(f"  nianbao --config {config} digest --preview")
     console.print(f"  nianbao --config {config} serve      (the dashboard)")
+    login = result["login"]
+    console.print(f"  then open {login['url']} and log in as [bold]{login['name']}[/bold] "
+                  f"with password [bold]{login['password']}[/bold]  (审核员; change it under the account name)")
 
 
 @click.command()

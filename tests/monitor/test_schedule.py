@@ -50,10 +50,11 @@ def test_numeric_weekdays_mean_what_crontab_means(field: str, expected: str) -> 
 def test_jobs_from_settings_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     monkeypatch.delenv("NIANBAO_SCHEDULE_OVERRIDE", raising=False)
-    assert set(wanted_jobs(settings, None)) == {"crawl-season", "crawl-offseason", "digest", "outbox", "rollup"}
+    assert set(wanted_jobs(settings, None)) == {"crawl-season", "crawl-offseason", "digest", "outbox", "rollup",
+                                                "recheck"}
     monkeypatch.setenv("NIANBAO_SCHEDULE_OVERRIDE", "crawl=2,digest=5")
     jobs = wanted_jobs(settings, None)
-    assert set(jobs) == {"crawl", "digest", "outbox", "rollup"}
+    assert set(jobs) == {"crawl", "digest", "outbox", "rollup", "recheck"}
     assert jobs["crawl"][1].interval == dt.timedelta(seconds=2)
 
 
