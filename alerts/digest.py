@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from nianbao.monitor.status import unread_reasons
 from nianbao.report.diff import figure_changes
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
@@ -29,6 +30,8 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("late", "逾期发布", ("late",), True),
     ("inconsistent", "数据不一致", ("new_errors",), True),
     ("failing", "网站无法访问", ("site_failing", "unreachable"), True),
+    # A new report or version that could not be read in full: its tables were not (all) checked.
+    ("unread", "未能读全", ("not_fully_read",), True),
 )
 MAX_FINDINGS_PER_ITEM = 8
 
@@ -208,7 +211,21 @@ def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: st
             version = s.get(Version, event.version_id) if event.version_id else None
             _describe(s, item, event.kind, event.payload or {}, version)
             items.append(item)
+            if event.kind in ("new_report", "new_version") and version is not None:
+                items += _unread_item(s, item, version, base_url)
     return items
+
+
+def _unread_item(s: Any, item: DigestItem, version: Any, base_url: str) -> list[DigestItem]:
+    """The "未能读全" line of a new report or version that could not be read in full (none when it was)."""
+    reasons = unread_reasons(s, [version.id])
+    if version.id not in reasons:
+        return []
+    unread = DigestItem(kind="not_fully_read", agency_id=item.agency_id, agency_name=item.agency_name,
+                        region=item.region, year=item.year, title=item.title, agency_link=item.agency_link,
+                        link=f"{base_url}/reports/{version.report_id}")
+    unread.details.append(f"未能读全：{reasons[version.id][:300]}")
+    return [unread]
 
 
 def _report_link(base_url: str, kind: str, report_id: int | None) -> str | None:

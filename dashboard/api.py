@@ -67,6 +67,8 @@ PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
     "findings": ("Findings of the latest versions, filtered",
                  _FILTERS + [("severity", "string", "error | warning"),
                              ("review", "string", "open | acknowledged | false_positive")], "FindingPage"),
+    "digests": ("Weekly digests in the outbox: sent, pending or refused by the mail server (reviewer role)",
+                [], "Object"),
 }
 _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

@@ -23,7 +23,9 @@ from starlette.responses import Response
 
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
+from nianbao.dashboard.auth import current_user
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.dashboard.digests import digest_log
 from nianbao.report import printed as L
 from nianbao.report.printed import location_name
 
@@ -195,6 +197,11 @@ def findings(ask: Ask) -> Context:
             "message": ask.query.get("done")}
 
 
+def digests(ask: Ask) -> Context:
+    """The outbox: each digest sent, waiting or refused by the mail server (reviewers only)."""
+    return digest_log(ask.session)
+
+
 # --- one page, two renderings -----------------------------------------------------------------------------
 
 
@@ -212,9 +219,16 @@ class Page:
     template: str
     build: Callable[[Ask], Context]
     extras: Callable[[Context], Context] = field(default=_no_extras)
+    reviewer_only: bool = False
+
+    def _allowed(self, request: Request) -> None:
+        user = current_user(request)
+        if self.reviewer_only and not (user and user.can_review):
+            raise HTTPException(403, "只有审核员可以查看此页面。")
 
     def html(self) -> Callable[[Request], Awaitable[Response]]:
         def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            self._allowed(request)
             context = self.build(Ask.of(request, dash, session))
             return dash.render(request, self.template, {**context, **self.extras(context)})
 
@@ -222,6 +236,7 @@ class Page:
 
     def json(self) -> Callable[[Request], Awaitable[Response]]:
         def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            self._allowed(request)
             return json_response(self.build(Ask.of(request, dash, session)))
 
         return read_only(handler)
@@ -235,4 +250,5 @@ PAGES: tuple[Page, ...] = (
     Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
     Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
     Page("findings", "/findings", "findings.html", findings),
+    Page("digests", "/digests", "digests.html", digests, reviewer_only=True),
 )

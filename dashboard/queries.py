@@ -175,6 +175,8 @@ def _agency_where(stmt: Select[Any], f: ListFilters) -> Select[Any]:
         stmt = stmt.where(ds.c.level == f.level)
     if f.status == "inconsistent":
         stmt = stmt.where(ds.c.inconsistent.is_(True))
+    elif f.status == "unread":
+        stmt = stmt.where(ds.c.fully_read.is_(False))
     elif f.status:
         stmt = stmt.where(ds.c.status == f.status)
     if f.rule:

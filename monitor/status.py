@@ -27,7 +27,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from nianbao.settings import Clock, DeadlineSettings, Settings
-from nianbao.storage.models import Agency, CrawlRun, Report, SiteError, Version
+from nianbao.storage.models import Agency, CrawlRun, Finding, Report, SiteError, Version
 
 Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
 STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
@@ -57,6 +57,10 @@ class ReportInfo:
     version_count: int = 1
     error_count: int = 0
     warning_count: int = 0
+    # False when the latest version could not be read in full (a finding of rule `unreadable`: a table
+    # without figures, digits replaced by "x", rows that could not be read): then "no error" proves nothing.
+    fully_read: bool = True
+    unread_reason: str | None = None
 
 
 @dataclass
@@ -137,7 +141,10 @@ def agency_status(
     base: dict[str, Any] = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due,
                             "owed": owed}
     if report is not None:
-        return _judge_found(base, report, owed=owed)
+        found = _judge_found(base, report, owed=owed)
+        if not report.fully_read:  # published, but "checked and fine" cannot be said
+            found.reason += "；未能读全，未作完整校验"
+        return found
     if not owed:
         return AgencyStatus(status="not_due", reason="不应报：本年度报告期开始后才纳入监测", **base)
     if now <= due:
@@ -246,7 +253,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
 
     rows = session.execute(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
-               Version.error_count, Version.warning_count, Version.model["published_date"].as_string())
+               Version.error_count, Version.warning_count, Version.model["published_date"].as_string(), Version.id)
         .join(Version, Version.report_id == Report.id)
         .where(Report.year == year, Report.first_seen < before, Version.fetched_at < before)
         .order_by(Report.id, Version.number)
@@ -256,17 +263,35 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
     for row in rows:
         latest[row[0]] = row  # ordered by version number: the last row of a report is its latest version
         counts[row[0]] = counts.get(row[0], 0) + 1
+    unread = unread_reasons(session, [row[-1] for row in latest.values()])
     infos: dict[str, ReportInfo] = {}
     for report_id, row in latest.items():
-        _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date = row
+        _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date, version_id = row
         # versions.published_date is the report's own date, else the page's: tell them apart via the model.
         own = parse_date(model_date)
         infos[agency_id] = ReportInfo(
             report_id=report_id, year=year, first_seen=first_seen.astimezone(clock.zone).date(),
             published_date=own, page_date=None if own else page_or_own_date, title=title,
             url=url, version_count=counts[report_id], error_count=errors, warning_count=warnings,
+            fully_read=version_id not in unread, unread_reason=unread.get(version_id),
         )
     return infos
+
+
+UNREAD_RULE = "unreadable"  # report.check's rule for what could not be read
+
+
+def unread_reasons(session: Any, version_ids: list[int]) -> dict[int, str]:
+    """Versions among `version_ids` that were not read in full, with what could not be read."""
+    reasons: dict[int, str] = {}
+    for start in range(0, len(version_ids), 5000):  # bounded IN lists at 100,000 agencies
+        chunk = version_ids[start:start + 5000]
+        rows = session.execute(select(Finding.version_id, Finding.message)
+                               .where(Finding.rule == UNREAD_RULE, Finding.version_id.in_(chunk))
+                               .order_by(Finding.id))
+        for version_id, message in rows:
+            reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
+    return reasons
 
 
 def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) -> list[AgencyStatus]:
