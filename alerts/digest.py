@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
-from nianbao.monitor.status import unread_reasons
+from nianbao.monitor.status import site_failure_name, unread_reasons
 from nianbao.report.diff import figure_changes
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
@@ -254,7 +254,8 @@ def _describe(s: Any, item: DigestItem, kind: str, payload: dict[str, Any], vers
         if len(findings) > MAX_FINDINGS_PER_ITEM:
             item.details.append(f"另有 {len(findings) - MAX_FINDINGS_PER_ITEM} 项")
     elif kind == "site_failing":
-        item.details.append(f"连续 {payload.get('runs')} 次抓取无法访问：{payload.get('last_error') or ''}")
+        why = site_failure_name(payload.get("last_error"))
+        item.details.append(f"连续 {payload.get('runs')} 次抓取无法访问" + (f"（{why}）" if why else ""))
     elif kind == "unreachable":
         item.details.append(f"应于 {payload.get('due')} 前发布；网站无法访问，无法确认是否已发布")
 

@@ -34,12 +34,12 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
 EXPORT_COLUMNS["levels"] = [("key", "层级")] + EXPORT_COLUMNS["regions"][1:]
 
 
-def export_rows(session: Session, kind: str, params: Any) -> list[dict[str, Any]]:
+def export_rows(session: Session, kind: str, params: Any, today: dt.date, due: Any = None) -> list[dict[str, Any]]:
     f = Q.ListFilters.from_params(params)
     if kind == "findings":  # like the findings page: no year given means every year
         rows: list[dict[str, Any]] = Q.finding_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
-    f.year = f.year or Q.default_year(session)
+    f.year = f.year or Q.default_year(session, today, due)
     if kind == "agencies":
         rows = Q.agency_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
@@ -73,7 +73,7 @@ def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["fmt"]
     if kind not in EXPORT_COLUMNS or fmt not in ("csv", "json"):
         raise HTTPException(404, "没有这种导出。")
-    rows = export_rows(session, kind, request.query_params)
+    rows = export_rows(session, kind, request.query_params, dash.today(), dash.settings.deadlines.due)
     stamp = dash.today().isoformat()
     filename = f"nianbao-{kind}-{stamp}.{fmt}"
     disposition = {"content-disposition": f'attachment; filename="{filename}"'}

@@ -26,6 +26,7 @@ from nianbao.dashboard import tables
 from nianbao.dashboard.auth import current_user
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
 from nianbao.dashboard.digests import digest_log
+from nianbao.monitor.status import failure_name
 from nianbao.report import printed as L
 from nianbao.report.printed import location_name
 
@@ -40,15 +41,16 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
+    due: Any = None  # the configured due-day rule (settings deadlines.due)
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today())
+        return cls(session, request.query_params, request.path_params, dash.today(), dash.settings.deadlines.due)
 
     def year(self) -> int | None:
-        """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
+        """The year asked for; else the latest year whose reports are due (report.deadlines.latest_due_year)."""
         year = int_param(self.query.get("year"))
-        return year if year is not None else Q.default_year(self.session)
+        return year if year is not None else Q.default_year(self.session, self.today, self.due)
 
 
 # --- labels: the words the page shows travel in the context, so the JSON carries them too ---------------
@@ -126,7 +128,7 @@ def regions(ask: Ask) -> Context:
 
 def agencies(ask: Ask) -> Context:
     f = Q.ListFilters.from_params(ask.query)
-    f.year = f.year or Q.default_year(ask.session)
+    f.year = f.year or ask.year()
     result = Q.agency_rows(ask.session, f)
     return {"year": f.year, "filters": f, **result, "rows": [status_row(r) for r in result["rows"]],
             "years": Q.years(ask.session), "options": Q.filter_options(ask.session)}
@@ -137,8 +139,10 @@ def agency(ask: Ask) -> Context:
     if data is None:
         raise not_found("没有这个机关。")
     reports = [{**r, "findings": [finding_row(f) for f in r["findings"]]} for r in data["reports"]]
+    # Site errors named in Chinese (连接被拒绝, 超时…); the raw English detail stays for the tooltip.
+    errors = [{**e, "kind_label": failure_name(e["kind"], e["message"], e["status_code"])} for e in data["site_errors"]]
     return {**data, "agency": agency_info(data["agency"]), "years": [status_row(y) for y in data["years"]],
-            "reports": reports}
+            "reports": reports, "site_errors": errors}
 
 
 def report(ask: Ask) -> Context:

@@ -41,7 +41,8 @@ status_table = dashboard_status
 meta_table = dashboard_meta
 
 # How bad a status is, for "worst offenders first". Open errors add on top (see _score).
-STATUS_WEIGHT = {"missing": 40000, "unreachable": 30000, "late": 20000, "on_time": 0, "not_due": 0}
+STATUS_WEIGHT = {"missing": 40000, "unreachable": 30000, "late": 20000, "unchecked": 10000, "on_time": 0,
+                 "not_due": 0, "not_owed": 0}
 # Deadline findings repeat what the status already says; they do not make the tables inconsistent.
 NOT_TABLE_RULES = ("deadline",)
 HISTORY_YEARS = 10

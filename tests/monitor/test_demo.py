@@ -20,7 +20,7 @@ def test_demo_shows_every_kind_of_event(tmp_path: Path) -> None:
     assert result["events"] == {"new_report": 5, "new_version": 1, "missing": 1, "late": 1, "new_errors": 1,
                                 "unreachable": 1}
     status = {s["agency_id"]: s["status"] for s in result["statuses"]}
-    assert status == {"dongguan-tjj": "on_time", "guangzhou-tjj": "not_due", "lishui-tjj": "late",
+    assert status == {"dongguan-tjj": "on_time", "guangzhou-tjj": "not_owed", "lishui-tjj": "late",
                       "shizhong-tjj": "on_time", "wuzhong-tjj": "on_time", "shili-tjj": "missing",
                       "tingji-tjj": "unreachable"}
     formats = {r.agency_id: r.url.rsplit(".", 1)[-1] for r in result["reports"]}
