@@ -60,7 +60,7 @@ def every_site_failed(summary: CrawlSummary, settings: Settings, agency_ids: lis
         return False
     starts = {a.id: set(a.start_urls) for a in agencies}
     failed = {e["agency_id"] for e in summary.error_list
-              if e.get("kind") in SITE_LEVEL_ERRORS or e.get("url") in starts.get(e.get("agency_id"), ())}
+              if e.get("kind") in SITE_LEVEL_ERRORS or e.get("url") in starts.get(str(e.get("agency_id")), set())}
     return all(a.id in failed for a in agencies)
 
 
