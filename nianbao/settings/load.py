@@ -289,9 +289,9 @@ def _agencies_file(data: Mapping[str, Any], base: Path, where: str, problems: li
 def settings_from_context(ctx: Any, *, database: bool = False) -> Settings:
     """For click commands: the settings named by `nianbao --config`, errors as a click message.
 
-    When no settings file was named (no --config, no NIANBAO_CONFIG), one line on stderr says which file
-    is used, or that none was found and the defaults apply. A command that opens the database
-    (`database=True`) then refuses to create a new SQLite file under whatever folder the user stands in:
+    For a command that opens the database (`database=True`) when no settings file was named (no --config,
+    no NIANBAO_CONFIG): one line on stderr says which file is used, or that none was found and the
+    defaults apply; it then refuses to create a new SQLite file under whatever folder the user stands in:
     it says where it would have gone and how to name a settings file instead."""
     import click
 
@@ -300,7 +300,7 @@ def settings_from_context(ctx: Any, *, database: bool = False) -> Settings:
         settings = load_settings(obj.get("config_path"))
     except SettingsError as exc:
         raise click.ClickException(f"设置有误（invalid settings）:\n{exc}") from exc
-    if _settings_path(obj.get("config_path"))[1]:
+    if not database or _settings_path(obj.get("config_path"))[1]:
         return settings
     if settings.path is not None:
         click.echo(f"设置文件：{settings.path}", err=True)
