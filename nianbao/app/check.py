@@ -181,8 +181,8 @@ def render_text(name: str, result: CheckResult) -> str:
         out.append("     " + " " * LABEL + _cells([APPLICANT_HEADS.get(c, c) for c in APPLICANT_COLUMNS]))
         for spec in table_rows("applications", application_shape(report.applications)):
             row = get_path(report.applications, spec.path)
-            cells = _cells([row.get(c) for c in spec.columns]) if row else "（未读到）"
-            out.append("     " + _fit(row_name(spec.path), LABEL) + cells)
+            numbers = _cells([row.get(c) for c in spec.columns]) if row else "（未读到）"
+            out.append("     " + _fit(row_name(spec.path), LABEL) + numbers)
     if report.appeals:
         out.append("   四、政府信息公开行政复议、行政诉讼情况")
         out.append("     " + " " * LABEL + _cells([APPEAL_HEADS.get(c, c) for c in APPEAL_COLUMNS]))
