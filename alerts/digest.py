@@ -355,7 +355,7 @@ class BuiltDigest:
 
 
 def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.date | None = None,
-                  record: bool = True) -> list[BuiltDigest]:
+                  record: bool = True, year: int | None = None) -> list[BuiltDigest]:
     """Build the digest of [since, as_of] for every recipient; with `record`, write them to the outbox.
 
     A digest already sent for the same recipient and period is returned as stored, never rebuilt;
@@ -365,7 +365,8 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
     start, end = week_period(as_of, since, clock=settings.clock)
     base = dashboard_base(settings)
     items = collect_items(store, start, end, base)
-    year = latest_due_year(as_of, settings.deadlines.due)
+    # The year of the overall line: by default the one every view defaults to (report.deadlines).
+    year = year or latest_due_year(as_of, settings.deadlines.due)
     statuses = compute_statuses(store, year, as_of, settings)
     recipients = settings.recipients
     built = []

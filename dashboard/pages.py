@@ -28,6 +28,7 @@ from nianbao.dashboard.context import Dashboard, int_param, json_response, read_
 from nianbao.dashboard.digests import digest_log
 from nianbao.monitor.status import failure_name
 from nianbao.report import printed as L
+from nianbao.report.grouping import group_findings
 from nianbao.report.printed import location_name
 
 Context = dict[str, Any]
@@ -193,10 +194,23 @@ def text_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Context]:
     return parts
 
 
+def finding_groups(rows: list[Context]) -> list[Context]:
+    """The page's findings one per fact (report.grouping): each group is its first row with the group's
+    message, every cell it involves and the ids of all its rows (a review applies to all of them)."""
+    out = []
+    for group in group_findings(rows):
+        first = group.members[0]
+        out.append({**first, "message": group.message, "count": group.count, "ids": [m["id"] for m in group.members],
+                    "rule_labels": [L.label(L.RULE_LABELS, r) for r in group.rules],
+                    "cell_names": [location_name(loc) for loc in group.locations]})
+    return out
+
+
 def findings(ask: Ask) -> Context:
     f = Q.ListFilters.from_params(ask.query)  # no year given: every year
     result = Q.finding_rows(ask.session, f)
-    return {"filters": f, **result, "rows": [finding_row(r) for r in result["rows"]],
+    rows = [finding_row(r) for r in result["rows"]]
+    return {"filters": f, **result, "rows": rows, "groups": finding_groups(rows),
             "years": Q.years(ask.session), "options": Q.filter_options(ask.session),
             "message": ask.query.get("done")}
 

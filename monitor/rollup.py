@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year
+from nianbao.report.grouping import count_groups
 from nianbao.storage import rollup as stored
 from nianbao.storage.models import (
     Agency,
@@ -97,17 +98,19 @@ def false_positive_ids(session: Session, finding_ids: Iterable[int] | None = Non
 
 
 def _open_errors(session: Session, version_ids: list[int] | None = None) -> dict[int, int]:
-    """Error findings per version that are about the tables and not marked false positive."""
+    """Open errors per version: error findings about the tables, not marked false positive, counted as
+    facts (report.grouping: one wrong row flagged by two rules in two columns is one error)."""
     base = (Finding.severity == "error") & Finding.rule.not_in(NOT_TABLE_RULES)
     if version_ids is not None:
         base = base & Finding.version_id.in_(version_ids)
-    counts = dict(session.execute(select(Finding.version_id, func.count()).where(base).group_by(Finding.version_id)).all())
     false_pos = false_positive_ids(session)
-    if false_pos:
-        stmt = select(Finding.version_id).where(base & Finding.id.in_(false_pos))
-        for (version_id,) in session.execute(stmt):
-            counts[version_id] -= 1
-    return counts
+    by_version: dict[int, list[dict[str, Any]]] = {}
+    rows = session.execute(select(Finding.id, Finding.version_id, Finding.rule, Finding.severity, Finding.location,
+                                  Finding.expected, Finding.actual).where(base).order_by(Finding.id))
+    for row in rows.yield_per(5000):
+        if row.id not in false_pos:
+            by_version.setdefault(row.version_id, []).append(dict(row._mapping))
+    return {version_id: count_groups(findings) for version_id, findings in by_version.items()}
 
 
 def report_years(session: Session, today: dt.date) -> list[int]:

@@ -60,13 +60,14 @@ def _key(finding: Any) -> tuple[Any, ...] | None:
     """What makes two findings one fact (None: the finding stands alone)."""
     rule, location = _get(finding, "rule"), _get(finding, "location") or ""
     table, _, rest = location.partition(".")
+    version = _get(finding, "version_id")  # stored findings: never one fact across two reports
     if rule in PER_TABLE_RULES and table in TABLE_NAMES:
-        return ("table", rule, table)
+        return ("table", version, rule, table)
     expected, actual = _get(finding, "expected"), _get(finding, "actual")
     if table not in TABLE_NAMES or not rest or expected is None or actual is None:
         return None
     row = rest.rpartition(".")[0] or rest  # the cell's row: "total_handled" of "total_handled.natural_person"
-    return ("fact", _get(finding, "severity"), table, row, repr(expected), repr(actual))
+    return ("fact", version, _get(finding, "severity"), table, row, repr(expected), repr(actual))
 
 
 def group_findings(findings: Iterable[Any]) -> list[FindingGroup]:
@@ -90,7 +91,7 @@ def _group(key: tuple[Any, ...], members: list[Any]) -> FindingGroup:
                          location=_get(first, "location"), expected=_get(first, "expected"),
                          actual=_get(first, "actual"), rules=rules, locations=locations, members=members)
     if len(members) > 1:
-        group.message = _table_message(key[2], members) if key[0] == "table" else _fact_message(group)
+        group.message = _table_message(key[3], members) if key[0] == "table" else _fact_message(group)
         if key[0] == "table":
             group.expected = group.actual = None
     return group

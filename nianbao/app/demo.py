@@ -101,7 +101,7 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     with Store.from_settings(settings) as store:
         derived = derive_events(store, settings, years=[DEMO_YEAR])
         statuses = [status_row(s) for s in compute_statuses(store, DEMO_YEAR, today, settings)]
-        built = build_digests(store, settings, as_of=today, record=False)
+        built = build_digests(store, settings, as_of=today, record=False, year=DEMO_YEAR)
         reports = store.list_reports()
         event_counts = _event_counts(store)
     outbox = [write_eml(settings.outbox_dir, one, settings.smtp.sender) for one in built]
