@@ -158,7 +158,7 @@ async def review_submit(request: Request) -> Response:
     action, note = str(form.get("action", "")), str(form.get("note", ""))
     result = await run_in_threadpool(record_review, dashboard_of(request), user, finding_id, action, note)
     # The other records of the same grouped finding (report.grouping) get the same review.
-    for other in [int(v) for v in form.getlist("also") if str(v).isdigit()][:GROUP_LIMIT]:
+    for other in [int(str(v)) for v in form.getlist("also") if str(v).isdigit()][:GROUP_LIMIT]:
         await run_in_threadpool(record_review, dashboard_of(request), user, other, action, note)
     target = _safe_next(request, str(form.get("next", "/findings")))
     sep = "&" if "?" in target else "?"
