@@ -19,7 +19,7 @@ from nianbao.storage.store import Store
 NOTHING_SENT = 3  # exit status of --send when every send failed
 
 
-@click.command(epilog="""\b
+@click.command(short_help="The weekly digest for overseers: preview, write or send.", epilog="""\b
 Exit status: 0 done; 1 usage or settings mistake; 3 with --send, no digest
 could be sent (every send failed or was refused).""")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,

@@ -23,7 +23,7 @@ from nianbao.settings import Settings, settings_from_context
 ALL_SITES_FAILED = 4  # exit status when no agency's site could be read
 
 
-@click.command("crawl", epilog="""\b
+@click.command("crawl", short_help="Visit the agencies' sites now: new reports, new versions.", epilog="""\b
 Exit status: 0 the crawl ran (some sites may have failed: see the list);
 1 the crawl itself failed; 4 no site could be read at all.""")
 @click.option("--agency", "agency_ids", multiple=True, metavar="ID", help="Crawl only this agency (repeatable).")

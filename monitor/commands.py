@@ -46,7 +46,7 @@ def year_option(ctx: click.Context, param: click.Parameter, value: int | None) -
     return value
 
 
-@click.command()
+@click.command(short_help="Who published a year's report on time, late, or not at all.")
 @click.option("--year", type=int, default=None, callback=year_option,
               help="Report year (default: the latest year whose reports are due).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,

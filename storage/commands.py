@@ -32,7 +32,7 @@ def _year(ctx: click.Context, param: click.Parameter, value: int | None) -> int 
     return value
 
 
-@click.command()
+@click.command(short_help="The annual reports found so far, per agency and year.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--agency", "agency_ids", multiple=True, metavar="ID", help="Only this agency (repeatable).")
 @click.option("--year", type=int, default=None, callback=_year, help="Only reports on this year.")
@@ -88,9 +88,9 @@ def _print_table(rows: list[ReportSummary]) -> None:
     console.print(table)
 
 
-@click.group()
+@click.group(short_help="Database upkeep: migrate the schema, verify stored originals.")
 def db() -> None:
-    """Database maintenance."""
+    """Database upkeep: create or migrate the schema, verify the stored originals."""
 
 
 @db.command()

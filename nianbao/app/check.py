@@ -34,7 +34,7 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _WORST_FIRST = (UNREADABLE, NOT_FULLY_READ, INCONSISTENT, OK)
 
 
-@click.command(epilog="""\b
+@click.command(short_help="Is this report file consistent? Its tables checked, by file.", epilog="""\b
 Exit status (the worst over all FILES):
   0  every report read in full and consistent
   1  inconsistent: some report has an error finding

@@ -150,11 +150,12 @@ def print_summary(result: dict[str, Any]) -> None:
     console.print(f"  nianbao --config {config} serve      (the dashboard)")
 
 
-@click.command()
+@click.command(short_help="Try it in a minute on bundled demo sites (all local).")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the demo keeps its settings, SQLite database and outbox (default: ./data-demo).")
 def demo(folder: Path | None) -> None:
-    """Crawl a bundled farm of demo government sites and write this week's digest (all local)."""
+    """Try nianbao in a minute: crawl a few bundled demo government sites and write this week's digest
+    (everything stays on this machine)."""
     folder = folder or default_folder()
     click.echo(f"demo folder: {folder}")
     result = run_demo(folder)
