@@ -44,7 +44,7 @@ _FILTERS = [
     ("year", "integer", "Report year (default: the latest year whose reports are due)"),
     ("region", "string", "Exact region"),
     ("level", "string", "Exact level (province, city, county)"),
-    ("status", "string", "on_time | late | missing | unreachable | not_due | inconsistent"),
+    ("status", "string", "on_time | late | missing | unreachable | unchecked | not_due | not_owed | inconsistent | unread"),
     ("rule", "string", "Only agencies/findings with this validation rule"),
     ("q", "string", "Search in agency names"),
     ("page", "integer", "Page number, 50 rows a page"),
