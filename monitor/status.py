@@ -301,7 +301,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
     for row in rows:
         latest[row[0]] = row  # ordered by version number: the last row of a report is its latest version
         counts[row[0]] = counts.get(row[0], 0) + 1
-    unread = unread_reasons(session, [row[-1] for row in latest.values()])
+    unread = unread_reasons(session, year=year)
     infos: dict[str, ReportInfo] = {}
     for report_id, row in latest.items():
         _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date, version_id = row
@@ -319,16 +319,19 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
 UNREAD_RULE = "unreadable"  # report.check's rule for what could not be read
 
 
-def unread_reasons(session: Any, version_ids: list[int]) -> dict[int, str]:
-    """Versions among `version_ids` that were not read in full, with what could not be read."""
+def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
+                   year: int | None = None) -> dict[int, str]:
+    """Versions not read in full, with what could not be read: among `version_ids`, or of the reports on
+    `year` (one join, not an IN list of every version: the roll-up asks for 100,000 of them)."""
+    stmt = select(Finding.version_id, Finding.message).where(Finding.rule == UNREAD_RULE)
+    if version_ids is not None:
+        stmt = stmt.where(Finding.version_id.in_(version_ids))
+    if year is not None:
+        stmt = (stmt.join(Version, Version.id == Finding.version_id).join(Report, Report.id == Version.report_id)
+                .where(Report.year == year))
     reasons: dict[int, str] = {}
-    for start in range(0, len(version_ids), 5000):  # bounded IN lists at 100,000 agencies
-        chunk = version_ids[start:start + 5000]
-        rows = session.execute(select(Finding.version_id, Finding.message)
-                               .where(Finding.rule == UNREAD_RULE, Finding.version_id.in_(chunk))
-                               .order_by(Finding.id))
-        for version_id, message in rows:
-            reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
+    for version_id, message in session.execute(stmt.order_by(Finding.id)):
+        reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
     return reasons
 
 
