@@ -16,8 +16,12 @@ from nianbao.storage import outbox
 from nianbao.storage.models import Digest
 from nianbao.storage.store import Store
 
+NOTHING_SENT = 3  # exit status of --send when every send failed
 
-@click.command()
+
+@click.command(short_help="The weekly digest for overseers: preview, write or send.", epilog="""\b
+Exit status: 0 done; 1 usage or settings mistake; 3 with --send, no digest
+could be sent (every send failed or was refused).""")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="First day of the period (default: 6 days before --as-of).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -31,13 +35,17 @@ from nianbao.storage.store import Store
 @click.pass_context
 def digest(ctx: click.Context, since: dt.datetime | None, as_of: dt.datetime | None, mode: str,
            out_dir: str | None) -> None:
-    """Build the digest of stored events for a period, per recipient."""
-    settings = settings_from_context(ctx)
+    """The weekly digest for the overseers: new, changed, late, missing and inconsistent reports of a
+    period, per recipient; preview it, write it as .eml files, or send it."""
+    settings = settings_from_context(ctx, database=True)
     if mode == "outbox":
         with Store.from_settings(settings) as store, store.read_session() as s:
             click.echo("\n".join(outbox_lines(outbox.unsent(s))))
         return
     day = as_of.date() if as_of else settings.clock.today()
+    if since is not None and since.date() > day:
+        raise click.BadParameter(f"起始日 {since.date()} 晚于截止日 {day}：--since 必须不晚于 --as-of",
+                                 param_hint="--since")
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
         if as_of is None:
@@ -50,8 +58,11 @@ def digest(ctx: click.Context, since: dt.datetime | None, as_of: dt.datetime | N
                 click.echo(f"wrote {path} and {path.with_suffix('.html')}")
         elif mode == "send":
             counts = send_pending(store, settings.smtp, outbox_dir=settings.outbox_dir)
-            click.echo(f"digests sent: {counts['sent']}, not sent (kept for the next run): {counts['failed']}")
+            click.echo(f"已发送 {counts['sent']} 份，未发送（留待下次重试或已被拒收）{counts['failed']} 份")
             _echo_refused(store)
+            if counts["failed"] and not counts["sent"]:
+                # cron and systemd must notice a digest that reached nobody
+                raise click.exceptions.Exit(NOTHING_SENT)
         else:
             for one in built:
                 click.echo(f"=== To: {one.recipient.email}\nSubject: {one.rendered.subject}\n")

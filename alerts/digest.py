@@ -14,23 +14,38 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from nianbao.monitor.status import (
+    NOT_OWED_YET,
+    AgencyStatus,
+    compute_statuses,
+    site_failure_name,
+    unread_reasons,
+)
+from nianbao.report.deadlines import latest_due_year
 from nianbao.report.diff import figure_changes
+from nianbao.report.grouping import group_findings
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
 from nianbao.storage.models import Agency, Event, Version
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Section order and titles; `kinds` are the event kinds that land in the section.
+# Section order and titles; `kinds` are the event kinds that land in the section. Problems first: an
+# overseer reading on a phone must meet what needs action before the news.
 SECTIONS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
-    ("published", "新发布", ("new_report",), False),
-    ("changed", "已更新", ("new_version",), False),
     ("missing", "缺失", ("missing",), True),
     ("late", "逾期发布", ("late",), True),
     ("inconsistent", "数据不一致", ("new_errors",), True),
+    # A new report or version that could not be read in full: its tables were not (all) checked.
+    ("unread", "未能读全", ("not_fully_read",), True),
     ("failing", "网站无法访问", ("site_failing", "unreachable"), True),
+    ("published", "新发布", ("new_report",), False),
+    ("changed", "已更新", ("new_version",), False),
 )
 MAX_FINDINGS_PER_ITEM = 8
+# Items listed per section; the rest are counted ("及其他 N 份") with a link to the dashboard. A first run
+# finds every historical report at once: hundreds of "新发布" would bury the week's problems.
+MAX_ITEMS_PER_SECTION = 20
 
 
 @dataclass
@@ -45,6 +60,7 @@ class DigestItem:
     agency_link: str | None = None
     details: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    source_url: str | None = None  # the report as published, on the agency's site
 
 
 @dataclass
@@ -53,6 +69,45 @@ class Section:
     title: str
     alert: bool
     items: list[DigestItem]
+    more_link: str | None = None  # the dashboard list of everything in the section
+
+    @property
+    def shown(self) -> list[DigestItem]:
+        return self.items[:MAX_ITEMS_PER_SECTION]
+
+    @property
+    def hidden(self) -> int:
+        return max(0, len(self.items) - MAX_ITEMS_PER_SECTION)
+
+
+@dataclass
+class RegionLine:
+    """One region's line of the summary: agencies watched, due, published (on time or late), missing."""
+
+    region: str
+    agencies: int = 0
+    due: int = 0
+    published: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    unreachable: int = 0
+
+
+@dataclass
+class Overall:
+    """Where the recipient's agencies stand for the latest year whose reports are due."""
+
+    year: int
+    regions: list[RegionLine]
+
+    @property
+    def total(self) -> RegionLine:
+        line = RegionLine(region="合计")
+        for r in self.regions:
+            for key in ("agencies", "due", "published", "on_time", "late", "missing", "unreachable"):
+                setattr(line, key, getattr(line, key) + getattr(r, key))
+        return line
 
 
 @dataclass
@@ -63,6 +118,7 @@ class DigestContent:
     sections: list[Section]
     dashboard_url: str
     recipient_name: str | None = None
+    overall: Overall | None = None
 
     @property
     def empty(self) -> bool:
@@ -79,13 +135,21 @@ class RenderedDigest:
     text: str
 
 
-def group_items(items: list[DigestItem]) -> list[Section]:
+# Where "及其他 N 份" leads on the dashboard, per section.
+_MORE_LINKS = {"missing": "/agencies?status=missing", "late": "/agencies?status=late",
+               "inconsistent": "/agencies?status=inconsistent", "unread": "/agencies?status=unread",
+               "failing": "/agencies?status=unreachable", "published": "/agencies", "changed": "/agencies"}
+
+
+def group_items(items: list[DigestItem], dashboard_url: str = "") -> list[Section]:
     """Put items into the fixed sections (empty ones kept, so the counts row is always complete)."""
     sections = []
     for key, title, kinds, alert in SECTIONS:
         chosen = [i for i in items if i.kind in kinds]
-        chosen.sort(key=lambda i: (i.region or "", i.agency_name, i.year or 0))
-        sections.append(Section(key=key, title=title, alert=alert, items=chosen))
+        # The newest year first: on a first run the history comes last, and is what the cap cuts.
+        chosen.sort(key=lambda i: (-(i.year or 0), i.region or "", i.agency_name))
+        sections.append(Section(key=key, title=title, alert=alert, items=chosen,
+                                more_link=dashboard_url + _MORE_LINKS[key]))
     return sections
 
 
@@ -124,6 +188,7 @@ def render(content: DigestContent) -> RenderedDigest:
         "as_of_label": content.as_of.isoformat(),
         "recipient_name": content.recipient_name,
         "dashboard_url": content.dashboard_url,
+        "overall": content.overall,
     }
     html = env.get_template("digest.html.j2").render(**context)
     text = env.get_template("digest.txt.j2").render(**context)
@@ -153,9 +218,10 @@ def rule_label(rule: str | None) -> str | None:
 
 
 def finding_row(f: dict[str, Any]) -> dict[str, Any]:
+    locations = f.get("locations") or [f.get("location")]
     return {
-        "rule": rule_label(f.get("rule")),
-        "location": cell_label(f.get("location")),
+        "rule": "、".join(filter(None, (rule_label(r) for r in f.get("rules") or [f.get("rule")]))),
+        "location": "、".join(filter(None, (cell_label(loc) for loc in locations))),
         "message": f.get("message"),
         "expected_text": value_text(f.get("expected")),
         "actual_text": value_text(f.get("actual")),
@@ -208,7 +274,21 @@ def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: st
             version = s.get(Version, event.version_id) if event.version_id else None
             _describe(s, item, event.kind, event.payload or {}, version)
             items.append(item)
+            if event.kind in ("new_report", "new_version") and version is not None:
+                items += _unread_item(s, item, version, base_url)
     return items
+
+
+def _unread_item(s: Any, item: DigestItem, version: Any, base_url: str) -> list[DigestItem]:
+    """The "未能读全" line of a new report or version that could not be read in full (none when it was)."""
+    reasons = unread_reasons(s, [version.id])
+    if version.id not in reasons:
+        return []
+    unread = DigestItem(kind="not_fully_read", agency_id=item.agency_id, agency_name=item.agency_name,
+                        region=item.region, year=item.year, title=item.title, agency_link=item.agency_link,
+                        link=f"{base_url}/reports/{version.report_id}")
+    unread.details.append(f"未能读全：{reasons[version.id][:300]}")
+    return [unread]
 
 
 def _report_link(base_url: str, kind: str, report_id: int | None) -> str | None:
@@ -221,9 +301,10 @@ def _report_link(base_url: str, kind: str, report_id: int | None) -> str | None:
 def _describe(s: Any, item: DigestItem, kind: str, payload: dict[str, Any], version: Any) -> None:
     if kind == "new_report" and version is not None:
         item.details.append(f"格式 {version.source_format or '未知'} · 错误 {version.error_count} · 警告 {version.warning_count}")
-        item.details.append(version.url)
+        item.source_url = version.url
     elif kind == "new_version" and version is not None:
-        item.details.append(f"第 {version.number} 版 · {version.url}")
+        item.details.append(f"第 {version.number} 版")
+        item.source_url = version.url
         item.details += _figure_summary(s, version)
     elif kind == "missing":
         item.details.append(f"应于 {payload.get('due')} 前发布，监测网站上未找到")
@@ -232,12 +313,15 @@ def _describe(s: Any, item: DigestItem, kind: str, payload: dict[str, Any], vers
         item.details.append(f"发布于 {payload.get('judged_on')}（{basis}），截止 {payload.get('due')}，"
                             f"逾期 {payload.get('days_late')} 天")
     elif kind == "new_errors":
-        findings = payload.get("findings", [])
-        item.findings = [finding_row(f) for f in findings[:MAX_FINDINGS_PER_ITEM]]
-        if len(findings) > MAX_FINDINGS_PER_ITEM:
-            item.details.append(f"另有 {len(findings) - MAX_FINDINGS_PER_ITEM} 项")
+        # One wrong fact is one line, however many rules and cells flag it (report.grouping).
+        groups = group_findings(payload.get("findings", []))
+        item.findings = [finding_row(g.to_dict()) for g in groups[:MAX_FINDINGS_PER_ITEM]]
+        if len(groups) > MAX_FINDINGS_PER_ITEM:
+            item.details.append(f"另有 {len(groups) - MAX_FINDINGS_PER_ITEM} 项")
+        item.source_url = payload.get("url")
     elif kind == "site_failing":
-        item.details.append(f"连续 {payload.get('runs')} 次抓取无法访问：{payload.get('last_error') or ''}")
+        why = site_failure_name(payload.get("last_error"))
+        item.details.append(f"连续 {payload.get('runs')} 次抓取无法访问" + (f"（{why}）" if why else ""))
     elif kind == "unreachable":
         item.details.append(f"应于 {payload.get('due')} 前发布；网站无法访问，无法确认是否已发布")
 
@@ -271,7 +355,7 @@ class BuiltDigest:
 
 
 def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.date | None = None,
-                  record: bool = True) -> list[BuiltDigest]:
+                  record: bool = True, year: int | None = None) -> list[BuiltDigest]:
     """Build the digest of [since, as_of] for every recipient; with `record`, write them to the outbox.
 
     A digest already sent for the same recipient and period is returned as stored, never rebuilt;
@@ -281,17 +365,39 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
     start, end = week_period(as_of, since, clock=settings.clock)
     base = dashboard_base(settings)
     items = collect_items(store, start, end, base)
+    # The year of the overall line: by default the one every view defaults to (report.deadlines).
+    year = year or latest_due_year(as_of, settings.deadlines.due)
+    statuses = compute_statuses(store, year, as_of, settings)
     recipients = settings.recipients
     built = []
     for recipient in recipients or (Recipient(email="preview@localhost"),):
         mine = [i for i in items if recipient.covers(i.agency_id, i.region)]
-        content = DigestContent(period_start=start, period_end=end, as_of=as_of, sections=group_items(mine),
-                                dashboard_url=base, recipient_name=recipient.name)
+        overall = overall_of([st for st in statuses if recipient.covers(st.agency_id, st.extra.get("region"))], year)
+        content = DigestContent(period_start=start, period_end=end, as_of=as_of, sections=group_items(mine, base),
+                                dashboard_url=base, recipient_name=recipient.name, overall=overall)
         one = BuiltDigest(recipient=recipient, rendered=render(content), content=content)
         if record and recipients:
             _record(store, one, start, end)
         built.append(one)
     return built
+
+
+def overall_of(statuses: list[AgencyStatus], year: int) -> Overall:
+    """The recipient's agencies for `year`, per region (the statuses of monitor.status, as `nianbao status`)."""
+    regions: dict[str, RegionLine] = {}
+    for st in statuses:
+        name = st.extra.get("region") or "（未填地区）"
+        line = regions.setdefault(name, RegionLine(region=name))
+        line.agencies += 1
+        if st.status not in NOT_OWED_YET:
+            line.due += 1
+        if st.status in ("on_time", "late"):
+            line.published += 1
+        if st.status in ("on_time", "late", "missing", "unreachable"):
+            setattr(line, st.status, getattr(line, st.status) + 1)
+    # Worst first: most missing, then most late.
+    ordered = sorted(regions.values(), key=lambda r: (-r.missing, -r.late, -r.unreachable, r.region))
+    return Overall(year=year, regions=ordered)
 
 
 def _record(store: Any, one: BuiltDigest, start: dt.datetime, end: dt.datetime) -> None:

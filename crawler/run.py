@@ -34,21 +34,30 @@ def agency_dict(agency: AgencyConfig) -> dict[str, Any]:
 
 
 class ProgressPrinter:
-    """JSON lines for the parent's progress display, at most a few per second."""
+    """JSON lines for the parent's progress display, at most a few per second. Each line carries the
+    running counts and the reports and errors found since the previous line (none is skipped by the
+    throttle: the next line carries them)."""
 
     def __init__(self, total_agencies: int) -> None:
         self.total = total_agencies
         self.last = 0.0
+        self.errors_shown = 0
+        self.saved_shown = 0
 
     def __call__(self, stats: CrawlStats, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self.last < 0.25:
             return
         self.last = now
+        new_errors = [{k: e.get(k) for k in ("agency_id", "kind", "url", "message", "status_code")}
+                      for e in stats.errors[self.errors_shown:]]
+        new_saved = stats.saved[self.saved_shown:]
+        self.errors_shown, self.saved_shown = len(stats.errors), len(stats.saved)
         line = {"event": "progress", "agencies_total": self.total, "agencies_visited": len(stats.agencies_visited),
-                "reports_new": stats.reports_new, "reports_changed": stats.reports_changed,
-                "reports_unchanged": len(stats.unchanged_reports), "errors": len(stats.errors)}
-        print(json.dumps(line), flush=True)
+                "pages": stats.pages, "reports_new": stats.reports_new, "reports_changed": stats.reports_changed,
+                "reports_unchanged": len(stats.unchanged_reports), "errors": len(stats.errors),
+                "new_errors": new_errors, "new_reports": new_saved}
+        print(json.dumps(line, ensure_ascii=False, default=str), flush=True)
 
 
 def run(config: str | None, agency_ids: list[str], summary_path: Path, progress: bool) -> int:
@@ -112,6 +121,7 @@ def _open_store(settings: Settings) -> Any:
 def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer: Any, run_id: int,
            progress: bool) -> tuple[Any, Any]:
     """Run Scrapy to the end."""
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     # Imported here, not by Scrapy from deep inside Crawler.crawl: importing Scrapy's HTTP handler runs
@@ -125,6 +135,8 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     heartbeat = Heartbeat(store, run_id)
     process = CrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=True)
     crawler = process.create_crawler(ReportSpider)
+    if progress:
+        crawler.signals.connect(_count_page, signal=signals.response_received)
     writer.on_broken = lambda: _stop_from_any_thread(crawler)
     printer = ProgressPrinter(len(agencies)) if progress else None
     try:
@@ -134,6 +146,11 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     finally:
         heartbeat.stop()
     return crawler, printer
+
+
+def _count_page(spider: Any, **_: Any) -> None:
+    """Every response received, for the progress display: pages move while a big site is read."""
+    spider.crawl_stats.page()
 
 
 def _stop_from_any_thread(crawler: Any) -> None:

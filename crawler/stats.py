@@ -18,6 +18,7 @@ class CrawlStats:
     duplicates: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     saved: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0  # responses received (pages, documents, 304s): what moves while a big site is read
     # Called after every change (run.py's progress lines); not part of the figures.
     on_change: Callable[[CrawlStats], None] | None = field(default=None, repr=False, compare=False)
 
@@ -34,6 +35,10 @@ class CrawlStats:
     def error(self, error: dict[str, Any]) -> None:
         self.agencies_visited.add(error["agency_id"])  # visited, and failing: never "no report"
         self.errors.append(error)
+        self.changed()
+
+    def page(self) -> None:
+        self.pages += 1
         self.changed()
 
     def changed(self) -> None:

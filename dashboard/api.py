@@ -44,7 +44,7 @@ _FILTERS = [
     ("year", "integer", "Report year (default: the latest year whose reports are due)"),
     ("region", "string", "Exact region"),
     ("level", "string", "Exact level (province, city, county)"),
-    ("status", "string", "on_time | late | missing | unreachable | not_due | inconsistent"),
+    ("status", "string", "on_time | late | missing | unreachable | unchecked | not_due | not_owed | inconsistent | unread"),
     ("rule", "string", "Only agencies/findings with this validation rule"),
     ("q", "string", "Search in agency names"),
     ("sort", "string", "Sort column, '-' before it for descending (agencies: name, region, level, status, "
@@ -71,6 +71,8 @@ PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
                              ("review", "string", "open | acknowledged | false_positive")], "FindingPage"),
     "search": ("Agencies whose name and reports whose title contain q (at most 50 of each)",
                [("q", "string", "Text to look for (case-insensitive; % and _ are taken literally)")], "Object"),
+    "digests": ("Weekly digests in the outbox: sent, pending or refused by the mail server (reviewer role)",
+                [], "Object"),
 }
 _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

@@ -28,13 +28,13 @@ from nianbao.storage.store import Store
 T = TypeVar("T")
 
 
-@click.command()
+@click.command(short_help="Open the dashboard: who published, who is late, what is wrong.")
 @click.option("--host", default=None, help="Address to listen on (default: settings dashboard.host, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: settings dashboard.port, 8000).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the compliance dashboard."""
-    settings = settings_from_context(ctx)
+    """Open the dashboard for overseers: who published, who is late, which figures do not add up."""
+    settings = settings_from_context(ctx, database=True)
     app = create_app(settings)
     # Behind HTTPS the dashboard sits behind a TLS proxy: the client's address (login throttling per address)
     # is then read from X-Forwarded-For, trusted only from the addresses in FORWARDED_ALLOW_IPS (uvicorn's
@@ -43,14 +43,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
                 log_level="info", proxy_headers=settings.dashboard.https)
 
 
-@click.group()
+@click.group(short_help="Dashboard accounts of overseers (viewers, reviewers).")
 def user() -> None:
-    """Manage dashboard accounts."""
+    """Dashboard accounts of the overseers: add, list, change password or role, disable, delete."""
 
 
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[Store]:
-    store = Store.from_settings(settings_from_context(ctx))
+    store = Store.from_settings(settings_from_context(ctx, database=True))
     try:
         yield store
     finally:

@@ -16,6 +16,9 @@ from starlette.responses import Response
 
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard.context import Dashboard, read_only
+from nianbao.report import printed as L
+from nianbao.report.grouping import group_findings
+from nianbao.report.printed import location_name
 
 EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "agencies": [("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("level", "层级"),
@@ -28,23 +31,53 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
                  ("expected", "应为"), ("actual", "实际"), ("message", "说明"), ("review", "处理状态"),
                  ("review_note", "处理说明"), ("review_at", "处理时间"), ("review_user", "处理人")],
     "regions": [("key", "地区"), ("total", "机关数"), ("due", "应发布"), ("on_time", "按时"), ("late", "逾期"),
-                ("missing", "未发布"), ("unreachable", "无法访问"), ("not_due", "未到期"),
+                ("missing", "未发布"), ("unreachable", "无法访问"), ("unchecked", "尚未检查"), ("not_due", "未到期"),
+                ("not_owed", "不应报"),
                 ("inconsistent", "数据不一致")],
 }
 EXPORT_COLUMNS["levels"] = [("key", "层级")] + EXPORT_COLUMNS["regions"][1:]
 
 
-def export_rows(session: Session, kind: str, params: Any) -> list[dict[str, Any]]:
+def export_rows(session: Session, kind: str, params: Any, today: dt.date, due: Any = None) -> list[dict[str, Any]]:
     f = Q.ListFilters.from_params(params)
     if kind == "findings":  # like the findings page: no year given means every year
         rows: list[dict[str, Any]] = Q.finding_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
-        return rows
-    f.year = f.year or Q.default_year(session)
+        return grouped_findings(rows)
+    f.year = f.year or Q.default_year(session, today, due)
     if kind == "agencies":
         rows = Q.agency_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
     grouped = Q.overview(session, f.year)[kind] if f.year else []
     return [{**r, **r["counts"]} for r in grouped]
+
+
+def grouped_findings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per fact (report.grouping), as the findings page counts them: its rules and cells joined."""
+    out = []
+    for group in group_findings(rows):
+        out.append({**group.members[0], "message": group.message, "rules": group.rules, "locations": group.locations,
+                    "ids": [m["id"] for m in group.members]})
+    return out
+
+
+# CSV cells in the words of the dashboard: 县级, 未发布, 已确认, not the stored keys.
+_CSV_WORDS: dict[str, dict[str, str]] = {
+    "level": L.LEVEL_LABELS, "kind": L.KIND_LABELS, "status": L.STATUS_LABELS, "severity": L.SEVERITY_LABELS,
+    "review": L.REVIEW_LABELS, "rule": L.RULE_LABELS,
+}
+
+
+def _csv_value(key: str, row: dict[str, Any]) -> Any:
+    value = row.get(key)
+    if key == "rule" and row.get("rules"):
+        return "、".join(L.label(L.RULE_LABELS, r) for r in row["rules"])
+    if key == "location" and row.get("locations") is not None:
+        return "、".join(location_name(loc) for loc in row["locations"])
+    if key in _CSV_WORDS and isinstance(value, str):
+        return L.label(_CSV_WORDS[key], value)
+    if key == "inconsistent" and isinstance(value, bool):
+        return "是" if value else "否"
+    return value
 
 
 def to_csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
@@ -53,7 +86,9 @@ def to_csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow([title for _, title in columns])
     for row in rows:
-        writer.writerow([_csv_cell(row.get(key)) for key, _ in columns])
+        row = {**row, "level": row["key"]} if kind == "levels" else row
+        writer.writerow([_csv_cell(_csv_value("level" if kind == "levels" and key == "key" else key, row))
+                         for key, _ in columns])
     # The BOM makes Excel read the file as UTF-8 (otherwise it guesses GBK and the Chinese is garbled).
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
@@ -73,7 +108,7 @@ def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["fmt"]
     if kind not in EXPORT_COLUMNS or fmt not in ("csv", "json"):
         raise HTTPException(404, "没有这种导出。")
-    rows = export_rows(session, kind, request.query_params)
+    rows = export_rows(session, kind, request.query_params, dash.today(), dash.settings.deadlines.due)
     stamp = dash.today().isoformat()
     filename = f"nianbao-{kind}-{stamp}.{fmt}"
     disposition = {"content-disposition": f'attachment; filename="{filename}"'}

@@ -23,11 +23,15 @@ from starlette.responses import Response
 
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
+from nianbao.dashboard.auth import current_user
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
+from nianbao.dashboard.digests import digest_log
 from nianbao.monitor.peers import Agency, departments_check
 from nianbao.monitor.schedule import next_crawl
+from nianbao.monitor.status import failure_name
 from nianbao.report import printed as L
 from nianbao.report.diff import figure_changes
+from nianbao.report.grouping import group_findings
 from nianbao.report.pdfpage import table_page
 from nianbao.report.printed import location_name
 from nianbao.report.reflow import paragraphs
@@ -45,16 +49,18 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
-    dash: Dashboard | None = None  # for the few pages that read a stored blob
+    dash: Dashboard | None = None  # for the few pages that read a stored blob or the settings
+    due: Any = None  # the configured due-day rule (settings deadlines.due)
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today(), dash)
+        return cls(session, request.query_params, request.path_params, dash.today(), dash,
+                   dash.settings.deadlines.due)
 
     def year(self) -> int | None:
-        """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
+        """The year asked for; else the latest year whose reports are due (report.deadlines.latest_due_year)."""
         year = int_param(self.query.get("year"))
-        return year if year is not None else Q.default_year(self.session)
+        return year if year is not None else Q.default_year(self.session, self.today, self.due)
 
 
 # --- labels: the words the page shows travel in the context, so the JSON carries them too ---------------
@@ -132,7 +138,7 @@ def regions(ask: Ask) -> Context:
 
 def agencies(ask: Ask) -> Context:
     f = Q.ListFilters.from_params(ask.query)
-    f.year = f.year or Q.default_year(ask.session)
+    f.year = f.year or ask.year()
     result = Q.agency_rows(ask.session, f)
     return {"year": f.year, "filters": f, **result, "rows": [status_row(r) for r in result["rows"]],
             "years": Q.years(ask.session), "options": Q.filter_options(ask.session)}
@@ -143,8 +149,11 @@ def agency(ask: Ask) -> Context:
     if data is None:
         raise not_found("没有这个机关。")
     reports = [{**r, "findings": [finding_row(f) for f in r["findings"]]} for r in data["reports"]]
+    # Site errors named in Chinese (连接被拒绝, 超时…); the raw English detail stays for the tooltip.
+    errors = [{**e, "kind_label": failure_name(e["kind"], e["message"], e["status_code"])} for e in data["site_errors"]]
     return {**data, "agency": agency_info(data["agency"]), "years": [status_row(y) for y in data["years"]],
-            "reports": reports, "checks": checks(ask, data["agency"]["id"]), "message": ask.query.get("recheck")}
+            "reports": reports, "checks": checks(ask, data["agency"]["id"]), "message": ask.query.get("recheck"),
+            "site_errors": errors}
 
 
 def checks(ask: Ask, agency_id: str) -> Context:
@@ -284,10 +293,23 @@ def text_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Context]:
     return parts
 
 
+def finding_groups(rows: list[Context]) -> list[Context]:
+    """The page's findings one per fact (report.grouping): each group is its first row with the group's
+    message, every cell it involves and the ids of all its rows (a review applies to all of them)."""
+    out = []
+    for group in group_findings(rows):
+        first = group.members[0]
+        out.append({**first, "message": group.message, "count": group.count, "ids": [m["id"] for m in group.members],
+                    "rule_labels": [L.label(L.RULE_LABELS, r) for r in group.rules],
+                    "cell_names": [location_name(loc) for loc in group.locations]})
+    return out
+
+
 def findings(ask: Ask) -> Context:
     f = Q.ListFilters.from_params(ask.query)  # no year given: every year
     result = Q.finding_rows(ask.session, f)
-    return {"filters": f, **result, "rows": [finding_row(r) for r in result["rows"]],
+    rows = [finding_row(r) for r in result["rows"]]
+    return {"filters": f, **result, "rows": rows, "groups": finding_groups(rows),
             "years": Q.years(ask.session), "options": Q.filter_options(ask.session),
             "message": ask.query.get("done")}
 
@@ -299,6 +321,11 @@ def search(ask: Ask) -> Context:
     found = Q.search(ask.session, q) if q else empty
     return {"q": q, "agencies": [agency_info(a) for a in found["agencies"]], "reports": found["reports"],
             "limit": found["limit"]}
+
+
+def digests(ask: Ask) -> Context:
+    """The outbox: each digest sent, waiting or refused by the mail server (reviewers only)."""
+    return digest_log(ask.session)
 
 
 # --- one page, two renderings -----------------------------------------------------------------------------
@@ -318,9 +345,16 @@ class Page:
     template: str
     build: Callable[[Ask], Context]
     extras: Callable[[Context], Context] = field(default=_no_extras)
+    reviewer_only: bool = False
+
+    def _allowed(self, request: Request) -> None:
+        user = current_user(request)
+        if self.reviewer_only and not (user and user.can_review):
+            raise HTTPException(403, "只有审核员可以查看此页面。")
 
     def html(self) -> Callable[[Request], Awaitable[Response]]:
         def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            self._allowed(request)
             context = self.build(Ask.of(request, dash, session))
             return dash.render(request, self.template, {**context, **self.extras(context)})
 
@@ -328,6 +362,7 @@ class Page:
 
     def json(self) -> Callable[[Request], Awaitable[Response]]:
         def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+            self._allowed(request)
             return json_response(self.build(Ask.of(request, dash, session)))
 
         return read_only(handler)
@@ -342,4 +377,5 @@ PAGES: tuple[Page, ...] = (
     Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff, diff_tables),
     Page("findings", "/findings", "findings.html", findings),
     Page("search", "/search", "search.html", search),
+    Page("digests", "/digests", "digests.html", digests, reviewer_only=True),
 )

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from nianbao.monitor.rollup import status_table as ds
 from nianbao.monitor.rollup import stored_stamp
-from nianbao.monitor.status import STATUSES
+from nianbao.monitor.status import NOT_OWED_YET, STATUSES
+from nianbao.report.deadlines import DueRule, latest_due_year
 from nianbao.report.diff import figure_changes
 from nianbao.storage.engine import aware
 from nianbao.storage.models import (
@@ -117,14 +118,13 @@ def years(session: Session) -> list[int]:
     return _stamped(session, "years", lambda s: list(s.scalars(select(ds.c.year).distinct().order_by(ds.c.year.desc()))))
 
 
-def default_year(session: Session) -> int | None:
-    """The latest year with published reports (the most telling); else the latest year at all."""
-    return _stamped(session, "default_year", _default_year)
-
-
-def _default_year(session: Session) -> int | None:
-    year: int | None = session.scalar(select(func.max(ds.c.year)).where(ds.c.status.in_(("on_time", "late"))))
-    return year or session.scalar(select(func.max(ds.c.year)))
+def default_year(session: Session, today: dt.date, due: DueRule | None = None) -> int | None:
+    """The year a page shows when none is asked for: the latest year whose reports are due
+    (report.deadlines.latest_due_year, the rule of `nianbao status` and the digest too); the latest
+    year covered when that one is not (no data yet)."""
+    year = latest_due_year(today, due)
+    covered = years(session)
+    return year if year in covered or not covered else max(covered)
 
 
 def _counts(rows: Sequence[Any]) -> dict[str, Any]:
@@ -134,12 +134,13 @@ def _counts(rows: Sequence[Any]) -> dict[str, Any]:
         counts[status] = counts.get(status, 0) + n
         total += n
         inconsistent += bad or 0
-    due = total - counts["not_due"]
-    rates = {s: (counts[s] / due if due else 0.0) for s in STATUSES if s != "not_due"}
+    due = total - sum(counts[s] for s in NOT_OWED_YET)
+    # No agency due: no rate at all (shown "—"), not 0 %.
+    rates = {s: (counts[s] / due if due else None) for s in STATUSES if s not in NOT_OWED_YET}
     published = counts["on_time"] + counts["late"]
     return {
         "total": total, "due": due, "counts": counts, "inconsistent": inconsistent, "published": published,
-        "rates": rates, "inconsistent_rate": inconsistent / published if published else 0.0,
+        "rates": rates, "inconsistent_rate": inconsistent / published if published else None,
     }
 
 
@@ -188,7 +189,7 @@ def grouped(session: Session, year: int, column: Any) -> list[dict[str, Any]]:
     for key, status, n, bad in session.execute(stmt):
         buckets.setdefault(key or "", []).append((status, n, bad))
     rows = [{"key": key, **_counts(items)} for key, items in buckets.items()]
-    rows.sort(key=lambda r: (-(r["rates"]["missing"] + r["rates"]["late"] + r["rates"]["unreachable"]), r["key"]))
+    rows.sort(key=lambda r: (-sum(r["rates"][s] or 0.0 for s in ("missing", "late", "unreachable")), r["key"]))
     return rows
 
 
@@ -204,6 +205,8 @@ def _agency_where(stmt: Select[Any], f: ListFilters) -> Select[Any]:
         stmt = stmt.where(ds.c.level == f.level)
     if f.status == "inconsistent":
         stmt = stmt.where(ds.c.inconsistent.is_(True))
+    elif f.status == "unread":
+        stmt = stmt.where(ds.c.fully_read.is_(False))
     elif f.status:
         stmt = stmt.where(ds.c.status == f.status)
     if f.rule:

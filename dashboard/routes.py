@@ -46,6 +46,7 @@ from nianbao.storage.models import User
 
 REVIEW_ACTIONS = ("acknowledged", "false_positive")
 NOTE_LIMIT = 2000
+GROUP_LIMIT = 100  # records of one grouped finding reviewed with it
 
 
 # --- login ----------------------------------------------------------------------------------------------
@@ -244,8 +245,11 @@ async def review_submit(request: Request) -> Response:
     user = require_user(request)
     require_reviewer(request)
     finding_id = request.path_params["finding_id"]
-    result = await run_in_threadpool(record_review, dashboard_of(request), user, finding_id,
-                                     str(form.get("action", "")), str(form.get("note", "")))
+    action, note = str(form.get("action", "")), str(form.get("note", ""))
+    result = await run_in_threadpool(record_review, dashboard_of(request), user, finding_id, action, note)
+    # The other records of the same grouped finding (report.grouping) get the same review.
+    for other in [int(str(v)) for v in form.getlist("also") if str(v).isdigit()][:GROUP_LIMIT]:
+        await run_in_threadpool(record_review, dashboard_of(request), user, other, action, note)
     target = _safe_next(request, str(form.get("next", "/findings")))
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}{urlencode({'done': result['action']})}", status_code=303)

@@ -14,8 +14,10 @@ The rules (pure functions; `now` is always passed in so tests and `--as-of` driv
   `not_due`, never `missing`.
 - Statuses: `on_time`, `late` (judged from the report's published_date, else the date on its page, else the
   day we first saw it), `missing` (due date passed, nothing found, and the site was read), `unreachable` (due
-  date passed, nothing found, but the latest crawl of the site failed or it was never crawled: absence is
-  unproven), `not_due` (due date not yet passed, nothing found; or the year is not owed).
+  date passed, nothing found, but the latest crawl of the site failed: absence is unproven), `unchecked`
+  (due date passed, nothing found, and no crawl had covered the agency yet: 尚未检查), `not_due` (due date
+  not yet passed, nothing found), `not_owed` (the year is not owed: the agency was added after its
+  publication window opened; 不应报).
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from nianbao.settings import Clock, DeadlineSettings, Settings
-from nianbao.storage.models import Agency, CrawlRun, Report, SiteError, Version
+from nianbao.storage.models import Agency, CrawlRun, Finding, Report, SiteError, Version
 
-Status = Literal["on_time", "late", "missing", "unreachable", "not_due"]
-STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
+Status = Literal["on_time", "late", "missing", "unreachable", "unchecked", "not_due", "not_owed"]
+STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "unchecked", "not_due", "not_owed")
+# Statuses of agencies that owe nothing (yet) for the year: left out of every rate (按时率 of a region
+# where nobody is due is "—", not 0 %).
+NOT_OWED_YET: tuple[str, ...] = ("not_due", "not_owed")
 Basis = Literal["published_date", "page_date", "first_seen"]
 
 
@@ -57,6 +62,10 @@ class ReportInfo:
     version_count: int = 1
     error_count: int = 0
     warning_count: int = 0
+    # False when the latest version could not be read in full (a finding of rule `unreadable`: a table
+    # without figures, digits replaced by "x", rows that could not be read): then "no error" proves nothing.
+    fully_read: bool = True
+    unread_reason: str | None = None
 
 
 @dataclass
@@ -124,12 +133,14 @@ def agency_status(
     deadlines: DeadlineSettings | None = None,
     site_readable: bool = True,
     site_failure: str | None = None,
+    site_checked: bool = True,
 ) -> AgencyStatus:
     """One agency's status for `year` as of `now`.
 
     `report` must already be restricted to what was known on `now` (first seen on or before it).
     `site_readable` says whether the latest crawl of the agency up to `now` read its site; `site_failure`
-    is its last site-level error ("kind: message", site_read_history), told in the reason.
+    is its last site-level error ("kind: message", site_read_history), told in the reason; `site_checked`
+    False means no crawl had covered the agency by `now` (nothing was tried yet).
     """
     deadlines = deadlines or DeadlineSettings()  # the settings' defaults
     due = deadlines.due(agency.kind, year)
@@ -137,11 +148,16 @@ def agency_status(
     base: dict[str, Any] = {"agency_id": agency.id, "agency_name": agency.name, "year": year, "due": due,
                             "owed": owed}
     if report is not None:
-        return _judge_found(base, report, owed=owed)
+        found = _judge_found(base, report, owed=owed)
+        if not report.fully_read:  # published, but "checked and fine" cannot be said
+            found.reason += "；未能读全，未作完整校验"
+        return found
     if not owed:
-        return AgencyStatus(status="not_due", reason="不应报：本年度报告期开始后才纳入监测", **base)
+        return AgencyStatus(status="not_owed", reason="不应报：本年度报告期开始后才纳入监测", **base)
     if now <= due:
         return AgencyStatus(status="not_due", reason=f"截止日期{due.isoformat()}，尚未到期", **base)
+    if not site_checked:
+        return AgencyStatus(status="unchecked", reason=f"尚未检查：截止日期{due.isoformat()}后还没有抓取过该网站", **base)
     if not site_readable:
         return AgencyStatus(status="unreachable", reason=unreachable_reason(site_failure), **base)
     return AgencyStatus(status="missing", reason=f"未找到报告，应于{due.isoformat()}前发布", **base)
@@ -188,19 +204,48 @@ def parse_date(value: Any) -> dt.date | None:
 # it): robots.txt forbids the start page, a report link answered too large (or a compression bomb) or led
 # off the site, the crawl budget ran out. In each we could not look, so an absent report proves nothing.
 SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked", "robots", "too_large", "offsite", "budget")
-# What the overseer reads of each kind, in the unreachable status's reason.
-SITE_ERROR_NAMES: dict[str, str] = {
-    "connection": "连接失败", "timeout": "连接超时", "blocked": "被反爬虫验证拦截", "http_status": "网站返回错误",
-    "robots": "robots.txt 禁止抓取", "too_large": "文件超过大小上限或为压缩炸弹", "offsite": "链接跳转到站外地址",
-    "budget": "超出每站抓取上限", "parse": "页面无法解析", "other": "其他错误",
-}
+
+
+# Finer names read off the raw error text (Twisted's and Chromium's English): matched in order, first wins.
+_FAILURE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("DNS解析失败", ("dns lookup", "dnslookup", "name or service not known", "nodename nor servname",
+                  "err_name_not_resolved", "cannotresolvehost", "no address associated")),
+    ("证书错误", ("certificate", "ssl", "tls", "err_cert")),
+    ("连接被拒绝", ("connection refused", "connectionrefused", "err_connection_refused", "refused")),
+    ("连接被重置", ("connection reset", "connection was closed", "connectionlost", "err_connection_reset")),
+    ("超时", ("timed out", "timeout", "err_timed_out")),
+)
+_KIND_FAILURE = {"connection": "连接失败", "timeout": "超时", "blocked": "反爬验证", "http_status": "网站返回错误",
+                 "robots": "robots.txt 禁止抓取", "too_large": "文件过大或压缩炸弹", "offsite": "跳转到站外",
+                 "budget": "超出每站抓取上限", "parse": "页面无法解析", "other": "其他错误"}
+
+
+def failure_name(kind: str | None, message: str | None = None, status_code: int | None = None) -> str:
+    """A site error in the words of an overseer: 连接被拒绝, 超时, 证书错误, 反爬验证, DNS解析失败, HTTP 404…
+    (the raw English detail belongs in a tooltip, never in the text)."""
+    if kind == "http_status":
+        return f"网站返回错误（HTTP {status_code}）" if status_code else _KIND_FAILURE["http_status"]
+    if kind in ("connection", "timeout", "other", None):
+        lowered = (message or "").lower()
+        for name, needles in _FAILURE_PATTERNS:
+            if any(needle in lowered for needle in needles):
+                return name
+    return _KIND_FAILURE.get(kind or "other", _KIND_FAILURE["other"])
+
+
+def site_failure_name(site_failure: str | None) -> str | None:
+    """failure_name of a site_read_history entry ("kind: message")."""
+    if not site_failure:
+        return None
+    kind, _, message = site_failure.partition(":")
+    return failure_name(kind.strip(), message)
 
 
 def unreachable_reason(site_failure: str | None) -> str:
     """The reason of an unreachable status, naming why the site could not be read when that is known."""
-    kind = (site_failure or "").split(":", 1)[0]
-    if kind in SITE_ERROR_NAMES:
-        return f"网站无法访问（{SITE_ERROR_NAMES[kind]}），不能认定未发布"
+    name = site_failure_name(site_failure)
+    if name:
+        return f"网站无法访问（{name}），不能认定未发布"
     return "网站无法访问，不能认定未发布"
 
 
@@ -246,7 +291,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
 
     rows = session.execute(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
-               Version.error_count, Version.warning_count, Version.model["published_date"].as_string())
+               Version.error_count, Version.warning_count, Version.model["published_date"].as_string(), Version.id)
         .join(Version, Version.report_id == Report.id)
         .where(Report.year == year, Report.first_seen < before, Version.fetched_at < before)
         .order_by(Report.id, Version.number)
@@ -256,17 +301,38 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) ->
     for row in rows:
         latest[row[0]] = row  # ordered by version number: the last row of a report is its latest version
         counts[row[0]] = counts.get(row[0], 0) + 1
+    unread = unread_reasons(session, year=year)
     infos: dict[str, ReportInfo] = {}
     for report_id, row in latest.items():
-        _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date = row
+        _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date, version_id = row
         # versions.published_date is the report's own date, else the page's: tell them apart via the model.
         own = parse_date(model_date)
         infos[agency_id] = ReportInfo(
             report_id=report_id, year=year, first_seen=first_seen.astimezone(clock.zone).date(),
             published_date=own, page_date=None if own else page_or_own_date, title=title,
             url=url, version_count=counts[report_id], error_count=errors, warning_count=warnings,
+            fully_read=version_id not in unread, unread_reason=unread.get(version_id),
         )
     return infos
+
+
+UNREAD_RULE = "unreadable"  # report.check's rule for what could not be read
+
+
+def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
+                   year: int | None = None) -> dict[int, str]:
+    """Versions not read in full, with what could not be read: among `version_ids`, or of the reports on
+    `year` (one join, not an IN list of every version: the roll-up asks for 100,000 of them)."""
+    stmt = select(Finding.version_id, Finding.message).where(Finding.rule == UNREAD_RULE)
+    if version_ids is not None:
+        stmt = stmt.where(Finding.version_id.in_(version_ids))
+    if year is not None:
+        stmt = (stmt.join(Version, Version.id == Finding.version_id).join(Report, Report.id == Version.report_id)
+                .where(Report.year == year))
+    reasons: dict[int, str] = {}
+    for version_id, message in session.execute(stmt.order_by(Finding.id)):
+        reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
+    return reasons
 
 
 def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) -> list[AgencyStatus]:
@@ -298,7 +364,8 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
         for year in years:
             status = agency_status(info, year, reports[year].get(agency.id), now=as_of, deadlines=deadlines,
                                    site_readable=readable.get(agency.id, False),
-                                   site_failure=failures.get(agency.id))
+                                   site_failure=failures.get(agency.id),
+                                   site_checked=bool(history.get(agency.id)))
             status.extra["region"] = agency.region
             results[year].append(status)
     return results

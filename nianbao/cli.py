@@ -51,7 +51,13 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="nianbao")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
-    """nianbao: find, parse, validate and monitor 政府信息公开工作年度报告."""
+    """nianbao watches government websites for their 政府信息公开工作年度报告: who published on time,
+    who is late or missing, which figures do not add up; a weekly digest by mail and a dashboard.
+
+    \b
+    Start with:  nianbao demo          (a try-out on bundled demo sites)
+    Every day:   nianbao run           (crawl, digest, dashboard, on schedule)
+    A file:      nianbao check FILE    (is this report consistent?)"""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 

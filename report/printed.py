@@ -115,10 +115,12 @@ STATUS_LABELS: dict[str, str] = {
     "late": "逾期发布",
     "missing": "未发布",
     "unreachable": "网站无法访问",
+    "unchecked": "尚未检查",
     "not_due": "未到期",
+    "not_owed": "不应报",
 }
 # Statuses in the order the overview shows them (worst last so that charts read left to right).
-STATUS_ORDER: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "not_due")
+STATUS_ORDER: tuple[str, ...] = ("on_time", "late", "missing", "unreachable", "unchecked", "not_due", "not_owed")
 
 LEVEL_LABELS: dict[str, str] = {
     "national": "国家级",

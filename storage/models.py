@@ -324,6 +324,8 @@ dashboard_status = Table(
     Column("kind", String(20), nullable=False, default=""),
     Column("status", String(20), nullable=False),
     Column("inconsistent", Boolean, nullable=False, default=False),
+    # False when the latest version was not read in full (monitor.status ReportInfo.fully_read).
+    Column("fully_read", Boolean, nullable=False, default=True, server_default=true()),
     Column("report_id", Integer),
     Column("version_id", Integer),
     Column("version_count", Integer, nullable=False, default=0),

@@ -357,11 +357,12 @@ def run_daemon(config_path: str | None, *, serve_dashboard: bool = True) -> int:
     return 0
 
 
-@click.command()
+@click.command(short_help="Keep watch: crawl on schedule, mail the digest, serve.")
 @click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard beside the scheduler.")
 @click.pass_context
 def run(ctx: click.Context, no_dashboard: bool) -> None:
-    """Run the monitor: scheduled crawls, events, the weekly digest (and the dashboard)."""
+    """Keep watch unattended: crawl on schedule, note what changed, mail the weekly digest, serve the
+    dashboard."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one migration check per Store opened

@@ -106,7 +106,7 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     with Store.from_settings(settings) as store:
         derived = derive_events(store, settings, years=[DEMO_YEAR])
         statuses = [status_row(s) for s in compute_statuses(store, DEMO_YEAR, today, settings)]
-        built = build_digests(store, settings, as_of=today, record=False)
+        built = build_digests(store, settings, as_of=today, record=False, year=DEMO_YEAR)
         reports = store.list_reports()
         event_counts = _event_counts(store)
         password = secrets.token_urlsafe(9)
@@ -161,11 +161,12 @@ def print_summary(result: dict[str, Any]) -> None:
                   f"with password [bold]{login['password']}[/bold]  (审核员; change it under the account name)")
 
 
-@click.command()
+@click.command(short_help="Try it in a minute on bundled demo sites (all local).")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the demo keeps its settings, SQLite database and outbox (default: ./data-demo).")
 def demo(folder: Path | None) -> None:
-    """Crawl a bundled farm of demo government sites and write this week's digest (all local)."""
+    """Try nianbao in a minute: crawl a few bundled demo government sites and write this week's digest
+    (everything stays on this machine)."""
     folder = folder or default_folder()
     click.echo(f"demo folder: {folder}")
     result = run_demo(folder)

@@ -286,12 +286,51 @@ def _agencies_file(data: Mapping[str, Any], base: Path, where: str, problems: li
     return (base / Path(value).expanduser()).resolve()
 
 
-def settings_from_context(ctx: Any) -> Settings:
-    """For click commands: the settings named by `nianbao --config`, errors as a click message."""
+def settings_from_context(ctx: Any, *, database: bool = False) -> Settings:
+    """For click commands: the settings named by `nianbao --config`, errors as a click message.
+
+    For a command that opens the database (`database=True`) when no settings file was named (no --config,
+    no NIANBAO_CONFIG): one line on stderr says which file is used, or that none was found and the
+    defaults apply; it then refuses to create a new SQLite file under whatever folder the user stands in:
+    it says where it would have gone and how to name a settings file instead."""
     import click
 
     obj = ctx.find_root().obj or {}
     try:
-        return load_settings(obj.get("config_path"))
+        settings = load_settings(obj.get("config_path"))
     except SettingsError as exc:
-        raise click.ClickException(f"invalid settings:\n{exc}") from exc
+        raise click.ClickException(f"设置有误（invalid settings）:\n{exc}") from exc
+    if not database or _settings_path(obj.get("config_path"))[1]:
+        return settings
+    if settings.path is not None:
+        click.echo(f"设置文件：{settings.path}", err=True)
+        return settings
+    click.echo(f"未找到设置文件 {DEFAULT_SETTINGS_PATH}（当前目录 {Path.cwd()}），使用默认设置", err=True)
+    if database:
+        refuse_unconfigured_database(settings)
+    return settings
+
+
+def unconfigured_database(settings: Settings) -> Path | None:
+    """The SQLite file the defaults would create although nobody configured it (None: configured, or it
+    exists already, or not SQLite)."""
+    if settings.path is not None or os.environ.get("NIANBAO_DATABASE_URL"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = Path(url.database)
+    return None if database.exists() else database
+
+
+def refuse_unconfigured_database(settings: Settings) -> None:
+    import click
+
+    database = unconfigured_database(settings)
+    if database is not None:
+        raise click.ClickException(
+            f"没有设置文件，不会在当前目录新建数据库 {database}。\n"
+            "请用 --config 指定设置文件（或设置 NIANBAO_CONFIG / NIANBAO_DATABASE_URL），"
+            "或先运行 `nianbao demo` 生成一套示例设置。")

@@ -38,9 +38,9 @@ def test_digest_command(tmp_path: Path, write_settings, smtp_server: SmtpServer)
 
     sent = runner.invoke(main, ["--config", str(config), "digest", "--send"])
     assert sent.exit_code == 0, sent.output
-    assert "digests sent: 1" in sent.output
+    assert "已发送 1 份" in sent.output
     again = runner.invoke(main, ["--config", str(config), "digest", "--send"])
-    assert "digests sent: 0" in again.output
+    assert "已发送 0 份" in again.output
     assert len(smtp_server.inbox.to("gz@example.test")) == 1
 
     # A past week with nothing in it says so.
@@ -60,13 +60,20 @@ def test_digest_send_and_outbox_tell_an_overseer_which_digest_was_refused_for_go
         )
         runner = CliRunner()
         sent = runner.invoke(main, ["--config", str(config), "digest", "--send"])
-        assert sent.exit_code == 0, sent.output
+        assert sent.exit_code == 3, sent.output  # nothing reached anybody: cron must notice
         assert "永久拒收" in sent.output and "gone@example.test" in sent.output and "550 5.1.1" in sent.output
         listing = runner.invoke(main, ["--config", str(config), "digest", "--outbox"])
         assert listing.exit_code == 0, listing.output
         assert "发件箱：1 份摘要未发送" in listing.output and "永久拒收，不再重试" in listing.output
         again = runner.invoke(main, ["--config", str(config), "digest", "--send"])
-        assert "digests sent: 0, not sent (kept for the next run): 0" in again.output
+        assert "已发送 0 份，未发送（留待下次重试或已被拒收）0 份" in again.output and again.exit_code == 0
     finally:
         server.stop()
     assert server.inbox.messages == []
+
+
+def test_digest_since_after_as_of_is_refused(tmp_path: Path, write_settings) -> None:
+    config = write_settings(database_url=f"sqlite:///{tmp_path / 'nianbao.db'}")
+    result = CliRunner().invoke(main, ["--config", str(config), "digest", "--since", "2025-02-10",
+                                       "--as-of", "2025-02-09"])
+    assert result.exit_code == 2 and "--since 必须不晚于 --as-of" in result.output

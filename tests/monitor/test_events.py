@@ -46,12 +46,15 @@ def test_statuses_from_store(store) -> None:
     populate(store)
     statuses = {s.agency_id: s for s in compute_statuses(store, 2024, dt.date(2025, 2, 10), Settings)}
     assert {k: s.status for k, s in statuses.items()} == {
-        "a": "on_time", "b": "late", "c": "not_due", "d": "unreachable", "e": "missing", "f": "not_due",
+        "a": "on_time", "b": "late", "c": "not_due", "d": "unreachable", "e": "missing", "f": "not_owed",
     }
     assert statuses["a"].report.version_count == 1
     # As of 25 January, b's report was not known yet and its deadline had not passed.
     early = {s.agency_id: s.status for s in compute_statuses(store, 2024, dt.date(2025, 1, 25), Settings)}
     assert early["a"] == "on_time" and early["b"] == "not_due" and early["e"] == "not_due"
+    # As of 5 February no crawl had run: absent reports are 尚未检查, not 网站无法访问.
+    before = {s.agency_id: s.status for s in compute_statuses(store, 2024, dt.date(2025, 2, 5), Settings)}
+    assert before["d"] == "unchecked" and before["e"] == "unchecked" and before["b"] == "late"
 
 
 def test_a_crawl_cut_short_proves_nothing_about_a_site(store) -> None:

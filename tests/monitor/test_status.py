@@ -77,13 +77,21 @@ def test_agency_added_mid_year_owes_from_first_full_cycle() -> None:
     june = AgencyInfo(id="a", name="A", added=D(2024, 6, 15))
     assert first_owed_year(june.added) == 2024
     assert agency_status(june, 2024, None, now=D(2025, 2, 10)).status == "missing"
-    assert agency_status(june, 2023, None, now=D(2025, 2, 10)).status == "not_due"
+    assert agency_status(june, 2023, None, now=D(2025, 2, 10)).status == "not_owed"
     feb = AgencyInfo(id="b", name="B", added=D(2025, 2, 15))
     s = agency_status(feb, 2024, None, now=D(2025, 6, 1))
-    assert (s.status, s.owed) == ("not_due", False)
+    # One rule for the CLI and the dashboard: 不应报, not 未到期.
+    assert (s.status, s.owed) == ("not_owed", False) and s.reason.startswith("不应报")
     # First sight after we began watching cannot show lateness...
     assert agency_status(feb, 2024, found(D(2025, 2, 16)), now=D(2025, 6, 1)).status == "on_time"
     # ...but the report's own date can.
     late = found(D(2025, 2, 16), published_date=D(2025, 2, 10))
     assert agency_status(feb, 2024, late, now=D(2025, 6, 1)).status == "late"
     assert first_owed_year(D(2025, 1, 1)) == 2024
+
+
+def test_an_agency_no_crawl_has_covered_yet_is_unchecked_not_unreachable() -> None:
+    s = agency_status(DEPT, 2024, None, now=D(2025, 2, 10), site_readable=False, site_checked=False)
+    assert s.status == "unchecked" and s.reason.startswith("尚未检查")
+    tried = agency_status(DEPT, 2024, None, now=D(2025, 2, 10), site_readable=False, site_checked=True)
+    assert tried.status == "unreachable"

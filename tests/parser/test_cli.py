@@ -16,13 +16,17 @@ def nianbao(*args, cwd=None):
 def test_clean_report_exits_0_and_prints_tables():
     run = nianbao("check", str(FIXTURES / "seeds" / "000_46a99d63eeadd252.txt"))
     assert run.returncode == 0, run.stderr
-    assert "东莞市统计局" in run.stdout and "new_received" in run.stdout and "findings: none" in run.stdout
+    assert "东莞市统计局" in run.stdout and "一、本年新收" in run.stdout and "发现的问题：无" in run.stdout
+    assert "new_received" not in run.stdout  # Chinese labels, no key paths
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
 
 
 def test_contradicting_report_exits_1_with_findings():
     run = nianbao("check", str(FIXTURES / "seeds" / "001_e370c3ecf5653fbd.txt"))
     assert run.returncode == 1
-    assert "balance" in run.stdout and "outcome_total" in run.stdout
+    # balance and outcome_total flag the same wrong row: one finding, naming both rules
+    text = "".join(line.strip() for line in run.stdout.splitlines())  # long messages wrap at 80 columns
+    assert "发现的问题（1 项）" in text and "勾稽关系不平衡" in text and "处理结果合计不符" in text
 
 
 def test_json_lines_use_the_spec_keys_plus_file_and_findings():
@@ -32,7 +36,7 @@ def test_json_lines_use_the_spec_keys_plus_file_and_findings():
     assert len(lines) == 2
     assert set(lines[0]) == {"file", "findings", "agency", "year", "format_version", "published_date",
                              "sections_present", "summary_text", "problems_text", "other_text", "proactive",
-                             "applications", "appeals", "fully_read"}
+                             "applications", "appeals", "fully_read", "finding_groups"}
     assert lines[1]["applications"]["new_received"]["total"] == 44
     assert lines[1]["applications"]["refused"]["state_secret"]["total"] == 0
 
@@ -47,3 +51,14 @@ def test_unreadable_file_exits_2_with_one_line_and_no_traceback(tmp_path):
         assert run.returncode == 2, path
         assert "Traceback" not in run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_url_is_refused_with_what_to_do_instead():
+    run = nianbao("check", "https://www.example.gov.cn/nb/2024.pdf")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "是网址" in run.stderr and "只检查本地文件" in run.stderr and "nianbao crawl" in run.stderr
+
+
+def test_a_missing_file_is_named_in_chinese(tmp_path):
+    run = nianbao("check", str(tmp_path / "nb.pdf"))
+    assert run.returncode == 2 and "找不到文件" in run.stderr
