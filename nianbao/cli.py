@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "serve": "nianbao.dashboard.commands:serve",
     "user": "nianbao.dashboard.commands:user",
     "db": "nianbao.storage.commands:db",
+    "agencies": "nianbao.app.registry:agencies",
 }
 
 

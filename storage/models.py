@@ -86,6 +86,13 @@ class Agency(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # settings: listed in the settings' agencies file (synced on every start); registry: imported with
+    # `nianbao agencies import` (the file never deactivates it).
+    source: Mapped[str] = mapped_column(String(20), default="settings", server_default="settings")
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    allowed_domains: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    added: Mapped[date | None] = mapped_column(Date, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), index=True)  # of the first start URL: the shard key
 
     reports: Mapped[list[Report]] = relationship(back_populates="agency")
 
