@@ -197,7 +197,23 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def die_with_parent() -> None:
+    """Ask the kernel for SIGKILL when the parent dies (Linux prctl PR_SET_PDEATHSIG), when the parent asked
+    for it (crawler.runner, die_with_parent=True)."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.environ.pop("NIANBAO_DIE_WITH_PARENT", "")
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # the parent died before the request took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m nianbao.crawler.run")
     parser.add_argument("--config", default=None)
     parser.add_argument("--agency", action="append", default=[])

@@ -335,3 +335,31 @@ dashboard_meta = Table(
     Column("key", String(50), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+class ClusterRound(Base):
+    """One crawl of every active agency by a cluster: requested (by the schedule or by hand), started when
+    the coordinator cut it into shards, finished when every shard is done and events were derived."""
+
+    __tablename__ = "cluster_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ClusterShard(Base):
+    """Hosts crawled by one task. Published once (enqueued_at); a worker marks it done (idempotent: a
+    redelivered shard that is done already is skipped)."""
+
+    __tablename__ = "cluster_shards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("cluster_rounds.id"), index=True)
+    hosts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    enqueued_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(20))  # the crawl run's status
+    run_id: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # deliveries started (a redelivery adds one)

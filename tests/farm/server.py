@@ -59,6 +59,9 @@ class SiteServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.latency = 0.0  # seconds each answer waits (a slow real server)
+        self.in_flight = 0  # requests being answered now, and the most ever at once (politeness checks)
+        self.max_in_flight = 0
 
     # -- content ---------------------------------------------------------------------------------
 
@@ -143,6 +146,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        site = self.site
+        with site._lock:
+            site.in_flight += 1
+            site.max_in_flight = max(site.max_in_flight, site.in_flight)
+        try:
+            if site.latency:
+                time.sleep(site.latency)
+            self._answer()
+        finally:
+            with site._lock:
+                site.in_flight -= 1
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         path = unquote(parts.path) or "/"
         if parts.query and f"{path}?{parts.query}" in self.site.pages:
