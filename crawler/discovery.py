@@ -407,6 +407,18 @@ def visible_text_length(html: str) -> int:
     return len(normalize_text(root.text_content()))
 
 
+def challenge_kind(status: int, html: str) -> str:
+    """What kind of anti-bot answer a blocked page is, for the site error an overseer reads."""
+    lowered = html[:20000].lower()
+    if any(word.lower() in lowered for word in ("验证码", "captcha", "滑动验证", "人机验证")):
+        return "验证码页面 (captcha)"
+    if status in (412, 521):
+        return f"Cookie/JS 质询 (HTTP {status} cookie challenge)"
+    if status == 202:
+        return "JS 等待页 (HTTP 202 challenge)"
+    return f"访问被拒绝 (HTTP {status})"
+
+
 def looks_like_challenge(status: int, html: str) -> bool:
     """Anti-bot answers: 412/521 challenge pages, 202 'please wait' pages, and short captcha pages with
     no report content. Never a long page (a report) because a captcha word appears somewhere in it."""

@@ -348,7 +348,8 @@ class ReportSpider(scrapy.Spider):
         agency_id = response.meta["agency"]
         if d.looks_like_challenge(response.status, text):
             return SiteErrorItem(agency_id, response.url, "blocked",
-                                 f"anti-bot challenge or captcha (HTTP {response.status})", response.status)
+                                 f"anti-bot challenge or captcha: {d.challenge_kind(response.status, text)}",
+                                 response.status)
         if response.status >= 400:
             return SiteErrorItem(agency_id, response.url, "http_status", f"HTTP {response.status}",
                                  response.status)

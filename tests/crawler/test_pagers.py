@@ -72,3 +72,14 @@ def test_dataproxy_form_is_read_from_the_jpage_parameters() -> None:
         assert pair in url
     assert d.is_dataproxy_post(url)
     assert not d.is_dataproxy_post("http://a.gov.cn/module/web/jpage/dataproxy.jsp?page=2")
+
+
+@pytest.mark.parametrize(("status", "page", "kind"), [
+    (412, "<html><script>document.cookie='a=1';location.reload()</script></html>", "HTTP 412 cookie challenge"),
+    (521, "<html><script>var x=1;</script></html>", "HTTP 521 cookie challenge"),
+    (200, "<html><title>访问验证</title><body>请输入验证码<img src='/c.jpg'></body></html>", "captcha"),
+    (403, "<html>Forbidden</html>", "HTTP 403"),
+])
+def test_a_blocked_page_names_its_challenge_kind(status: int, page: str, kind: str) -> None:
+    assert d.looks_like_challenge(status, page)
+    assert kind in d.challenge_kind(status, page)
