@@ -13,7 +13,7 @@ from __future__ import annotations
 import html as html_entities
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -81,16 +81,6 @@ NEXT_PAGE_TEXTS = frozenset({"下一页", "下页", "后页", "尾页", "末页"
 PAGER_DECORATIONS = "[]【】<>《》«»‹›()（）|"
 # Link texts of columns that may hold reports: entered from start pages (within the depth limit).
 COLUMN_WORDS = ("年报", "年度报告", "信息公开", "政务公开", "政府信息公开")
-# Pagers written by scripts, as (pattern, number of the first page). Groups: page count, stem, suffix.
-# The first page is stem.suffix, page n is stem_n.suffix.
-SCRIPT_PAGERS: tuple[tuple[re.Pattern[str], int], ...] = (
-    # TRS WCM: createPageHTML(3, 0, "index", "html") -> index.html, index_1.html, index_2.html
-    (re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,"
-                r"\s*['\"](\w+)['\"]"), 0),
-    # Newer TRS templates: createPageHTML('page_div', 10, 1, 'index', 'shtml', 149) -> index, index_2 .. index_10
-    (re.compile(r"createPageHTML\(\s*['\"][\w-]*['\"]\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,"
-                r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"), 1),
-)
 # Hanweb (大汉) jpage lists: the entries are CDATA records of an XML data island inside a <script>, which an
 # HTML parser does not read; the next group of entries is behind the <nextgroup> link (dataproxy.jsp?page=N).
 DATASTORE_MARK = "<recordset"
@@ -303,18 +293,71 @@ def is_column_text(text: str) -> bool:
     return 0 < len(norm) <= 20 and any(word in norm for word in COLUMN_WORDS)
 
 
+CREATE_PAGE_HTML = re.compile(r"createPageHTML\(([^()]*)\)")
+# Script variables a pager call may name instead of numbers: var countPage = 5//共多少页
+SCRIPT_NUMBER_VAR = re.compile(r"\b(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*['\"]?(\d{1,6})['\"]?\s*[;,\n/]")
+SCRIPT_STRING_VAR = re.compile(r"\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*['\"]([\w-]+)['\"]")
+
+
 def create_page_html_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
-    """Pages of the TRS-style pagers (SCRIPT_PAGERS): index.html, then index_N.html."""
+    """Pages of the TRS pagers: createPageHTML(3, 0, "index", "html") -> index.html, index_1.html,
+    index_2.html; createPageHTML('page_div', 10, 1, 'index', 'shtml', 149) -> index.shtml, index_2.shtml …;
+    either with script variables for its arguments (createPageHTML(countPage, currentPage, "index", "html")
+    after `var countPage = 5`)."""
     urls: list[str] = []
     if "createPageHTML" not in html:
         return urls
-    for pattern, first in SCRIPT_PAGERS:
-        for match in pattern.finditer(html):
-            total, stem, ext = int(match.group(1)), match.group(2), match.group(3)
-            for n in range(first, first + min(total, limit)):
-                name = f"{stem}.{ext}" if n == first else f"{stem}_{n}.{ext}"
-                urls.append(urljoin(page_url, name))
-    return urls
+    variables = {name: value for name, value in SCRIPT_STRING_VAR.findall(html)}
+    variables.update(SCRIPT_NUMBER_VAR.findall(html))
+    for match in CREATE_PAGE_HTML.finditer(html):
+        args = [_script_value(arg, variables) for arg in match.group(1).split(",")]
+        if len(args) >= 5 and not args[0].isdigit() and args[1].isdigit():  # ('div', total, current, stem, ext)
+            total, stem, ext, first = int(args[1]), args[3], args[4], 1
+        elif len(args) >= 4 and args[0].isdigit():  # (total, current, stem, ext)
+            total, stem, ext, first = int(args[0]), args[2], args[3], 0
+        else:
+            continue
+        if not re.fullmatch(r"[\w-]+", stem) or not re.fullmatch(r"\w+", ext):
+            continue
+        for n in range(first, first + min(total, limit)):
+            urls.append(urljoin(page_url, f"{stem}.{ext}" if n == first else f"{stem}_{n}.{ext}"))
+    return list(dict.fromkeys(urls))
+
+
+def _script_value(argument: str, variables: dict[str, str]) -> str:
+    """An argument of a script call as text: a literal without its quotes, or the value of a variable."""
+    text = argument.strip().strip("'\"").strip()
+    return variables.get(text, text)
+
+
+# Hanweb (大汉) lists that load their entries by POST: jpage({proxyUrl: '…/dataproxy.jsp', ajaxParam: {col:1,
+# appid:1, webid:…, columnid:…, unitid:…, webname:…, …}}). The proxy answers XML records (DATASTORE_RECORD).
+DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+DATAPROXY_PARAMS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
+                    "permissiontype")
+DATAPROXY_RECORDS = 300  # entries asked in one go (startrecord=1&endrecord=300): years of a report column
+
+
+def dataproxy_urls(html: str, page_url: str) -> list[str]:
+    """The Hanweb proxy query of a list page whose entries come by POST, as a URL whose query holds the
+    form (the spider sends it as the POST body); [] when the page has none."""
+    if "dataproxy.jsp" not in html or "columnid" not in html or DATASTORE_MARK in html:
+        return []  # a data island holds the entries itself; its next group is a plain GET link
+    params: dict[str, str] = {}
+    for name in DATAPROXY_PARAMS:
+        match = re.search(rf"['\"]?\b{name}['\"]?\s*:\s*['\"]?([^'\",}}&\s]*)['\"]?", html)
+        if match:
+            params[name] = html_entities.unescape(match.group(1))
+    if not params.get("columnid"):
+        return []
+    query = urlencode({"startrecord": 1, "endrecord": DATAPROXY_RECORDS, "perpage": DATAPROXY_RECORDS, **params})
+    return [urljoin(page_url, f"{DATAPROXY_PATH}?{query}")]
+
+
+def is_dataproxy_post(url: str) -> bool:
+    """A Hanweb proxy query made by dataproxy_urls: sent as POST (the proxy answers nothing to GET)."""
+    parts = urlsplit(url)
+    return parts.path.endswith(DATAPROXY_PATH) and parts.query.startswith("startrecord=") and "columnid=" in parts.query
 
 
 def datastore_records(html: str) -> str:
@@ -332,8 +375,9 @@ def datastore_next_urls(html: str, page_url: str) -> list[str]:
 
 
 def script_pager_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
-    """List pages that only scripts link to: TRS createPageHTML pagers and Hanweb next groups."""
-    return create_page_html_urls(html, page_url, limit) + datastore_next_urls(html, page_url)[:limit]
+    """List pages that only scripts link to: TRS createPageHTML pagers, Hanweb next groups and proxy queries."""
+    return (create_page_html_urls(html, page_url, limit) + datastore_next_urls(html, page_url)[:limit]
+            + dataproxy_urls(html, page_url))
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -361,6 +405,18 @@ def visible_text_length(html: str) -> int:
         return 0  # nothing an HTML parser can read: nothing a reader sees either
     lxml.etree.strip_elements(root, "script", "style", lxml.etree.Comment, with_tail=False)
     return len(normalize_text(root.text_content()))
+
+
+def challenge_kind(status: int, html: str) -> str:
+    """What kind of anti-bot answer a blocked page is, for the site error an overseer reads."""
+    lowered = html[:20000].lower()
+    if any(word.lower() in lowered for word in ("验证码", "captcha", "滑动验证", "人机验证")):
+        return "验证码页面 (captcha)"
+    if status in (412, 521):
+        return f"Cookie/JS 质询 (HTTP {status} cookie challenge)"
+    if status == 202:
+        return "JS 等待页 (HTTP 202 challenge)"
+    return f"访问被拒绝 (HTTP {status})"
 
 
 def looks_like_challenge(status: int, html: str) -> bool:

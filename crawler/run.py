@@ -1,4 +1,5 @@
-"""One crawl pass in this process: `python -m crawler.run --config FILE [--agency ID]... --summary OUT`.
+"""One crawl pass in this process: `python -m nianbao.crawler.run --config FILE [--agency ID]... [--host HOST]...
+--summary OUT`.
 
 Run by crawler.runner in a child process, because Twisted's reactor cannot be started twice in one
 process. Prints progress as JSON lines on stdout (--progress) and writes the summary JSON to --summary.
@@ -60,16 +61,19 @@ class ProgressPrinter:
         print(json.dumps(line, ensure_ascii=False, default=str), flush=True)
 
 
-def run(config: str | None, agency_ids: list[str], summary_path: Path, progress: bool) -> int:
+def run(config: str | None, agency_ids: list[str], summary_path: Path, progress: bool,
+        hosts: list[str] | None = None, sync: bool = True) -> int:
     settings = load_settings(config)
-    unknown = [a for a in agency_ids if settings.agency(a) is None]
+    store = _open_store(settings, sync=sync)
+    agencies = select_agencies(store, agency_ids, hosts)
+    unknown = sorted(set(agency_ids) - {a.id for a in agencies})
     if unknown:
         print(f"unknown agency id(s): {', '.join(unknown)}", file=sys.stderr)
+        store.close()
         return 2
-    agencies = [a for a in settings.agencies if not agency_ids or a.id in agency_ids]
-    writer = _start_writer(settings, agencies)  # first: it forks, before any thread or connection exists
+    store.close()  # no connection may cross the store process's fork; the engine reconnects after it
+    writer = _start_writer(settings, agencies)  # forks before any thread exists
     try:
-        store = _open_store(settings)
         run_id = store.begin_crawl([a.id for a in agencies])
         writer.set_run(run_id)
         crawler, printer = _crawl(settings, agencies, store, writer, run_id, progress)
@@ -94,6 +98,14 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
     return 0
 
 
+def select_agencies(store: Any, agency_ids: list[str], hosts: list[str] | None) -> list[AgencyConfig]:
+    """The agencies of this pass, from the registry in the database (the settings' agencies file is synced
+    into it first): those named, those on `hosts` (a cluster shard), or every active one."""
+    rows = store.agency_rows(ids=agency_ids or None, hosts=hosts or None)
+    return [AgencyConfig.model_validate({k: v for k, v in row.items() if k not in ("source", "active")})
+            for row in rows]
+
+
 def run_status(finish_reason: str, *, store_died: bool) -> str:
     """finished; interrupted (Ctrl-C, a signal); failed when the store process died: what it held was
     lost, so the run may prove no absence (monitor.status reads finished runs only)."""
@@ -109,12 +121,13 @@ def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
                        limits=settings.documents.limits())
 
 
-def _open_store(settings: Settings) -> Any:
+def _open_store(settings: Settings, *, sync: bool) -> Any:
     from nianbao.storage.store import Store
 
     store = Store.from_settings(settings)
     store.close_abandoned_runs()  # runs of crawls killed earlier (SIGKILL) say so before this one starts
-    store.sync_agencies(settings.agencies)
+    if sync:  # a cluster's workers leave the registry to the coordinator
+        store.sync_agencies(settings.agencies)
     return store
 
 
@@ -201,14 +214,32 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def die_with_parent() -> None:
+    """Ask the kernel for SIGKILL when the parent dies (Linux prctl PR_SET_PDEATHSIG), when the parent asked
+    for it (crawler.runner, die_with_parent=True)."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.environ.pop("NIANBAO_DIE_WITH_PARENT", "")
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # the parent died before the request took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m nianbao.crawler.run")
     parser.add_argument("--config", default=None)
     parser.add_argument("--agency", action="append", default=[])
     parser.add_argument("--summary", required=True, type=Path)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--host", action="append", default=[], help="only agencies on this host (a shard)")
+    parser.add_argument("--no-sync", action="store_true", help="do not sync the settings' agencies file")
     args = parser.parse_args(argv)
-    return run(args.config, args.agency, args.summary, args.progress)
+    return run(args.config, args.agency, args.summary, args.progress, args.host, sync=not args.no_sync)
 
 
 def exit_now(code: int) -> None:

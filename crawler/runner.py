@@ -62,12 +62,17 @@ def config_path_of(settings: Settings | str | os.PathLike[str] | None) -> str | 
     return str(settings.path) if settings.path is not None else None
 
 
-def crawl_command(config: str | None, agency_ids: Iterable[str], summary: Path, progress: bool) -> list[str]:
+def crawl_command(config: str | None, agency_ids: Iterable[str], summary: Path, progress: bool,
+                  hosts: Iterable[str] = (), sync: bool = True) -> list[str]:
     cmd = [sys.executable, "-m", "nianbao.crawler.run", "--summary", str(summary)]
     if config:
         cmd += ["--config", config]
     for agency_id in agency_ids:
         cmd += ["--agency", agency_id]
+    for host in hosts:
+        cmd += ["--host", host]
+    if not sync:
+        cmd.append("--no-sync")
     if progress:
         cmd.append("--progress")
     return cmd
@@ -81,25 +86,35 @@ def child_env() -> dict[str, str]:
 
 
 def spawn_crawl(settings: Any, agency_ids: Iterable[str], summary: Path, *, progress: bool = False,
-                stderr: Any = None) -> subprocess.Popen[str]:
-    """Start the child; the caller waits (tests use this to kill a crawl mid-way)."""
+                stderr: Any = None, hosts: Iterable[str] = (), sync: bool = True,
+                die_with_parent: bool = False) -> subprocess.Popen[str]:
+    """Start the child; the caller waits (tests use this to kill a crawl mid-way). `hosts`: only the
+    agencies on these hosts (a cluster's shard); `sync=False`: leave the registry as it is;
+    `die_with_parent`: the kernel kills the child when this process dies (a cluster worker killed with
+    SIGKILL must not leave its crawl running while the redelivered shard is crawled elsewhere)."""
+    env = child_env()
+    if die_with_parent:
+        env["NIANBAO_DIE_WITH_PARENT"] = str(os.getpid())
     return subprocess.Popen(
-        crawl_command(config_path_of(settings), list(agency_ids), summary, progress),
+        crawl_command(config_path_of(settings), list(agency_ids), summary, progress, hosts, sync),
         stdout=subprocess.PIPE if progress else subprocess.DEVNULL,
         stderr=stderr if stderr is not None else subprocess.PIPE,
-        text=True, env=child_env(), cwd=os.getcwd(),
+        text=True, env=env, cwd=os.getcwd(),
     )
 
 
 def run_crawl(settings: Any, agency_ids: Iterable[str] = (), *,
               on_progress: Callable[[dict[str, Any]], None] | None = None,
-              timeout: float = 6 * 3600) -> CrawlSummary:
-    """One crawl pass of `agency_ids` (all agencies when empty); returns the child's summary."""
+              timeout: float = 6 * 3600, hosts: Iterable[str] = (), sync: bool = True,
+              die_with_parent: bool = False) -> CrawlSummary:
+    """One crawl pass of `agency_ids` (all agencies when empty; those on `hosts` when given); returns the
+    child's summary."""
     with tempfile.TemporaryDirectory(prefix="nianbao-crawl-") as tmp:
         summary_path = Path(tmp) / "summary.json"
         log_path = Path(tmp) / "crawl.log"
         with open(log_path, "w", encoding="utf-8") as log:
-            proc = spawn_crawl(settings, agency_ids, summary_path, progress=on_progress is not None, stderr=log)
+            proc = spawn_crawl(settings, agency_ids, summary_path, progress=on_progress is not None, stderr=log,
+                               hosts=hosts, sync=sync, die_with_parent=die_with_parent)
             try:
                 if on_progress is not None and proc.stdout is not None:
                     for line in proc.stdout:

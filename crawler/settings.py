@@ -37,6 +37,7 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
         "CONCURRENT_ITEMS": 8,
+        "DOWNLOADER": "nianbao.crawler.downloader.PoliteDownloader",  # per-host concurrency that holds
         "LOG_LEVEL": "WARNING",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

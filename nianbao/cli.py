@@ -18,11 +18,13 @@ COMMANDS: dict[str, str] = {
     "reports": "nianbao.storage.commands:reports",
     "status": "nianbao.monitor.commands:status",
     "digest": "nianbao.alerts.commands:digest",
-    "run": "nianbao.app.daemon:run",
+    "run": "nianbao.app.cluster:run",
     "demo": "nianbao.app.demo:demo",
     "serve": "nianbao.dashboard.commands:serve",
     "user": "nianbao.dashboard.commands:user",
     "db": "nianbao.storage.commands:db",
+    "agencies": "nianbao.app.registry:agencies",
+    "worker": "nianbao.app.cluster:worker",
 }
 
 

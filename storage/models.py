@@ -86,6 +86,13 @@ class Agency(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # settings: listed in the settings' agencies file (synced on every start); registry: imported with
+    # `nianbao agencies import` (the file never deactivates it).
+    source: Mapped[str] = mapped_column(String(20), default="settings", server_default="settings")
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    allowed_domains: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    added: Mapped[date | None] = mapped_column(Date, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), index=True)  # of the first start URL: the shard key
 
     reports: Mapped[list[Report]] = relationship(back_populates="agency")
 
@@ -352,3 +359,31 @@ dashboard_meta = Table(
     Column("key", String(50), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+class ClusterRound(Base):
+    """One crawl of every active agency by a cluster: requested (by the schedule or by hand), started when
+    the coordinator cut it into shards, finished when every shard is done and events were derived."""
+
+    __tablename__ = "cluster_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ClusterShard(Base):
+    """Hosts crawled by one task. Published once (enqueued_at); a worker marks it done (idempotent: a
+    redelivered shard that is done already is skipped)."""
+
+    __tablename__ = "cluster_shards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("cluster_rounds.id"), index=True)
+    hosts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    enqueued_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(20))  # the crawl run's status
+    run_id: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # deliveries started (a redelivery adds one)

@@ -154,6 +154,27 @@ class Store:
         with self.session() as s:
             return agencies.sync_agencies(s, configured)
 
+    def import_agencies(self, imported: Iterable[AgencyConfig]) -> dict[str, int]:
+        """Upsert agencies of the registry (`nianbao agencies import`): counts added/updated."""
+        with self.session() as s:
+            return agencies.import_agencies(s, imported)
+
+    def settings_agency_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` the settings' agencies file owns (an import may not take them over)."""
+        with self.read_session() as s:
+            return agencies.settings_ids(s, ids)
+
+    def agency_rows(self, *, ids: Sequence[str] | None = None, hosts: Sequence[str] | None = None,
+                    include_inactive: bool = False) -> list[dict[str, Any]]:
+        """Agencies of the registry as plain mappings (storage.agencies.agency_rows)."""
+        with self.read_session() as s:
+            return agencies.agency_rows(s, ids=ids, hosts=hosts, include_inactive=include_inactive)
+
+    def host_counts(self) -> list[tuple[str, int]]:
+        """(host, active agencies) for every host: the coordinator's shards."""
+        with self.read_session() as s:
+            return agencies.host_counts(s)
+
     # -- crawl runs and errors ---------------------------------------------------------------------
 
     def begin_crawl(self, agency_ids: Iterable[str], *, pid: int | None = None) -> int:

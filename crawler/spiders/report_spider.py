@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
@@ -114,6 +115,11 @@ class ReportSpider(scrapy.Spider):
                         playwright_page_init_callback=self._confine_page,
                         playwright_context_kwargs={"service_workers": "block"},
                         playwright_context=f"nianbao-{self.rendered_pages // max(self.restart_every, 1)}")
+        if d.is_dataproxy_post(url):  # a Hanweb proxy answers POST only: its query is the form
+            meta["conditional"] = False
+            return scrapy.Request(url, method="POST", body=urlsplit(url).query, callback=callback,
+                                  errback=self.on_error, meta=meta, dont_filter=bool(meta.pop("dont_filter", False)),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               dont_filter=bool(meta.pop("dont_filter", False)))
 
@@ -342,7 +348,8 @@ class ReportSpider(scrapy.Spider):
         agency_id = response.meta["agency"]
         if d.looks_like_challenge(response.status, text):
             return SiteErrorItem(agency_id, response.url, "blocked",
-                                 f"anti-bot challenge or captcha (HTTP {response.status})", response.status)
+                                 f"anti-bot challenge or captcha: {d.challenge_kind(response.status, text)}",
+                                 response.status)
         if response.status >= 400:
             return SiteErrorItem(agency_id, response.url, "http_status", f"HTTP {response.status}",
                                  response.status)
@@ -461,6 +468,8 @@ class ReportSpider(scrapy.Spider):
 def _anchors(response: TextResponse) -> Iterator[Any]:
     """The page's <a> elements, and those of a Hanweb data island (CDATA records an HTML parser skips)."""
     yield from response.selector.root.iter("a")
+    # Entries that are no link: <li onclick="location.href='…'">, <tr onclick="window.open('…')">.
+    yield from response.selector.root.xpath("//*[@onclick][not(self::a)][not(.//a[@href])]")
     records = d.datastore_records(response.text)
     if records:
         yield from lxml.html.fragment_fromstring(records, create_parent="div").iter("a")

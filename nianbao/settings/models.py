@@ -358,6 +358,16 @@ class DashboardSettings(Section):
         return self.secret_key
 
 
+class ClusterSettings(Section):
+    """`nianbao run --coordinator` and `nianbao worker` only; one machine (`nianbao run`) needs none of it."""
+
+    broker_url: Text = "amqp://guest:guest@127.0.0.1:5672//"  # Celery's broker (RabbitMQ; redis:// works too)
+    crawl_queue: Text = "nianbao.crawl"  # shards of hosts to crawl
+    parse_queue: Text = "nianbao.parse"  # documents to parse (DOC conversion, OCR, big PDFs)
+    hosts_per_shard: PositiveInt = 20  # one task; a host is in one shard, so one worker, at a time
+    poll_seconds: PositiveNumber = 2.0  # how often the coordinator looks at its round and its rivals
+
+
 class Clock:
     """Today and now in the configured time zone (deadlines are calendar days there)."""
 
@@ -395,6 +405,7 @@ class Settings(Section):
     smtp: SmtpSettings = SmtpSettings()
     recipients: Annotated[tuple[Recipient, ...], Must("a list")] = ()
     dashboard: DashboardSettings = DashboardSettings()
+    cluster: ClusterSettings = ClusterSettings()
     outbox_dir: FilePath = Path("outbox")  # digests that could not be sent, as .eml files
     path: Path | None = None  # the settings file read, None when only defaults apply
 

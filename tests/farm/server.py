@@ -52,6 +52,8 @@ class SiteServer:
         self.pages: dict[str, Resource] = {}
         self.redirects: dict[str, str] = {}  # path -> Location of a 301 (e.g. a column moved to https)
         self.redirect_status = 301
+        # path -> text the form must contain: answered to POST only (GET: 405), as Hanweb's dataproxy.jsp
+        self.post_only: dict[str, str] = {}
         self.hits: list[Hit] = []
         self.on_request: Callable[[SiteServer, str], None] | None = None
         self._lock = threading.Lock()
@@ -59,6 +61,9 @@ class SiteServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.latency = 0.0  # seconds each answer waits (a slow real server)
+        self.in_flight = 0  # requests being answered now, and the most ever at once (politeness checks)
+        self.max_in_flight = 0
 
     # -- content ---------------------------------------------------------------------------------
 
@@ -143,7 +148,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        site = self.site
+        with site._lock:
+            site.in_flight += 1
+            site.max_in_flight = max(site.max_in_flight, site.in_flight)
+        try:
+            if site.latency:
+                time.sleep(site.latency)
+            self._answer()
+        finally:
+            with site._lock:
+                site.in_flight -= 1
+
+    def do_POST(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        length = min(int(self.headers.get("Content-Length") or 0), 65536)
+        form = unquote(self.rfile.read(length).decode("utf-8", errors="replace"))
+        needed = self.site.post_only.get(path)
+        if needed is None or needed not in form:
+            self._send(404, b"<html><body>404 Not Found</body></html>", "text/html", path)
+            return
+        self._serve_page(path)
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
+        if unquote(parts.path) in self.site.post_only:
+            self._send(405, b"<html><body>Method Not Allowed</body></html>", "text/html", unquote(parts.path))
+            return
         path = unquote(parts.path) or "/"
         if parts.query and f"{path}?{parts.query}" in self.site.pages:
             path = f"{path}?{parts.query}"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0106_cli"
-down_revision: str | None = "0103_outbox_claims"
+down_revision: str | None = "0104_registry"
 branch_labels = None
 depends_on = None
 
