@@ -38,7 +38,7 @@ class Dashboard:
         self.store = store
         self.today = today
         self.session_seconds = session_seconds
-        self.env = templating.environment()
+        self.env = templating.environment(settings.clock.zone)
         self.freshness = Freshness(refresh_seconds)
 
     def ensure_fresh(self) -> None:

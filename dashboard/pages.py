@@ -325,7 +325,8 @@ def search(ask: Ask) -> Context:
 
 def digests(ask: Ask) -> Context:
     """The outbox: each digest sent, waiting or refused by the mail server (reviewers only)."""
-    return digest_log(ask.session)
+    assert ask.dash is not None
+    return digest_log(ask.session, ask.dash.settings.clock.zone)
 
 
 # --- one page, two renderings -----------------------------------------------------------------------------

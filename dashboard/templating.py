@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +15,8 @@ from nianbao.report import printed as labels
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def environment() -> Environment:
+def environment(zone: dt.tzinfo) -> Environment:
+    """The pages' templates; `zone` is the settings' clock (times are shown there, 北京时间 by default)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "svg", "xml"], default_for_string=True),
@@ -22,7 +24,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(L=labels, label=labels.label, link=link)
-    env.filters.update(pct=pct, date=date, num=num, datetime=datetime)
+    env.filters.update(pct=pct, date=date, num=num, datetime=partial(shown_time, zone=zone))
     return env
 
 
@@ -44,10 +46,22 @@ def date(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
 
 
-def datetime(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return date(value)
+def local_time(value: Any, zone: dt.tzinfo) -> str | None:
+    """'2026-12-03 20:35 北京时间': a stored moment (naive ones are UTC, as the store writes them) in `zone`."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        return date(value)
+    moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + zone_name(zone)
+
+
+def shown_time(value: Any, zone: dt.tzinfo) -> str:
+    return local_time(value, zone) or "—"
+
+
+def zone_name(zone: dt.tzinfo) -> str:
+    return "北京时间" if str(zone) in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else str(zone)
 
 
 def num(value: Any) -> str:

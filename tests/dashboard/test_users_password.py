@@ -103,7 +103,7 @@ def test_findings_page_says_who_acknowledged_what_when_and_why(site: dict[str, A
     page.goto(site["base"] + "/findings?review=acknowledged")
     reviewed = page.locator("ul.findings li .reviewed").first.inner_text()
     assert "reviewer" in reviewed and "已确认" in reviewed and "理由：已电话告知该局更正" in reviewed
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", reviewed)  # when
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} 北京时间", reviewed)  # when, on the overseer's clock
     page.close()
 
 
