@@ -135,6 +135,12 @@ LEVEL_LABELS: dict[str, str] = {
 
 KIND_LABELS: dict[str, str] = {"department": "政府部门", "government": "人民政府"}
 
+# The monitor's event kinds (storage.events.EVENT_KINDS), as the demo and the CLI name them.
+EVENT_LABELS: dict[str, str] = {
+    "new_report": "新报告", "new_version": "新版本", "missing": "未发布", "late": "逾期发布",
+    "new_errors": "新发现错误", "site_failing": "网站持续无法访问", "unreachable": "网站无法访问",
+}
+
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告"}
 
 RULE_LABELS: dict[str, str] = {

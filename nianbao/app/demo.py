@@ -28,6 +28,7 @@ from nianbao.dashboard.users import add_user
 from nianbao.monitor.commands import status_row
 from nianbao.monitor.events import derive_events
 from nianbao.monitor.status import compute_statuses
+from nianbao.report.printed import EVENT_LABELS, label
 from nianbao.settings import load_settings
 from nianbao.storage.models import Event
 from nianbao.storage.store import Store
@@ -93,11 +94,11 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     try:
         config = write_settings(folder, farm.agencies_yaml())
         settings = load_settings(config)
-        echo(f"demo farm: {len(farm.sites)} sites on 127.0.0.1 (+1 that refuses connections)")
+        echo(f"演示网站：本机 127.0.0.1 上 {len(farm.sites)} 个（另有 1 个拒绝连接）")
         crawls = [run_crawl(settings)]
         echo(_crawl_line(1, crawls[0]))
         farm.change_report()
-        echo("published a corrected edition of 广州市统计局's report (行政处罚 2 -> 3)")
+        echo("广州市统计局发布了更正后的报告（行政处罚 2 -> 3）")
         crawls.append(run_crawl(settings))
         echo(_crawl_line(2, crawls[1]))
     finally:
@@ -118,8 +119,12 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
 
 
 def _crawl_line(n: int, summary: Any) -> str:
-    return (f"crawl {n}: {summary.status}, {summary.reports_new} new, {summary.reports_changed} changed, "
-            f"{summary.reports_unchanged} unchanged, {summary.errors} site errors ({summary.seconds:.1f}s)")
+    state = RUN_LABELS.get(summary.status, summary.status)
+    return (f"第 {n} 次抓取：{state}，新报告 {summary.reports_new} 份，更新 {summary.reports_changed} 份，"
+            f"未变 {summary.reports_unchanged} 份，网站错误 {summary.errors} 个（{summary.seconds:.1f} 秒）")
+
+
+RUN_LABELS = {"finished": "完成", "failed": "失败", "interrupted": "中断", "running": "进行中"}
 
 
 def _event_counts(store: Any) -> dict[str, int]:
@@ -131,34 +136,35 @@ def _event_counts(store: Any) -> dict[str, int]:
 
 def print_summary(result: dict[str, Any]) -> None:
     console = Console()
-    table = Table(title="reports stored")
-    for header in ("agency", "year", "versions", "errors", "published"):
+    table = Table(title="已存报告")
+    for header in ("机关", "年度", "版本数", "错误", "发布日期"):
         table.add_column(header)
     for r in result["reports"]:
         table.add_row(r.agency_name, str(r.year), str(r.versions), str(r.error_count),
                       r.published_date.isoformat() if r.published_date else "")
     console.print(table)
-    table = Table(title=f"status of the {result['year']} reports, as of today")
-    for header in ("agency", "status", "why"):
+    table = Table(title=f"{result['year']} 年度报告截至今天的状态")
+    for header in ("机关", "状态", "说明"):
         table.add_column(header)
     for s in result["statuses"]:
-        table.add_row(s["agency"], s["status"], s["reason"])
+        table.add_row(s["agency"], s["status_label"], s["reason"])
     console.print(table)
-    console.print("events: " + ", ".join(f"{k} {v}" for k, v in sorted(result["events"].items())))
+    console.print("事件：" + "，".join(f"{label(EVENT_LABELS, k)} {v}" for k, v in sorted(result["events"].items())))
     for one in result["digests"]:
         counts = one.content.counts()
-        console.print(f"digest for {one.recipient.email}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        titles = {section.key: section.title for section in one.content.sections}
+        console.print(f"发给 {one.recipient.email} 的周报：" + "，".join(f"{titles.get(k, k)} {v}" for k, v in counts.items()))
     config = result["config"]
-    console.print("\n[bold]where to look[/bold]")
+    console.print("\n[bold]去哪里看[/bold]")
     for path in result["outbox"]:
-        console.print(f"  {path}  (open {path.with_suffix('.html').name} in a browser)")
-    console.print(f"  database: {result['folder'] / 'nianbao.db'}")
+        console.print(f"  {path}  （用浏览器打开 {path.with_suffix('.html').name}）")
+    console.print(f"  数据库：{result['folder'] / 'nianbao.db'}")
     console.print(f"  nianbao --config {config} status --year {result['year']}")
     console.print(f"  nianbao --config {config} digest --preview")
-    console.print(f"  nianbao --config {config} serve      (the dashboard)")
+    console.print(f"  nianbao --config {config} serve      （启动网页看板）")
     login = result["login"]
-    console.print(f"  then open {login['url']} and log in as [bold]{login['name']}[/bold] "
-                  f"with password [bold]{login['password']}[/bold]  (审核员; change it under the account name)")
+    console.print(f"  然后打开 {login['url']}，用户名 [bold]{login['name']}[/bold]，"
+                  f"密码 [bold]{login['password']}[/bold]（审核员；点页头的用户名可改密码）")
 
 
 @click.command(short_help="Try it in a minute on bundled demo sites (all local).")
@@ -168,8 +174,8 @@ def demo(folder: Path | None) -> None:
     """Try nianbao in a minute: crawl a few bundled demo government sites and write this week's digest
     (everything stays on this machine)."""
     folder = folder or default_folder()
-    click.echo(f"demo folder: {folder}")
+    click.echo(f"演示文件夹：{folder}")
     result = run_demo(folder)
     print_summary(result)
     today = dt.date.today().isoformat()
-    click.echo(f"done ({today}).")
+    click.echo(f"完成（{today}）。")
