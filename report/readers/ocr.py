@@ -32,6 +32,7 @@ DPI = 150  # pages are rendered (or scaled) to this resolution before OCR
 MAX_SIDE = 2600  # pixels; a larger picture is scaled down first (bounds the detector's work and memory)
 MIN_SIDE = 40
 _INK = 140  # grey level below which a pixel is ink
+_RULING_CONTRAST = 40  # grey levels below the paper's for a pixel of a ruling line
 _MAX_SKEW = 5.0  # degrees searched either way
 _LINE_FRACTION = 25  # a ruling line is at least 1/25 of the page's width (or height) long
 _MAX_RUNS = 20_000
@@ -71,24 +72,52 @@ def read_image(image: Image.Image, dpi: float = DPI) -> OcrPage:
         grey = grey.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255, expand=False)
     pixels = np.asarray(grey)
     scale = 72.0 / dpi
-    edges = ruling_edges(pixels < _INK, scale)
-    # Each character with its own box: a text box the detector drew across a ruling line (two numbers
-    # close to the line between their cells) is parted by the table finder like a text layer's.
+    # Rulings are often grey and thin (a browser's default border): ink for them is anything clearly darker
+    # than the paper; a speckle of noise makes no long run.
+    paper = float(np.median(pixels))
+    edges = ruling_edges(pixels < paper - _RULING_CONTRAST, scale)
+    # Characters come with their own boxes: a text box the detector drew across a ruling line (two numbers
+    # close to the line between their cells) is cut there, each piece one positioned text.
     result = _engine()(np.stack([pixels] * 3, axis=-1), use_cls=False, return_word_box=True,
                        return_single_char_box=True)
+    verticals = [edge for edge in edges if edge.vertical]
     chars: list[Char] = []
     confidence: dict[tuple[float, float], float] = {}
     for line in result.word_results or ():
-        for text, score, box in line:
-            text = str(text).strip()
-            if not text or not box:
-                continue
-            xs, ys = [p[0] * scale for p in box], [p[1] * scale for p in box]
-            x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        for piece in _pieces(line, scale, verticals):
+            text = "".join(text for text, _, _ in piece)
+            x0, top = min(box[0] for _, _, box in piece), min(box[1] for _, _, box in piece)
+            x1, bottom = max(box[2] for _, _, box in piece), max(box[3] for _, _, box in piece)
             chars.append((text, x0, x1, top, bottom, (x0 + x1) / 2, (top + bottom) / 2))
-            confidence[x0, top] = float(score)
+            confidence[x0, top] = min(score for _, score, _ in piece)
     height, width = pixels.shape
     return OcrPage(chars, edges, confidence, width * scale, height * scale)
+
+
+Piece = list[tuple[str, float, tuple[float, float, float, float]]]  # (character, confidence, box in points)
+
+
+def _pieces(line: Any, scale: float, verticals: list[Edge]) -> list[Piece]:
+    """One recognised line's characters, cut where a vertical ruling line passes between two of them."""
+    pieces: list[Piece] = []
+    for text, score, quad in line:
+        text = str(text).strip()
+        if not text or not quad:
+            continue
+        xs, ys = [p[0] * scale for p in quad], [p[1] * scale for p in quad]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        if pieces and not _ruled_between(pieces[-1][-1][2], box, verticals):
+            pieces[-1].append((text, float(score), box))
+        else:
+            pieces.append([(text, float(score), box)])
+    return pieces
+
+
+def _ruled_between(left: tuple[float, float, float, float], right: tuple[float, float, float, float],
+                   verticals: list[Edge]) -> bool:
+    middle = (left[1] + left[3]) / 2
+    low, high = min(left[2], right[0]) - 1.0, max(left[2], right[0]) + 1.0
+    return any(low <= edge.at <= high and edge.start <= middle <= edge.end for edge in verticals)
 
 
 def _bounded(image: Image.Image) -> Image.Image:
