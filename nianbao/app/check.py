@@ -17,7 +17,8 @@ import click
 from nianbao.report.budget import check_in_budget
 from nianbao.report.check import CheckResult
 from nianbao.report.limits import Limits
-from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, get_path, report_json
+from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Report, get_path, report_json
+from nianbao.report.ocr_marks import LOW_CONFIDENCE
 from nianbao.report.readers import UnreadableDocument
 from nianbao.report.walk import application_shape, table_rows
 from nianbao.settings.load import settings_from_context
@@ -95,8 +96,13 @@ def _print_unreadable(name: str, reason: str, as_json: bool) -> None:
 # --- human-readable rendering --------------------------------------------------------------------------
 
 
-def _fmt(value: object) -> str:
-    return "·" if value is None else str(value)
+def _fmt(value: object, report: Report | None = None, path: str = "") -> str:
+    """A cell: "·" blank; read by OCR, "*" after it, "?" when the reading is doubtful (low confidence)."""
+    text = "·" if value is None else str(value)
+    confidence = report.ocr_cells.get(path) if report is not None else None
+    if confidence is None:
+        return text
+    return text + ("?" if confidence < LOW_CONFIDENCE else "*")
 
 
 def render_text(name: str, result: CheckResult) -> str:
@@ -110,25 +116,32 @@ def render_text(name: str, result: CheckResult) -> str:
         out.append("   二、主动公开")
         for spec in table_rows("proactive", report.format_version):
             row = report.proactive.get(spec.path)
-            cells = "  ".join(f"{c}={_fmt(row.get(c))}" for c in spec.columns) if row else "(not read)"
+            cells = "  ".join(f"{c}={_fmt(row.get(c), report, f'proactive.{spec.path}.{c}')}"
+                              for c in spec.columns) if row else "(not read)"
             out.append(f"     {spec.path:<22} {cells}")
     if report.applications:
         out.append("   三、申请 " + " ".join(f"{c[:8]:>8}" for c in APPLICANT_COLUMNS))
         for spec in table_rows("applications", application_shape(report.applications)):
             row = get_path(report.applications, spec.path)
-            cells = " ".join(f"{_fmt(row.get(c)):>8}" for c in spec.columns) if row else "(not read)"
+            cells = " ".join(f"{_fmt(row.get(c), report, f'applications.{spec.path}.{c}'):>8}"
+                             for c in spec.columns) if row else "(not read)"
             out.append(f"     {spec.path:<31} {cells}")
     if report.appeals:
         out.append("   四、复议诉讼 " + " ".join(f"{c:>9}" for c in APPEAL_COLUMNS))
         for spec in table_rows("appeals", report.format_version or "2021"):
             row = report.appeals.get(spec.path, {})
-            out.append(f"     {spec.path:<24} " + " ".join(f"{_fmt(row.get(c)):>9}" for c in spec.columns))
+            out.append(f"     {spec.path:<24} " + " ".join(
+                f"{_fmt(row.get(c), report, f'appeals.{spec.path}.{c}'):>9}" for c in spec.columns))
+    if report.ocr_pages:
+        out.append(f"   OCR识读：第{'、'.join(map(str, report.ocr_pages))}页为扫描图像；"
+                   f"* 经OCR识读，? 置信度低于{LOW_CONFIDENCE:.0%}，识读可能有误")
     if not result.fully_read:
         out.append("   未能读全（not fully read）: " + "；".join(result.gaps[:5]))
     if result.findings:
         out.append("   findings:")
         for f in result.findings:
-            out.append(f"     {f.severity.upper():<7} {f.rule:<14} {f.message}")
+            severity = "DOUBT" if f.doubtful else f.severity.upper()  # a misreading may explain it
+            out.append(f"     {severity:<7} {f.rule:<14} {f.message}")
     else:
         out.append("   findings: none")
     return "\n".join(out)

@@ -36,6 +36,7 @@ _RULING_CONTRAST = 40  # grey levels below the paper's for a pixel of a ruling l
 _MAX_SKEW = 5.0  # degrees searched either way
 _LINE_FRACTION = 25  # a ruling line is at least 1/25 of the page's width (or height) long
 _MAX_RUNS = 20_000
+_MAX_GAP = 2  # pixels: a ruling line broken by less is one line
 LOW_CONFIDENCE = 0.9  # a reading below this is doubtful
 
 
@@ -160,7 +161,7 @@ def skew_angle(grey: Image.Image) -> float:
 
 def ruling_edges(ink: np.ndarray, scale: float) -> list[Edge]:
     """Horizontal and vertical runs of ink long enough to be ruling lines, as edges in points (pixels times
-    `scale`). Gaps of one pixel (noise, a thin scan) are closed first."""
+    `scale`)."""
     height, width = ink.shape
     edges = [Edge(False, row * scale, start * scale, end * scale)
              for row, start, end in _runs(ink, max(20, width // _LINE_FRACTION))]
@@ -170,16 +171,24 @@ def ruling_edges(ink: np.ndarray, scale: float) -> list[Edge]:
 
 
 def _runs(ink: np.ndarray, min_length: int) -> list[tuple[int, int, int]]:
-    """(row, start, end) of every run of ink along the rows at least min_length long."""
-    closed = ink.copy()
-    closed[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]  # one-pixel gaps
-    padded = np.zeros((closed.shape[0], closed.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = closed
+    """(row, start, end) of every run of ink along the rows at least min_length long, runs parted by gaps
+    of up to _MAX_GAP pixels joined (a scanned line is broken by noise and by the paper's grain)."""
+    padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = ink
     change = np.diff(padded, axis=1)
-    start_rows, starts = np.nonzero(change == 1)
-    end_rows, ends = np.nonzero(change == -1)  # same order: runs alternate within a row
-    long = (ends - starts) >= min_length
-    return list(zip(start_rows[long].tolist(), starts[long].tolist(), ends[long].tolist(), strict=True))
+    rows, starts = np.nonzero(change == 1)
+    _, ends = np.nonzero(change == -1)  # same order: runs alternate within a row
+    if len(rows) == 0:
+        return []
+    # A new joined run begins at a new row or after a wider gap.
+    begins = np.ones(len(rows), dtype=bool)
+    begins[1:] = (rows[1:] != rows[:-1]) | (starts[1:] - ends[:-1] > _MAX_GAP)
+    first = np.nonzero(begins)[0]
+    last = np.append(first[1:], len(rows)) - 1
+    joined_rows, joined_starts, joined_ends = rows[first], starts[first], ends[last]
+    long = (joined_ends - joined_starts) >= min_length
+    return list(zip(joined_rows[long].tolist(), joined_starts[long].tolist(), joined_ends[long].tolist(),
+                    strict=True))
 
 
 def cell_confidence(box: tuple[float, float, float, float], page: OcrPage) -> float | None:

@@ -202,8 +202,13 @@ def _clean_cells(row: list[str | None]) -> list[str | None]:
 
 
 def _one_number(cell: str) -> str | None:
+    """The number a ruled cell shows broken into pieces, or None: letter-spaced digits ("6 5 0", pieces
+    of one or two digits), or a number a narrow column wrapped (lines of digits only)."""
     pieces = cell.split()
-    if len(pieces) > 1 and all(piece.isdigit() and len(piece) <= 2 for piece in pieces):
+    if len(pieces) < 2 or not all(piece.isdigit() for piece in pieces):
+        return None
+    wrapped = all(line.strip().isdigit() for line in cell.split("\n") if line.strip())
+    if wrapped or all(len(piece) <= 2 for piece in pieces):
         return "".join(pieces)
     return None
 
