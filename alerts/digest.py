@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from nianbao.report.diff import figure_changes
+from nianbao.report.model import DOUBT_MARK
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
 from nianbao.storage.models import Agency, Event, Version
@@ -159,6 +160,8 @@ def finding_row(f: dict[str, Any]) -> dict[str, Any]:
         "message": f.get("message"),
         "expected_text": value_text(f.get("expected")),
         "actual_text": value_text(f.get("actual")),
+        # Read from a scan, and a misreading may explain it: not a proven error (the mark is in the message).
+        "doubtful": bool(f.get("doubtful")) or DOUBT_MARK in (f.get("message") or ""),
     }
 
 

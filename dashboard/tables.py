@@ -22,6 +22,7 @@ class Cell:
     path: str
     value: Any
     findings: list[dict[str, Any]] = field(default_factory=list)
+    ocr: float | None = None  # confidence of the OCR reading, when the cell was read from a scan
 
     @property
     def flagged(self) -> bool:
@@ -111,6 +112,14 @@ def proactive_tables(model: dict[str, Any], pinned: dict[str, list[dict[str, Any
     return tables
 
 
+def _mark_ocr(tables: dict[str, Any], confidences: dict[str, float]) -> None:
+    for part in tables.values():
+        for table in part if isinstance(part, list) else [part]:
+            for row in getattr(table, "rows", []):
+                for cell in row.cells:
+                    cell.ocr = confidences.get(f"{table.part}.{cell.path}")
+
+
 def layout(model: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
     """Tables for the report page; findings no cell/row/part claims are returned as `other_findings`."""
     pinned = _index(findings)
@@ -119,6 +128,7 @@ def layout(model: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, A
         "applications": applications_table(model, pinned),
         "appeals": appeals_table(model, pinned),
     }
+    _mark_ocr(result, (model.get("ocr") or {}).get("cells") or {})
     claimed = {id(f) for items in pinned.values() for f in items}
     result["other_findings"] = [f for f in findings if not f.get("location") or id(f) in claimed]
     return result

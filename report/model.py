@@ -18,6 +18,8 @@ Cell = Number | None
 Row = dict[str, Cell]
 
 Severity = Literal["error", "warning"]
+# In the message of a doubtful finding (report/ocr_marks.py): stored findings may keep only their message.
+DOUBT_MARK = "可能识读有误"
 
 # --- the key tables, derived from the vocabulary (report/vocabulary.py) ----------------------------------
 

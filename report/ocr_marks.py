@@ -17,7 +17,7 @@ import copy
 import re
 from dataclasses import replace
 
-from nianbao.report.model import Finding, Report, get_path, set_path
+from nianbao.report.model import DOUBT_MARK, Finding, Report, get_path, set_path
 from nianbao.report.parser import parse_document
 from nianbao.report.printed import location_name
 from nianbao.report.readers import Document
@@ -81,7 +81,7 @@ def _judged(report: Report, finding: Finding, budget: list[int]) -> Finding:
     if fixes:
         reasons.append("若" + "或".join(f"{location_name(p)}为{v}" for p, v in fixes[:3]) + "则相符")
     return replace(finding, doubtful=True,
-                   message=f"{finding.message}（表格经OCR识读，可能识读有误：{'；'.join(reasons)}）")
+                   message=f"{finding.message}（表格经OCR识读，{DOUBT_MARK}：{'；'.join(reasons)}）")
 
 
 def _is_number(value: object) -> bool:

@@ -143,10 +143,10 @@ def skew_angle(grey: Image.Image) -> float:
     """Degrees to rotate the page by (counter-clockwise) to level its text lines and rulings: the angle whose
     shear gives the row profile of the ink with the sharpest peaks, searched on a quarter-size image."""
     small = grey.resize((max(1, grey.width // 4), max(1, grey.height // 4)), Image.Resampling.BOX)
-    ys, xs = np.nonzero(np.asarray(small) < _INK)
-    if len(xs) < 50:
+    ys, columns = np.nonzero(np.asarray(small) < _INK)
+    if len(columns) < 50:
         return 0.0
-    xs = xs - small.width / 2
+    xs = columns - small.width / 2  # sheared about the middle: the page's centre stays in place
 
     def sharpness(degrees: float) -> float:
         rows = np.round(ys + xs * math.tan(math.radians(degrees))).astype(np.int64)

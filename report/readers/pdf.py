@@ -27,8 +27,8 @@ import pypdfium2.raw as pdfium_c
 from nianbao.report.readers import Document, UnreadableDocument, ocr
 from nianbao.report.readers.grid import clean_cell, clean_line
 from nianbao.report.readers.pdf_layout import (
-    Char,
     Box,
+    Char,
     Edge,
     Word,
     page_chars,

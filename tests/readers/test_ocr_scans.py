@@ -17,7 +17,16 @@ from nianbao.report.ocr_marks import LOW_CONFIDENCE
 from nianbao.report.printed import location_name
 from nianbao.report.walk import iter_cells
 from tests.readers.producers import expected
-from tests.readers.scanned import CLEAN, LEVELS, Noise, consistent_report, print_pdf, report_page, scan_pages, to_pdf
+from tests.readers.scanned import (
+    CLEAN,
+    LEVELS,
+    Noise,
+    consistent_report,
+    print_pdf,
+    report_page,
+    scan_pages,
+    to_pdf,
+)
 
 pytestmark = pytest.mark.browser
 

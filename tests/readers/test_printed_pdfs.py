@@ -89,10 +89,9 @@ def _scan_over(text_layer: bytes, scan_source: bytes) -> bytes:
         picture.set_matrix(pdfium.PdfMatrix().scale(page.get_width(), page.get_height()))
         page.insert_obj(picture)
         page.gen_content()
-    out = tempfile.SpooledTemporaryFile()
+    out = io.BytesIO()
     document.save(out)
-    out.seek(0)
-    return out.read()
+    return out.getvalue()
 
 
 @pytest.mark.browser
