@@ -80,7 +80,7 @@ def read_pdf(data: bytes, *, max_pages: int) -> Document:
     finally:
         document.close()
     if not any(text.strip() for text, _, _ in read):
-        raise UnreadableDocument("PDF with no text layer and no readable picture")
+        raise UnreadableDocument("PDF with no text layer (scanned image?) and no text OCR could read")
     lines, confidences = _join_pages([blocks for _, blocks, _ in read])
     return Document(text="\n".join(lines), source_format="pdf",
                     ocr_pages=[index + 1 for index, (_, _, ocr) in enumerate(read) if ocr], ocr_cells=confidences)
