@@ -17,12 +17,14 @@ between every two characters.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from nianbao.report.readers import Document, UnreadableDocument, ocr
 from nianbao.report.readers.grid import clean_cell, clean_line
@@ -46,6 +48,8 @@ _TABLE_PAGE = re.compile("|".join(map(re.escape, TABLE_PAGE_LABELS)))  # one pas
 _BLANKS = re.compile(r"\s+")
 # A page whose text layer has fewer characters than this is read by OCR when it holds a picture.
 _MIN_TEXT = 20
+_MAX_PICTURE_PIXELS = 40_000_000  # a larger picture in a document is not read (a scanned A4 at 600 dpi: 35 M)
+_MIN_PICTURE_SIDE = 150  # pixels: smaller pictures are icons, not tables
 _IMAGE_COVER = 0.4  # a picture covering this share of the page makes it a scan
 # Share of a text layer's characters that must be Chinese, digits or punctuation for it to be trusted
 # over its picture: an OCR layer in the wrong encoding reads as Latin-1 letters.
@@ -136,6 +140,23 @@ def _picture_cover(page: pdfium.PdfPage) -> float:
         left, bottom, right, top = picture.get_bounds()
         largest = max(largest, (right - left) * (top - bottom))
     return largest / area if area > 0 else 0.0
+
+
+def picture_table_lines(data: bytes) -> tuple[list[str], dict[tuple[int, int], float]] | None:
+    """A picture (PNG, JPEG... from a DOCX or a web page) read by OCR: its lines and the confidence of its
+    table cells by (line, field); None when it holds no ruled table (a photo, a logo, a seal)."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > _MAX_PICTURE_PIXELS or min(image.size) < _MIN_PICTURE_SIDE:
+            return None
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    read = ocr.read_image(image, ocr.DPI)
+    blocks = _layout_blocks(read.chars, read.edges, read)
+    if not any(block.table is not None for block in blocks):
+        return None
+    return _join_pages([blocks])
 
 
 def _ocr_page(page: pdfium.PdfPage) -> tuple[str, list[Block], bool]:

@@ -128,3 +128,40 @@ def to_pdf(pages: list[Image.Image], dpi: int) -> bytes:
     out = io.BytesIO()
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return out.getvalue()
+
+
+def table_pictures(html: bytes) -> list[bytes]:
+    """Each <table> of the page as Chromium shows it, a PNG at about 190 dpi (a screenshot pasted in Word)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
+        try:
+            page = browser.new_page(device_scale_factor=2, viewport={"width": 900, "height": 1200})
+            page.set_content(html.decode())
+            return [table.screenshot() for table in page.query_selector_all("table")]
+        finally:
+            browser.close()
+
+
+def docx_with_pictures(report: Report, pictures: list[bytes]) -> bytes:
+    """The report as a DOCX whose tables are pictures, in their places."""
+    import docx as python_docx
+    from docx.shared import Cm
+
+    from tests.readers.producers import blocks
+
+    document = python_docx.Document()
+    document.add_paragraph(report.title)
+    remaining = iter(pictures)
+    for block in blocks(report):
+        if isinstance(block, str):
+            document.add_paragraph(block)
+        else:
+            document.add_picture(io.BytesIO(next(remaining)), width=Cm(16))
+    document.add_paragraph(report.agency)
+    y, m, d = report.date.split("-")
+    document.add_paragraph(f"{y}年{int(m)}月{int(d)}日")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

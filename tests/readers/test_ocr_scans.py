@@ -22,9 +22,11 @@ from tests.readers.scanned import (
     LEVELS,
     Noise,
     consistent_report,
+    docx_with_pictures,
     print_pdf,
     report_page,
     scan_pages,
+    table_pictures,
     to_pdf,
 )
 
@@ -85,6 +87,14 @@ def test_a_noisy_scan_is_read_or_its_doubts_are_said_never_wrong_and_certain(pri
     assert found.wrong == 0, found.wrong_cells
     assert found.right > found.doubtful  # still mostly read
     assert not [f for f in result.findings if not f.doubtful and f.rule != "unreadable" and f.severity == "error"]
+
+
+def test_a_docx_whose_tables_are_pictures_is_read_by_ocr_cell_for_cell() -> None:
+    report = consistent_report(5)
+    html = report_page(report)
+    result = check_bytes(docx_with_pictures(report, table_pictures(html)), "pictures.docx")
+    assert score(result).right == len(list(iter_cells(expected(report))))
+    assert result.report.ocr_pages and len(result.report.ocr_cells) > 150
 
 
 def test_a_pdf_that_is_a_blank_picture_stays_unreadable() -> None:
