@@ -34,8 +34,6 @@ _MAX_TRIES = 200  # one-digit changes validated for one report
 def mark_cells(report: Report, document: Document) -> None:
     """Copy the document's OCR pages and per-field confidences onto the report's cells."""
     report.ocr_pages = list(document.ocr_pages)
-    if not document.ocr_cells:
-        return
     lines = document.text.split("\n")
     fields: dict[int, float] = {}
     for (line, field), confidence in sorted(document.ocr_cells.items()):
@@ -49,6 +47,11 @@ def mark_cells(report: Report, document: Document) -> None:
         index = cell.value - _MARKER if isinstance(cell.value, int) else -1
         if index in fields and get_path(_tables(report), cell.path) is not None:
             report.ocr_cells[cell.path] = round(fields[index], 3)
+    # A figure read from OCR'd text outside any ruled cell (a row rebuilt from positions, digits split by
+    # the row's sum) has no confidence of its own: it is the least trusted.
+    for cell in iter_cells(report):
+        if cell.value is not None and cell.path not in report.ocr_cells:
+            report.ocr_cells[cell.path] = 0.0
 
 
 def _tables(report: Report) -> dict[str, object]:
