@@ -92,11 +92,12 @@ def _is_number(value: object) -> bool:
 
 
 def _near_cells(report: Report, location: str) -> list[str]:
-    """OCR'd cells on the finding's row or column of the same table."""
+    """OCR'd cells on the finding's row or column of the same table, the finding's own cell first."""
     table = location.split(".")[0]
     row, _, column = location.rpartition(".")
-    return [path for path in report.ocr_cells if path.split(".")[0] == table
+    near = [path for path in report.ocr_cells if path.split(".")[0] == table
             and (path.rpartition(".")[0] == row or path.rpartition(".")[2] == column)]
+    return sorted(near, key=lambda path: path != location)
 
 
 def _one_digit_fixes(report: Report, finding: Finding, near: list[str],
