@@ -24,6 +24,7 @@ from nianbao.monitor.status import (
 from nianbao.report.deadlines import latest_due_year
 from nianbao.report.diff import figure_changes
 from nianbao.report.grouping import group_findings
+from nianbao.report.model import DOUBT_MARK
 from nianbao.report.printed import RULE_LABELS, location_name
 from nianbao.settings import Clock, Recipient, Settings
 from nianbao.storage.models import Agency, Event, Version
@@ -225,6 +226,8 @@ def finding_row(f: dict[str, Any]) -> dict[str, Any]:
         "message": f.get("message"),
         "expected_text": value_text(f.get("expected")),
         "actual_text": value_text(f.get("actual")),
+        # Read from a scan, and a misreading may explain it: not a proven error (the mark is in the message).
+        "doubtful": bool(f.get("doubtful")) or DOUBT_MARK in (f.get("message") or ""),
     }
 
 

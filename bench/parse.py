@@ -2,11 +2,15 @@
 
     python3 bench/parse.py                 # 200 documents per format (generated once into bench/.cache)
     python3 bench/parse.py --count 50 --formats html,pdf
+    python3 bench/parse.py --formats ocr --ocr-count 3   # scanned PDFs read by OCR only
 
 The documents are the five seeds with their numbers varied, rendered by tests/readers/render.py; DOC and
 PDF come from LibreOffice (one batch conversion). "raw" is the underlying library alone (decode, lxml
 text_content, python-docx text, LibreOffice conversion, pypdfium2 text); "check" is nianbao.report.check_bytes
 (read + parse + validate). Runs in one process, so the figures are per core.
+
+"ocr" is a second table: the PDFs above rasterised at 150 dpi and wrapped as image-only PDFs (scans), read
+by check_bytes through OCR (onnxruntime on one thread): reports/s, pages/s and the peak resident memory.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from tests.readers.render import (  # noqa: E402
 )
 
 CACHE = ROOT / "bench" / ".cache"
-FORMATS = ("text", "html", "docx", "doc", "pdf", "ofd")
+FORMATS = ("text", "html", "docx", "doc", "pdf", "ofd", "ocr")
+SCAN_DPI = 150
 
 
 def vary(report: StructuredReport, rng: random.Random) -> StructuredReport:
@@ -110,6 +115,39 @@ def raw_ofd(data: bytes) -> str:
     return "\n".join("".join(lxml.etree.fromstring(page).itertext()) for page in pages)
 
 
+def scans(pdfs: list[Path]) -> list[Path]:
+    """Each PDF as a scan: its pages rasterised and wrapped in an image-only PDF."""
+    import pypdfium2 as pdfium
+
+    (CACHE / "ocr").mkdir(parents=True, exist_ok=True)
+    out = []
+    for source in pdfs:
+        target = CACHE / "ocr" / source.name
+        if not target.exists():
+            document = pdfium.PdfDocument(source.read_bytes())
+            pages = [document[i].render(scale=SCAN_DPI / 72).to_pil().convert("RGB") for i in range(len(document))]
+            document.close()
+            pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=SCAN_DPI)
+        out.append(target)
+    return out
+
+
+def measure_ocr(paths: list[Path]) -> None:
+    import resource
+
+    import pypdfium2 as pdfium
+
+    pages = sum(len(pdfium.PdfDocument(p.read_bytes())) for p in paths)
+    start = time.process_time()
+    rate, failures = measure(paths, "ocr", check_bytes)
+    cpu = time.process_time() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("\n| scanned PDFs (OCR) | documents | pages | reports/s/core | pages/s/core | peak RSS | unreadable |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {SCAN_DPI} dpi | {len(paths)} | {pages} | {len(paths) / cpu:.3f} | {pages / cpu:.2f} | {rss:.0f} MB "
+          f"| {failures} |  (wall: {rate:.3f} reports/s)", flush=True)
+
+
 def raw_extract(fmt: str) -> Callable[[bytes], object]:
     if fmt == "ofd":
         return raw_ofd
@@ -160,9 +198,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--ocr-count", type=int, default=3, help="scanned reports to OCR (seconds each)")
     args = parser.parse_args()
     formats = tuple(f for f in args.formats.split(",") if f)
-    files = generate(args.count, formats)
+    ocr = "ocr" in formats
+    formats = tuple(f for f in formats if f != "ocr")
+    files = generate(max(args.count, args.ocr_count if ocr else 0), formats + (("pdf",) if ocr else ()))
     print("| format | documents | raw extraction (reports/s) | check_bytes (reports/s) | check / raw time | unreadable |")
     print("|---|---|---|---|---|---|")
     for fmt in formats:
@@ -171,6 +212,8 @@ def main() -> None:
         full_rate, failures = measure(files[fmt], fmt, check_bytes)
         print(f"| {fmt} | {len(files[fmt])} | {raw_rate:.1f} | {full_rate:.1f} | {raw_rate / full_rate:.2f}x | {failures} |",
               flush=True)
+    if ocr:
+        measure_ocr(scans(files["pdf"][:args.ocr_count]))
 
 
 if __name__ == "__main__":

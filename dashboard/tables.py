@@ -30,6 +30,7 @@ class Cell:
     changed: bool = False  # differs from the previous version
     old: Any = None  # the previous version's value, when changed
     note: int | None = None
+    ocr: float | None = None  # confidence of the OCR reading, when the cell was read from a scan
 
     @property
     def flagged(self) -> bool:
@@ -184,6 +185,14 @@ def proactive_tables(model: dict[str, Any], pinned: dict[str, list[dict[str, Any
     return [table]
 
 
+def _mark_ocr(tables: dict[str, Any], confidences: dict[str, float]) -> None:
+    for part in tables.values():
+        for table in part if isinstance(part, list) else [part]:
+            for row in getattr(table, "rows", []):
+                for cell in row.cells:
+                    cell.ocr = confidences.get(f"{table.part}.{cell.path}")
+
+
 # --- notes: findings printed under the table, linked to the marked cell by number ---------------------------
 
 
@@ -224,6 +233,7 @@ def layout(model: dict[str, Any], findings: list[dict[str, Any]],
         "applications": applications_table(model, pinned),
         "appeals": appeals_table(model, pinned),
     }
+    _mark_ocr(result, (model.get("ocr") or {}).get("cells") or {})
     claimed = {id(f) for items in pinned.values() for f in items}
     result["other_findings"] = [f for f in findings if not f.get("location") or id(f) in claimed]
     ordered = [*result["proactive"], result["applications"], result["appeals"]]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from nianbao.report.limits import Limits
 from nianbao.report.model import Finding, Report
+from nianbao.report.ocr_marks import mark_cells, mark_doubtful
 from nianbao.report.parser import parse_document
 from nianbao.report.readers import Document, read_document
 from nianbao.report.validate import validate
@@ -42,7 +43,9 @@ def reading_gaps(report: Report) -> list[str]:
 
 def check_document(document: Document) -> CheckResult:
     report = parse_document(document)
-    findings = validate(report)
+    if document.ocr_pages:  # a scan: say which figures OCR read, and which findings a misreading may explain
+        mark_cells(report, document)
+    findings = mark_doubtful(report, validate(report))
     gaps = reading_gaps(report)
     if gaps and not any(f.rule == "unreadable" for f in findings):
         # A hollow report must not be stored as "no finding": the rule the status page counts as unread.

@@ -18,6 +18,8 @@ Cell = Number | None
 Row = dict[str, Cell]
 
 Severity = Literal["error", "warning"]
+# In the message of a doubtful finding (report/ocr_marks.py): stored findings may keep only their message.
+DOUBT_MARK = "可能识读有误"
 
 # --- the key tables, derived from the vocabulary (report/vocabulary.py) ----------------------------------
 
@@ -49,9 +51,14 @@ class Finding:
     location: str | None = None
     expected: Any = None
     actual: Any = None
+    # A finding on figures read by OCR that a misreading may explain (report/ocr.py): not proven.
+    doubtful: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.doubtful:
+            del data["doubtful"]  # the key exists only where it says something
+        return data
 
 
 @dataclass
@@ -78,6 +85,9 @@ class Report:
     # Cells that hold words where a count belongs ("applications.granted.natural_person" -> "见附件"); their
     # rows are in `unreadable`. Kept out of the JSON model like it.
     text_cells: dict[str, str] = field(default_factory=dict)
+    # Read by OCR (a scan): the pages (from 1), and each table cell's location -> confidence (0-1).
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_cells: dict[str, float] = field(default_factory=dict)
 
     # -- access by dotted path -------------------------------------------------------------------
 
@@ -86,8 +96,9 @@ class Report:
         return row
 
     def to_dict(self) -> dict[str, Any]:
-        """The model as the spec defines it (the keys of `nianbao check --json`)."""
-        return {
+        """The model as the spec defines it (the keys of `nianbao check --json`); `ocr` only for a report
+        read by OCR."""
+        data = {
             "agency": self.agency,
             "year": self.year,
             "format_version": self.format_version,
@@ -100,12 +111,19 @@ class Report:
             "applications": self.applications,
             "appeals": self.appeals,
         }
+        if self.ocr_pages:
+            data["ocr"] = {"source": "ocr", "pages": list(self.ocr_pages), "cells": dict(self.ocr_cells)}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         known = {k: data.get(k) for k in cls().to_dict()}
         report = cls(**{k: v for k, v in known.items() if v is not None})
         report.title = data.get("title")
+        ocr = data.get("ocr")
+        if isinstance(ocr, dict):
+            report.ocr_pages = list(ocr.get("pages") or [])
+            report.ocr_cells = dict(ocr.get("cells") or {})
         return report
 
 

@@ -21,7 +21,8 @@ from nianbao.report.budget import check_in_budget
 from nianbao.report.check import CheckResult
 from nianbao.report.grouping import group_findings
 from nianbao.report.limits import Limits
-from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, get_path, report_json
+from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Report, get_path, report_json
+from nianbao.report.ocr_marks import LOW_CONFIDENCE
 from nianbao.report.printed import RULE_LABELS, SEVERITY_LABELS, column_name, row_name
 from nianbao.report.readers import UnreadableDocument
 from nianbao.report.walk import application_shape, table_rows
@@ -118,8 +119,13 @@ APPLICANT_HEADS = {"natural_person": "自然人", "commercial": "商业", "resea
 APPEAL_HEADS = {"upheld": "维持", "corrected": "纠正", "other": "其他", "pending": "未结", "total": "总计"}
 
 
-def _fmt(value: object) -> str:
-    return "·" if value is None else str(value)
+def _fmt(value: object, report: Report | None = None, path: str = "") -> str:
+    """A cell: "·" blank; read by OCR, "*" after it, "?" when the reading is doubtful (low confidence)."""
+    text = "·" if value is None else str(value)
+    confidence = report.ocr_cells.get(path) if report is not None else None
+    if confidence is None:
+        return text
+    return text + ("?" if confidence < LOW_CONFIDENCE else "*")
 
 
 def _fit(text: str, width: int) -> str:
@@ -174,28 +180,37 @@ def render_text(name: str, result: CheckResult) -> str:
         out.append("   二、主动公开政府信息情况")
         for spec in table_rows("proactive", report.format_version):
             row = report.proactive.get(spec.path)
-            cells = [f"{column_name(c)} {_fmt(row.get(c))}" for c in spec.columns] if row else ["（未读到）"]
+            cells = ([f"{column_name(c)} {_fmt(row.get(c), report, f'proactive.{spec.path}.{c}')}"
+                      for c in spec.columns] if row else ["（未读到）"])
             out += _wrap("     " + _fit(row_name(spec.path), 14), cells)
     if report.applications:
         out.append("   三、收到和处理政府信息公开申请情况")
         out.append("     " + " " * LABEL + _cells([APPLICANT_HEADS.get(c, c) for c in APPLICANT_COLUMNS]))
         for spec in table_rows("applications", application_shape(report.applications)):
             row = get_path(report.applications, spec.path)
-            numbers = _cells([row.get(c) for c in spec.columns]) if row else "（未读到）"
+            numbers = _cells([_fmt(row.get(c), report, f"applications.{spec.path}.{c}")
+                              for c in spec.columns]) if row else "（未读到）"
             out.append("     " + _fit(row_name(spec.path), LABEL) + numbers)
     if report.appeals:
         out.append("   四、政府信息公开行政复议、行政诉讼情况")
         out.append("     " + " " * LABEL + _cells([APPEAL_HEADS.get(c, c) for c in APPEAL_COLUMNS]))
         for spec in table_rows("appeals", report.format_version or "2021"):
             row = report.appeals.get(spec.path, {})
-            out.append("     " + _fit(row_name(spec.path), LABEL) + _cells([row.get(c) for c in spec.columns]))
+            out.append("     " + _fit(row_name(spec.path), LABEL)
+                       + _cells([_fmt(row.get(c), report, f"appeals.{spec.path}.{c}") for c in spec.columns]))
+    if report.ocr_pages:
+        out += _wrap("   OCR识读：", [f"第{'、'.join(map(str, report.ocr_pages))}页为扫描图像；"
+                                   f"* 经OCR识读，? 置信度低于{LOW_CONFIDENCE:.0%}，识读可能有误"])
     if not result.fully_read:
         out += _wrap("   未能读全：", result.gaps[:5])
     groups = group_findings(result.findings)
     if groups:
         out.append(f"   发现的问题（{len(groups)} 项）：")
         for g in groups:
-            head = f"     {SEVERITY_LABELS.get(g.severity, g.severity)} [{RULE_LABELS.get(g.rule, g.rule)}] "
+            # A finding on OCR'd figures that a misreading may explain is not a proven error of the agency.
+            doubtful = any(getattr(m, "doubtful", False) for m in g.members)
+            severity = "存疑" if doubtful else SEVERITY_LABELS.get(g.severity, g.severity)
+            head = f"     {severity} [{RULE_LABELS.get(g.rule, g.rule)}] "
             out += _wrap(head, [g.message])
     else:
         out.append("   发现的问题：无")

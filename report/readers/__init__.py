@@ -29,6 +29,10 @@ class Document:
     # Title shown by the page (e.g. <title> or <h1>), if any.
     page_title: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Read by OCR (report/readers/ocr.py): the page numbers (from 1), and the confidence of each table cell
+    # read so, by (line of `text`, TAB field of that line).
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_cells: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 from nianbao.report.readers.dispatch import read_document  # noqa: E402

@@ -12,6 +12,7 @@ refused cheaply. Word's one-file XML (Flat OPC) is read the same way (`read_flat
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -33,6 +34,9 @@ from nianbao.report.readers.grid import (
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _PKG = "{http://schemas.microsoft.com/office/2006/xmlPackage}"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+_MAX_PICTURES = 20  # pictures read by OCR in one document (each takes seconds)
 # Members smaller than this are never called bombs, whatever their ratio (tiny XML compresses well).
 MIN_BOMB_CHECK_BYTES = 1024 * 1024
 # Elements that only wrap content (their children are read in their place).
@@ -68,7 +72,11 @@ def read_docx(data: bytes, *, max_decompressed: int, max_ratio: int, source_form
 
         def part(name: str) -> etree._Element | None:
             return _parse(_read_member(archive, name, max_decompressed), name) if name in names else None
-        return _read_parts(part, source_format)
+
+        def picture(target: str) -> bytes | None:
+            name = posixpath.normpath(posixpath.join("word", target)).lstrip("/")
+            return _read_member(archive, name, max_decompressed) if name in names else None
+        return _read_parts(part, source_format, picture)
 
 
 def read_flat_docx(data: bytes, source_format: str = "xml") -> Document:
@@ -83,7 +91,8 @@ def read_flat_docx(data: bytes, source_format: str = "xml") -> Document:
     return _read_parts(part, source_format)
 
 
-def _read_parts(part: Callable[[str], etree._Element | None], source_format: str) -> Document:
+def _read_parts(part: Callable[[str], etree._Element | None], source_format: str,
+                picture: Callable[[str], bytes | None] | None = None) -> Document:
     root = part("word/document.xml")
     if root is None:
         raise UnreadableDocument("broken .docx: word/document.xml is missing")
@@ -92,7 +101,41 @@ def _read_parts(part: Callable[[str], etree._Element | None], source_format: str
         raise UnreadableDocument("broken .docx: no document body")
     normalise(body)
     number_paragraphs(body, part)
-    return Document(text="\n".join(_block_lines(body)), source_format=source_format)
+    if picture is None or body.find(f".//{_BLIP}") is None:
+        return Document(text="\n".join(_block_lines(body)), source_format=source_format)
+    return _with_pictures(body, part, picture, source_format)
+
+
+def _with_pictures(body: etree._Element, part: Callable[[str], etree._Element | None],
+                   picture: Callable[[str], bytes | None], source_format: str) -> Document:
+    """The body's lines, a paragraph that is only a picture of a table read by OCR (report/readers/ocr.py):
+    its tables' lines in its place, their cells' confidences kept. Other pictures are left out as before."""
+    from nianbao.report.readers.pdf import picture_table_lines  # loads the OCR engine only when needed
+
+    targets = _relationship_targets(part("word/_rels/document.xml.rels"))
+    lines: list[str] = []
+    confidences: dict[tuple[int, int], float] = {}
+    read = 0
+    for child in _content(body):
+        if child.tag == f"{W}p" and not clean_line(paragraph_text(child)) and read < _MAX_PICTURES:
+            for blip in child.iter(_BLIP):
+                data = picture(targets.get(blip.get(_EMBED, ""), "")) if blip.get(_EMBED) in targets else None
+                table = picture_table_lines(data) if data else None
+                read += 1
+                if table is not None:
+                    confidences.update({(len(lines) + line, field): value
+                                        for (line, field), value in table[1].items()})
+                    lines.extend(table[0])
+            continue
+        lines.extend(_child_lines(child))
+    return Document(text="\n".join(lines), source_format=source_format,
+                    ocr_pages=list(range(1, read + 1)) if confidences else [], ocr_cells=confidences)
+
+
+def _relationship_targets(rels: etree._Element | None) -> dict[str, str]:
+    if rels is None:
+        return {}
+    return {r.get("Id", ""): r.get("Target", "") for r in rels if r.get("TargetMode") != "External"}
 
 
 def _parse(xml: bytes, name: str) -> etree._Element:
@@ -403,14 +446,17 @@ def _block_lines(container: etree._Element) -> list[str]:
     """Lines of a body or cell: paragraphs and tables in document order."""
     lines: list[str] = []
     for child in _content(container):
-        tag = child.tag
-        if tag == f"{W}p":
-            text = clean_line(paragraph_text(child))
-            if text:
-                lines.append(text)
-        elif tag == f"{W}tbl":
-            lines.extend(_table_lines(child))
+        lines.extend(_child_lines(child))
     return lines
+
+
+def _child_lines(child: etree._Element) -> list[str]:
+    if child.tag == f"{W}p":
+        text = clean_line(paragraph_text(child))
+        return [text] if text else []
+    if child.tag == f"{W}tbl":
+        return _table_lines(child)
+    return []
 
 
 def paragraph_text(paragraph: etree._Element) -> str:

@@ -80,7 +80,8 @@ def read_ofd(data: bytes, limits: Limits) -> Document:
         read = [_page_blocks(*package.page_layout(page)) for page in pages]
     if not any(blocks for blocks in read):
         raise UnreadableDocument("OFD with no text (scanned images?)")
-    return Document(text="\n".join(_join_pages(read)), source_format="ofd")
+    lines, _confidences = _join_pages(read)  # OFD text is exact: no OCR confidence
+    return Document(text="\n".join(lines), source_format="ofd")
 
 
 def _check_zip_limits(archive: zipfile.ZipFile, limits: Limits) -> None:

@@ -7,20 +7,31 @@ blank cell an empty field) and the text outside them becomes lines, in top-to-bo
 page without ruling lines has its rows rebuilt from word positions. Every other page
 is pdfium's plain text. A table continued on the next page with its header repeated comes out as
 consecutive rows: the page footer/header lines between them and the repeated header rows go.
+
+A page that is a picture (no text layer, or a garbled one over a full-page image: a scan) is rendered
+and read by OCR (report/readers/ocr.py) into the same characters and ruling lines, so its tables come
+out of the same table finder; the confidence of each cell read so goes into `Document.ocr_cells`.
+Table labels are searched for with the blanks taken out: browsers print letter-spaced text with a blank
+between every two characters.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
 
-from nianbao.report.readers import Document, UnreadableDocument
+from nianbao.report.readers import Document, UnreadableDocument, ocr
 from nianbao.report.readers.grid import clean_cell, clean_line
 from nianbao.report.readers.pdf_layout import (
+    Box,
     Char,
+    Edge,
     Word,
     page_chars,
     page_edges,
@@ -34,6 +45,16 @@ TABLE_PAGE_LABELS = ("本年新收", "信息内容", "行政复议", "本年新�
                      "处理决定数量", "结果维持", "第二十条", "不予公开", "无法提供", "不予处理", "其他处理",
                      "总计", "结转下年", "尚未审结", "复议后起诉", "属于国家秘密", "重复申请")
 _TABLE_PAGE = re.compile("|".join(map(re.escape, TABLE_PAGE_LABELS)))  # one pass, not one per label
+_BLANKS = re.compile(r"\s+")
+# A page whose text layer has fewer characters than this is read by OCR when it holds a picture.
+_MIN_TEXT = 20
+_MAX_PICTURE_PIXELS = 40_000_000  # a larger picture in a document is not read (a scanned A4 at 600 dpi: 35 M)
+_MIN_PICTURE_SIDE = 150  # pixels: smaller pictures are icons, not tables
+_IMAGE_COVER = 0.4  # a picture covering this share of the page makes it a scan
+# Share of a text layer's characters that must be Chinese, digits or punctuation for it to be trusted
+# over its picture: an OCR layer in the wrong encoding reads as Latin-1 letters.
+_PLAUSIBLE_TEXT = 0.6
+_PLAUSIBLE_CHAR = re.compile(r"[\u4e00-\u9fff0-9\s，。、；：（）()“”《》.,:;%\-—]")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,3}|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[-—–\s]*$")
 # Words further apart than this (points) on one line start a new cell when a table has no ruling lines.
 _CELL_GAP = 8.0
@@ -46,6 +67,7 @@ class Block:
     top: float
     lines: list[str]
     table: list[list[str]] | None = None  # a table's cells row by row (merged-over positions left out)
+    confidence: list[list[float | None]] | None = None  # of the table's cells, when read by OCR
 
 
 def read_pdf(data: bytes, *, max_pages: int) -> Document:
@@ -61,9 +83,11 @@ def read_pdf(data: bytes, *, max_pages: int) -> Document:
         read = [_read_page(document, index) for index in range(pages)]
     finally:
         document.close()
-    if not any(text.strip() for text, _ in read):
-        raise UnreadableDocument("PDF with no text layer (scanned image?)")
-    return Document(text="\n".join(_join_pages([blocks for _, blocks in read])), source_format="pdf")
+    if not any(text.strip() for text, _, _ in read):
+        raise UnreadableDocument("PDF with no text layer (scanned image?) and no text OCR could read")
+    lines, confidences = _join_pages([blocks for _, blocks, _ in read])
+    return Document(text="\n".join(lines), source_format="pdf",
+                    ocr_pages=[index + 1 for index, (_, _, ocr) in enumerate(read) if ocr], ocr_cells=confidences)
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -78,21 +102,68 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise UnreadableDocument(f"broken PDF: {_first_line(exc)}") from exc
 
 
-def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Block]]:
-    """The page's plain text, and its blocks: tables and lines for a table page, else the text's lines."""
+def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Block], bool]:
+    """The page's plain text, its blocks (tables and lines for a table page, else the text's lines), and
+    whether it was read by OCR."""
     page = document[index]
     try:
         textpage = page.get_textpage()
         try:
             raw_text = textpage.get_text_range()
             text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
-            if _TABLE_PAGE.search(text):
-                return text, _table_page_blocks(page, textpage, raw_text)
-            return text, [Block(0.0, _plain_lines(text))]
+            if _needs_ocr(page, text):
+                return _ocr_page(page)
+            if _TABLE_PAGE.search(_BLANKS.sub("", text)):
+                return text, _table_page_blocks(page, textpage, raw_text), False
+            return text, [Block(0.0, _plain_lines(text))], False
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+def _needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
+    """A scan: a page with (almost) no text and a picture, or whose large picture lies under a text layer
+    too garbled to trust."""
+    visible = _BLANKS.sub("", text)
+    if len(visible) >= _MIN_TEXT and len(_PLAUSIBLE_CHAR.findall(visible)) >= _PLAUSIBLE_TEXT * len(visible):
+        return False
+    cover = _picture_cover(page)
+    return cover > 0.05 if len(visible) < _MIN_TEXT else cover >= _IMAGE_COVER
+
+
+def _picture_cover(page: pdfium.PdfPage) -> float:
+    """The share of the page the largest picture covers."""
+    area = page.get_width() * page.get_height()
+    largest = 0.0
+    for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = picture.get_bounds()
+        largest = max(largest, (right - left) * (top - bottom))
+    return largest / area if area > 0 else 0.0
+
+
+def picture_table_lines(data: bytes) -> tuple[list[str], dict[tuple[int, int], float]] | None:
+    """A picture (PNG, JPEG... from a DOCX or a web page) read by OCR: its lines and the confidence of its
+    table cells by (line, field); None when it holds no ruled table (a photo, a logo, a seal)."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > _MAX_PICTURE_PIXELS or min(image.size) < _MIN_PICTURE_SIDE:
+            return None
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    read = ocr.read_image(image, ocr.DPI)
+    blocks = _layout_blocks(read.chars, read.edges, read)
+    if not any(block.table is not None for block in blocks):
+        return None
+    return _join_pages([blocks])
+
+
+def _ocr_page(page: pdfium.PdfPage) -> tuple[str, list[Block], bool]:
+    image = page.render(scale=ocr.DPI / 72, may_draw_forms=False).to_pil()
+    read = ocr.read_image(image, ocr.DPI)
+    blocks = _layout_blocks(read.chars, read.edges, read)
+    return "\n".join(line for block in blocks for line in block.lines), blocks, True
 
 
 def _plain_lines(text: str) -> list[str]:
@@ -104,12 +175,20 @@ def _plain_lines(text: str) -> list[str]:
 def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str) -> list[Block]:
     """text: the text page's text as pdfium gives it (its characters one for one)."""
     height = page.get_height()
-    chars = page_chars(textpage, height, text)
-    edges = page_edges(page, height)
+    return _layout_blocks(page_chars(textpage, height, text), page_edges(page, height))
+
+
+def _layout_blocks(chars: list[Char], edges: list[Edge] | None, read: ocr.OcrPage | None = None) -> list[Block]:
+    """Tables from the ruling lines and lines of the rest, top to bottom. read: the OCR of the page the
+    characters come from, which gives each table cell its confidence."""
     tables, rest = tables_and_rest(edges, chars) if edges else ([], chars)
     blocks: list[Block] = []
     for table in tables:
-        blocks.append(_table_block(table.bbox[1], [_clean_cells(row) for row in table.rows]))
+        rows = [_clean_cells(row) for row in table.rows]
+        block = _table_block(table.bbox[1], rows)
+        if read is not None and block.table is not None and table.boxes is not None:
+            block.confidence = _confidences(rows, table.boxes, read)
+        blocks.append(block)
     if not tables:
         # Labels but no ruling lines: rebuild rows from word positions.
         blocks.extend(_layout_rows(rest))
@@ -122,11 +201,37 @@ def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text:
     return blocks
 
 
+def _confidences(rows: list[list[str | None]], cell_boxes: list[list[Box | None]],
+                 read: ocr.OcrPage) -> list[list[float | None]]:
+    """Each kept cell's OCR confidence, in the order _table_block keeps them (rows with text, cells that
+    start there)."""
+    out = []
+    for row, boxes in zip(rows, cell_boxes, strict=True):
+        if any(row):
+            out.append([ocr.cell_confidence(box, read) for cell, box in zip(row, boxes, strict=True)
+                        if cell is not None and box is not None])
+    return out
+
+
 def _clean_cells(row: list[str | None]) -> list[str | None]:
     """grid.clean_cell of each cell's lines (None stays None). Most cells are a number or a label of
     letters and digits only, which cleaning leaves as they are (no blank, no line break): they skip
-    the regular expressions."""
-    return [cell if cell is None or cell.isalnum() else clean_cell(cell.split("\n")) for cell in row]
+    the regular expressions. A ruled cell holds one figure: digits it shows on several lines (a browser
+    breaking a narrow column inside the number) or letter-spaced are one number."""
+    return [cell if cell is None or cell.isalnum() else _one_number(cell) or clean_cell(cell.split("\n"))
+            for cell in row]
+
+
+def _one_number(cell: str) -> str | None:
+    """The number a ruled cell shows broken into pieces, or None: letter-spaced digits ("6 5 0", pieces
+    of one or two digits), or a number a narrow column wrapped (lines of digits only)."""
+    pieces = cell.split()
+    if len(pieces) < 2 or not all(piece.isdigit() for piece in pieces):
+        return None
+    wrapped = all(line.strip().isdigit() for line in cell.split("\n") if line.strip())
+    if wrapped or all(len(piece) <= 2 for piece in pieces):
+        return "".join(pieces)
+    return None
 
 
 def _table_block(top: float, rows: list[list[str | None]]) -> Block:
@@ -170,8 +275,10 @@ def _layout_rows(chars: list[Char]) -> list[Block]:
 
 # --- joining pages ---------------------------------------------------------------------------------
 
-def _join_pages(page_blocks: list[list[Block]]) -> list[str]:
+def _join_pages(page_blocks: list[list[Block]]) -> tuple[list[str], dict[tuple[int, int], float]]:
+    """The lines of the pages, and the OCR confidence of table cells by (line, field)."""
     lines: list[str] = []
+    confidences: dict[tuple[int, int], float] = {}
     previous_table: list[list[str]] | None = None
     numbers = _page_number_lines(page_blocks)
     for index, blocks in enumerate(page_blocks):
@@ -179,9 +286,13 @@ def _join_pages(page_blocks: list[list[Block]]) -> list[str]:
         for position, block in enumerate(blocks):
             if block.table is not None and position == 0 and previous_table is not None:
                 block = _drop_repeated_header(block, previous_table)
+            for row, row_confidence in enumerate(block.confidence or []):
+                for column, value in enumerate(row_confidence):
+                    if value is not None:
+                        confidences[len(lines) + row, column] = value
             lines.extend(block.lines)
         previous_table = blocks[-1].table if blocks else None
-    return lines
+    return lines, confidences
 
 
 def _page_number_lines(page_blocks: list[list[Block]]) -> dict[int, set[tuple[int, int]]]:
@@ -240,7 +351,8 @@ def _drop_repeated_header(block: Block, previous: list[list[str]]) -> Block:
         repeated += 1
     if repeated == 0 or repeated == len(block.table):
         return block
-    return Block(block.top, block.lines[repeated:], table=block.table[repeated:])
+    confidence = block.confidence[repeated:] if block.confidence is not None else None
+    return Block(block.top, block.lines[repeated:], table=block.table[repeated:], confidence=confidence)
 
 
 def _is_number(cell: str) -> bool:

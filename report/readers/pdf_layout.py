@@ -96,6 +96,8 @@ class PageTable:
     bbox: Box
     # One list per grid row; None where no cell starts (a position covered by a merged cell).
     rows: list[list[str | None]]
+    # The box of each cell, where rows has its text (None where rows has None).
+    boxes: list[list[Box | None]] | None = None
 
 
 # --- reading the page ------------------------------------------------------------------------------
@@ -497,9 +499,11 @@ class _Grid:
     def table(self) -> PageTable:
         """The rows of cell texts; None where no cell starts."""
         rows: list[list[str | None]] = [[None] * len(self.columns) for _ in self.tops]
-        for (row, column), chars in zip(self.places, self.inside, strict=True):
+        boxes: list[list[Box | None]] = [[None] * len(self.columns) for _ in self.tops]
+        for (row, column), chars, cell in zip(self.places, self.inside, self.cells, strict=True):
             rows[row][column] = _cell_text(chars)
-        return PageTable(self.bbox, rows)
+            boxes[row][column] = cell
+        return PageTable(self.bbox, rows, boxes)
 
 
 def _sort_into_cells(chars: list[Char], grids: list[_Grid]) -> list[Char]:
