@@ -64,6 +64,8 @@ PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
     "diff": ("Changed figures and text between versions a and b",
              [("a", "integer", "Older version number (default: the one before the newest)"),
               ("b", "integer", "Newer version number (default: the newest)")], "Diff"),
+    "evidence": ("Every HTTP exchange behind a report's versions (time, URL, status, SHA-256) and its WARC", [],
+                 "Object"),
     "findings": ("Findings of the latest versions, filtered",
                  _FILTERS + [("severity", "string", "error | warning"),
                              ("review", "string", "open | acknowledged | false_positive")], "FindingPage"),

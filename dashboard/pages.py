@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
 from nianbao.report import printed as L
 from nianbao.report.printed import location_name
+from nianbao.storage.evidence import load_captures
 
 Context = dict[str, Any]
 
@@ -195,6 +196,23 @@ def findings(ask: Ask) -> Context:
             "message": ask.query.get("done")}
 
 
+CAPTURE_LABELS = {"response": "下载（请求与响应）", "revisit": "复查：内容相同", "not_modified": "复查：未修改（304）",
+                  "resource": "合并或导入的文件（无单一请求）"}
+
+
+def evidence(ask: Ask) -> Context:
+    """Every HTTP exchange behind a report's versions (storage/evidence.py), and its WARC download."""
+    report_id = ask.path["report_id"]
+    data = Q.report_page(ask.session, report_id)
+    if data is None:
+        raise not_found("没有这份报告。")
+    captures = [{**asdict(c), "kind_label": CAPTURE_LABELS.get(c.kind, c.kind)}
+                for c in load_captures(ask.session, report_id=report_id)]
+    return {"report": data["report"], "agency": agency_info(data["agency"]), "captures": captures,
+            "warc": f"/reports/{report_id}/evidence.warc.gz",
+            "agency_warc": f"/agencies/{data['agency']['id']}/evidence.warc.gz"}
+
+
 # --- one page, two renderings -----------------------------------------------------------------------------
 
 
@@ -234,5 +252,6 @@ PAGES: tuple[Page, ...] = (
     Page("agency", "/agencies/{agency_id}", "agency.html", agency),
     Page("report", "/reports/{report_id:int}", "report.html", report, report_tables),
     Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
+    Page("evidence", "/reports/{report_id:int}/evidence", "evidence.html", evidence),
     Page("findings", "/findings", "findings.html", findings),
 )

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nianbao.dashboard import exports
+from nianbao.dashboard import evidence, exports
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard.auth import (
     CSRF_FIELD,
@@ -208,6 +208,8 @@ def routes() -> list[BaseRoute]:
         Route("/logout", logout, methods=["POST"]),
         *page_routes(),
         Route("/versions/{version_id:int}/original", original_download),
+        Route("/reports/{report_id:int}/evidence.warc.gz", evidence.report_warc),
+        Route("/agencies/{agency_id}/evidence.warc.gz", evidence.agency_warc),
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
     ]

@@ -175,6 +175,24 @@ class Version(Base):
     )
 
 
+class Capture(Base):
+    """One HTTP exchange that gave a version's bytes: the first download (`response`) and every recrawl
+    that found them again (`revisit`). What a WARC record of the exchange needs (storage/warc.py):
+    the request and response headers as sent and received, the status, the time. `status_code` None:
+    bytes that came by no single HTTP exchange (a report joined from its parts, an import): a `resource`."""
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # response | revisit | not_modified | resource
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None]
+    request_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    response_headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Finding(Base):
     __tablename__ = "findings"
 
