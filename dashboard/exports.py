@@ -1,5 +1,6 @@
-"""Downloads of the lists: /export/{agencies,findings,regions,levels}.{csv,json}, every row of the filter
-(not one page of 50), with Chinese column titles in the CSV."""
+"""Downloads of the lists: /export/{agencies,findings,regions,levels}.{csv,xlsx,json}, every row of the filter
+(not one page of 50), with Chinese column titles in the CSV and the Excel sheet; and a report's tables as an
+Excel workbook laid out as printed (/reports/{id}/tables.xlsx, dashboard/workbook.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.dashboard import queries as Q
-from nianbao.dashboard.context import Dashboard, read_only
+from nianbao.dashboard import workbook
+from nianbao.dashboard.context import Dashboard, int_param, read_only
 
 EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "agencies": [("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("level", "层级"),
@@ -32,6 +34,9 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
                 ("inconsistent", "数据不一致")],
 }
 EXPORT_COLUMNS["levels"] = [("key", "层级")] + EXPORT_COLUMNS["regions"][1:]
+SHEET_TITLES = {"agencies": "机关", "findings": "问题", "regions": "地区", "levels": "层级"}
+FORMATS = ("csv", "xlsx", "json")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_rows(session: Session, kind: str, params: Any) -> list[dict[str, Any]]:
@@ -71,7 +76,7 @@ def _csv_cell(value: Any) -> Any:
 
 def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["fmt"]
-    if kind not in EXPORT_COLUMNS or fmt not in ("csv", "json"):
+    if kind not in EXPORT_COLUMNS or fmt not in FORMATS:
         raise HTTPException(404, "没有这种导出。")
     rows = export_rows(session, kind, request.query_params)
     stamp = dash.today().isoformat()
@@ -79,8 +84,26 @@ def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     disposition = {"content-disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         return Response(to_csv(kind, rows), media_type="text/csv; charset=utf-8", headers=disposition)
+    if fmt == "xlsx":
+        data = workbook.list_workbook(SHEET_TITLES[kind], EXPORT_COLUMNS[kind], rows)
+        return Response(data, media_type=XLSX, headers=disposition)
     body = json.dumps(Q.jsonable(rows), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), media_type="application/json", headers=disposition)
 
 
 export = read_only(_export)
+
+
+def _report_tables(request: Request, dash: Dashboard, session: Session) -> Response:
+    """A report's three tables (version `v`, default the newest) as an Excel workbook laid out as printed."""
+    data = Q.report_page(session, request.path_params["report_id"], int_param(request.query_params.get("v")))
+    if data is None:
+        raise HTTPException(404, "没有这份报告。")
+    report, agency, version = data["report"], data["agency"], data["version"]
+    title = report["title"] or f"{agency['name']}{report['year']}年政府信息公开工作年度报告"
+    filename = f"nianbao-{agency['id']}-{report['year']}-v{version['number']}.xlsx"
+    return Response(workbook.report_workbook(title, data["model"]), media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+report_tables = read_only(_report_tables)

@@ -212,4 +212,5 @@ def routes() -> list[BaseRoute]:
         Route("/agencies/{agency_id}/evidence.warc.gz", evidence.agency_warc),
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
+        Route("/reports/{report_id:int}/tables.xlsx", exports.report_tables),
     ]
