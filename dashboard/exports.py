@@ -18,6 +18,8 @@ from starlette.responses import Response
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import workbook
 from nianbao.dashboard.context import Dashboard, int_param, read_only
+from nianbao.monitor.benchmarks import RATES
+from nianbao.storage import benchmarks
 
 EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "agencies": [("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("level", "层级"),
@@ -34,7 +36,18 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
                 ("inconsistent", "数据不一致")],
 }
 EXPORT_COLUMNS["levels"] = [("key", "层级")] + EXPORT_COLUMNS["regions"][1:]
-SHEET_TITLES = {"agencies": "机关", "findings": "问题", "regions": "地区", "levels": "层级"}
+# The benchmarks of a region's agencies (with region=) or of every region (without): shares in per cent.
+EXPORT_COLUMNS["benchmarks"] = [
+    ("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("year", "年度"),
+    ("received", "申请数（新收+结转）"), ("handled", "办理总计"), ("review_total", "行政复议总计"),
+    ("litigation_total", "行政诉讼总计"),
+    *[(r.key, f"{r.label}（%）") for r in RATES], *[(f"{r.key}_pct", f"{r.label}·地区百分位") for r in RATES],
+    ("warnings", "超过阈值项数")]
+EXPORT_COLUMNS["benchmark-regions"] = [
+    ("region", "地区"), ("year", "年度"), ("label", "比率"), ("rated", "参评机关"), ("p25", "P25（%）"),
+    ("p50", "P50（%）"), ("p75", "P75（%）"), ("above", "超过阈值机关")]
+SHEET_TITLES = {"agencies": "机关", "findings": "问题", "regions": "地区", "levels": "层级", "benchmarks": "横向对比",
+                "benchmark-regions": "各地区四分位数"}
 FORMATS = ("csv", "xlsx", "json")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,11 +58,35 @@ def export_rows(session: Session, kind: str, params: Any) -> list[dict[str, Any]
         rows: list[dict[str, Any]] = Q.finding_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
     f.year = f.year or Q.default_year(session)
+    if kind in ("benchmarks", "benchmark-regions") and f.year:
+        return benchmark_rows(session, f.year, f.region if kind == "benchmarks" else None)
     if kind == "agencies":
         rows = Q.agency_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
     grouped = Q.overview(session, f.year)[kind] if f.year else []
     return [{**r, **r["counts"]} for r in grouped]
+
+
+def benchmark_rows(session: Session, year: int, region: str | None) -> list[dict[str, Any]]:
+    """A region's agencies (all of them) or, without a region, every region's quartiles; shares as per cent."""
+    if region:
+        rows, _ = benchmarks.agency_rows(session, year, region, limit=Q.EXPORT_LIMIT)
+        return [{**r, **{k: _percent(r[k]) for k in _PERCENT},
+                 **{f"{k}_pct": _round(r[f"{k}_pct"]) for k in _PERCENT}} for r in rows]
+    labels = {r.key: r.label for r in RATES}
+    return [{**r, "label": labels.get(r["rate"], r["rate"]), **{q: _percent(r[q]) for q in ("p25", "p50", "p75")}}
+            for r in benchmarks.region_medians(session, year)]
+
+
+_PERCENT = {r.key for r in RATES}
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def to_csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
@@ -79,6 +116,8 @@ def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     if kind not in EXPORT_COLUMNS or fmt not in FORMATS:
         raise HTTPException(404, "没有这种导出。")
     rows = export_rows(session, kind, request.query_params)
+    if kind == "benchmarks" and not request.query_params.get("region"):
+        kind = "benchmark-regions"  # every region: its quartiles, one row per rate
     stamp = dash.today().isoformat()
     filename = f"nianbao-{kind}-{stamp}.{fmt}"
     disposition = {"content-disposition": f'attachment; filename="{filename}"'}

@@ -21,11 +21,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nianbao.dashboard import benchmarks as B
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.context import Dashboard, int_param, json_response, read_only
 from nianbao.report import printed as L
 from nianbao.report.printed import location_name
+from nianbao.settings import Settings
 from nianbao.storage.evidence import load_captures
 
 Context = dict[str, Any]
@@ -39,10 +41,11 @@ class Ask:
     query: Mapping[str, str]
     path: Mapping[str, Any]
     today: dt.date
+    settings: Settings = field(default_factory=Settings)
 
     @classmethod
     def of(cls, request: Request, dash: Dashboard, session: Session) -> Ask:
-        return cls(session, request.query_params, request.path_params, dash.today())
+        return cls(session, request.query_params, request.path_params, dash.today(), dash.settings)
 
     def year(self) -> int | None:
         """The year asked for; else the latest year whose reports are due (as the overview picks it)."""
@@ -213,6 +216,11 @@ def evidence(ask: Ask) -> Context:
             "agency_warc": f"/agencies/{data['agency']['id']}/evidence.warc.gz"}
 
 
+def benchmarks(ask: Ask) -> Context:
+    """横向对比: a region's agencies on six rates, quartiles, percentiles, trend, warnings (dashboard/benchmarks.py)."""
+    return B.build(ask.session, ask.query, ask.year(), ask.settings.benchmarks)
+
+
 # --- one page, two renderings -----------------------------------------------------------------------------
 
 
@@ -254,4 +262,5 @@ PAGES: tuple[Page, ...] = (
     Page("diff", "/reports/{report_id:int}/diff", "diff.html", diff),
     Page("evidence", "/reports/{report_id:int}/evidence", "evidence.html", evidence),
     Page("findings", "/findings", "findings.html", findings),
+    Page("benchmarks", "/benchmarks", "benchmarks.html", benchmarks, B.charts),
 )

@@ -175,6 +175,6 @@ def test_the_shipped_example_shows_every_default() -> None:
     every setting of those sections is written there (none is settable only by those who read the code)."""
     raw = yaml.safe_load((REPO / "config" / "nianbao.yaml").read_text(encoding="utf-8"))
     settings, defaults = shipped(), Settings()
-    for section in ("crawl", "schedule", "deadlines", "monitor"):
+    for section in ("crawl", "schedule", "deadlines", "monitor", "benchmarks"):
         assert getattr(settings, section) == getattr(defaults, section), section
         assert set(raw[section]) == set(type(getattr(defaults, section)).model_fields), section
