@@ -22,6 +22,7 @@ from nianbao.settings import BenchmarkSettings
 from nianbao.storage import benchmarks as stored
 
 PAGE_SIZE = 50
+REGION_PAGE_SIZE = 100
 WARNING_LIMIT = 100
 ALL_LABEL = "全部地区"
 
@@ -101,8 +102,10 @@ def build(session: Session, query: Mapping[str, str], year: int | None, settings
     context["warnings"] = [item for row in warnings for item in _warning(row, settings)]
     if region is None:
         # Every region's medians change only with the data: read once per refresh, not per request.
-        context["regions"] = Q.stamped(session, f"benchmark-regions-{year}",
-                                       lambda s: _region_table(stored.region_medians(s, year), year))
+        every: list[Context] = Q.stamped(session, f"benchmark-regions-{year}",
+                                         lambda s: _region_table(stored.region_medians(s, year), year))
+        context.update(regions=every[(page - 1) * REGION_PAGE_SIZE:page * REGION_PAGE_SIZE], total=len(every),
+                       pages=max(1, -(-len(every) // REGION_PAGE_SIZE)))
         return context
     rows, total = stored.agency_rows(session, year, region, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     history: dict[str, dict[int, Mapping[str, Any]]] = defaultdict(dict)

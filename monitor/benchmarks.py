@@ -116,15 +116,14 @@ def rates(figs: Mapping[str, int | None], settings: BenchmarkSettings) -> dict[s
     return result
 
 
-def warnings(values: Mapping[str, float | None], settings: BenchmarkSettings) -> list[str]:
-    """The rates above their thresholds."""
-    return [key for key, limit in settings.thresholds().items()
-            if (value := values.get(key)) is not None and value > limit]
+def warnings(values: Mapping[str, float | None], limits: Mapping[str, float]) -> list[str]:
+    """The rates above their thresholds (BenchmarkSettings.thresholds())."""
+    return [key for key, limit in limits.items() if (value := values.get(key)) is not None and value > limit]
 
 
-def excess(values: Mapping[str, float | None], settings: BenchmarkSettings) -> float:
+def excess(values: Mapping[str, float | None], limits: Mapping[str, float]) -> float:
     """The largest rate ÷ threshold (above 1: on the warning list; a threshold of 0 counts any rate above 0)."""
-    ratios = [value / limit if limit > 0 else float(value > 0) * 2 for key, limit in settings.thresholds().items()
+    ratios = [value / limit if limit > 0 else 2.0 for key, limit in limits.items()
               if (value := values.get(key)) is not None and value > 0]
     return max(ratios, default=0.0)
 
@@ -177,11 +176,12 @@ def refresh(session: Session, settings: BenchmarkSettings) -> int:
     """Figures brought up to date, then every agency's rates, percentiles and warnings and every region's
     quartiles recomputed (in the caller's transaction). Returns the number of agency rows."""
     sync_figures(session)
+    limits = settings.thresholds()
     rows = []
     for row in stored.figure_rows(session):
         values = rates(row, settings)
         rows.append({**{k: row[k] for k in stored.RATE_ROW_FIELDS}, **values,
-                     "warnings": len(warnings(values, settings)), "excess": excess(values, settings)})
+                     "warnings": len(warnings(values, limits)), "excess": excess(values, limits)})
     regions = _rank(rows, settings)
     stored.replace_rates(session, rows)
     stored.replace_regions(session, regions)
