@@ -159,7 +159,16 @@ def charts(context: Context) -> Context:
                       "national": _x(national, scale), "threshold": _x(rate["threshold"], scale),
                       "scale_label": f"{scale * 100:.0f}%"})
     sparks = {a["agency_id"]: {k: sparkline(a["trend"][k]) for k in SPARK_RATES} for a in context["agencies"]}
-    return {"chart": {"width": CHART_WIDTH, "boxes": boxes}, "trend_charts": _trend_charts(context), "sparks": sparks}
+    cells = {a["agency_id"]: [_cell(a["rates"][r["key"]]) for r in context["rates"]] for a in context["agencies"]}
+    return {"chart": {"width": CHART_WIDTH, "boxes": boxes}, "trend_charts": _trend_charts(context), "sparks": sparks,
+            "cells": cells}
+
+
+def _cell(rate: Mapping[str, Any]) -> Context:
+    """An agency's rate in words, formatted here (fifty rows x six rates through a template macro is slow)."""
+    value, percentile = rate["value"], rate["percentile"]
+    return {"text": pct(value) if value is not None else "—", "rated": value is not None, "warn": rate["warning"],
+            "percentile": f"P{round(percentile)}" if percentile is not None else ""}
 
 
 def _trend_charts(context: Context) -> list[Context]:

@@ -84,13 +84,16 @@ def write_warc(out: BinaryIO, captures: Sequence[CaptureRecord], blobs: BlobStor
     return count
 
 
+def _anchor_role(capture: CaptureRecord) -> str:
+    """The record that carries a version's bytes: a response when an HTTP exchange with a body gave them."""
+    has_body = capture.kind == "response" and capture.status_code is not None and capture.status_code != 304
+    return "response" if has_body else "resource"
+
+
 def _records(writer: WARCWriter, capture: CaptureRecord, first: CaptureRecord, blobs: BlobStore) -> list[Any]:
-    if capture.kind == "resource":
+    if capture is first and _anchor_role(capture) == "resource":
         return [_resource(writer, capture, blobs)]
-    if capture is first or capture.kind == "response":
-        main = _response(writer, capture, blobs)
-    else:
-        main = _revisit(writer, capture, first)
+    main = _response(writer, capture, blobs) if capture is first else _revisit(writer, capture, first)
     records = [main]
     if capture.request_headers is not None:
         request = _request(writer, capture)
@@ -116,15 +119,15 @@ def _response(writer: WARCWriter, capture: CaptureRecord, blobs: BlobStore) -> A
 
 
 def _revisit(writer: WARCWriter, capture: CaptureRecord, first: CaptureRecord) -> Any:
-    status = capture.status_code or 200
-    http = StatusAndHeaders(_status_line(status), _response_headers(capture.response_headers, None),
-                            protocol="HTTP/1.1")
+    # Bytes found again without an HTTP exchange (stored again by hand): no HTTP headers are claimed.
+    http = None if capture.status_code is None else StatusAndHeaders(
+        _status_line(capture.status_code), _response_headers(capture.response_headers, None), protocol="HTTP/1.1")
     record = writer.create_revisit_record(
         capture.url, _payload_digest(capture.sha256), first.url, _warc_date(first.fetched_at),
         http_headers=http, warc_headers_dict=_common(capture, "revisit"),
     )
-    record.rec_headers.replace_header("WARC-Profile", _PROFILES[capture.kind])
-    record.rec_headers.add_header("WARC-Refers-To", _common(first, "response")["WARC-Record-ID"])
+    record.rec_headers.replace_header("WARC-Profile", _PROFILES.get(capture.kind, _PROFILES["revisit"]))
+    record.rec_headers.add_header("WARC-Refers-To", _common(first, _anchor_role(first))["WARC-Record-ID"])
     return record
 
 

@@ -145,3 +145,26 @@ def test_identical_bytes_stored_again_are_a_revisit_and_new_bytes_a_new_response
     assert records[2][0].rec_headers.get_header("WARC-Concurrent-To") == first.rec_headers.get_header("WARC-Record-ID")
     again = tmp_path / "again.warc.gz"
     assert read_records(export(store, again, agency_id="a"))[1][1] == records[1][1]
+
+
+def test_a_304_after_bytes_stored_without_an_exchange_revisits_the_resource_record(store: Store,
+                                                                                  tmp_path: Path) -> None:
+    from nianbao.settings import AgencyConfig
+
+    store.sync_agencies([AgencyConfig(id="b", name="乙县政府", region="乙省/乙县", level="county", kind="government",
+                                      start_urls=["http://b.example/"])])
+    store.save_version("b", b"imported report", url="http://b.example/nb.pdf", headers={"Content-Type": "application/pdf"},
+                       fetched_at=datetime(2025, 1, 5, tzinfo=UTC), parsed=ParsedContent(model={}, year=2024))
+    [report] = store.list_reports(["b"])
+    [version] = store.get_versions(report.report_id)
+    assert store.record_revisit("b", version.sha256, "http://b.example/nb.pdf", status_code=304,
+                                request_headers={"If-None-Match": '"x"'}, response_headers={"ETag": '"x"'})
+    assert not store.record_revisit("b", "0" * 64, "http://b.example/other.pdf", status_code=304)  # not a version
+    path = tmp_path / "b.warc.gz"
+    records = read_records(export(store, path, report_id=report.report_id))
+    assert warcio_check(path).returncode == 0
+    assert [r.rec_type for r, _ in records] == ["warcinfo", "resource", "revisit", "request"]
+    resource, revisit = records[1][0], records[2][0]
+    assert resource.rec_headers.get_header("Content-Type") == "application/pdf" and payload_hex(resource) == version.sha256
+    assert revisit.rec_headers.get_header("WARC-Refers-To") == resource.rec_headers.get_header("WARC-Record-ID")
+    assert revisit.http_headers.get_statuscode() == "304"
