@@ -4,7 +4,7 @@ captures and blobs). Spooled to a temporary file: an agency's reports can be ten
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import IO
 
 from sqlalchemy.orm import Session
@@ -28,31 +28,41 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
         spool.close()
 
 
-def _warc_response(dash: Dashboard, filename: str, **which: int | str) -> Response:
+def _warc_response(dash: Dashboard, filename: str, title: str, **which: int | str) -> Response:
+    """The WARC (filename ending .warc.gz) or the WACZ (.wacz) of a report or an agency."""
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115  # closed by _chunks
+    wacz = filename.endswith(".wacz")
     try:
-        dash.store.write_warc(spool, filename=filename, **which)  # type: ignore[arg-type]
+        if wacz:
+            dash.store.write_wacz(spool, title=title, **which)  # type: ignore[arg-type]
+        else:
+            dash.store.write_warc(spool, filename=filename, **which)  # type: ignore[arg-type]
     except BaseException:
         spool.close()
         raise
-    return StreamingResponse(_chunks(spool), media_type="application/warc", headers={
-        "content-disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(_chunks(spool), media_type="application/wacz" if wacz else "application/warc",
+                             headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-def _report_warc(request: Request, dash: Dashboard, session: Session) -> Response:
-    report = session.get(Report, request.path_params["report_id"])
-    if report is None:
-        raise HTTPException(404, "没有这份报告。")
-    filename = f"nianbao-{report.agency_id}-{report.year}.warc.gz"
-    return _warc_response(dash, filename, report_id=report.id)
+FORMATS = ("warc.gz", "wacz")
 
 
-def _agency_warc(request: Request, dash: Dashboard, session: Session) -> Response:
-    agency = session.get(Agency, request.path_params["agency_id"])
-    if agency is None:
-        raise HTTPException(404, "没有这个机关。")
-    return _warc_response(dash, f"nianbao-{agency.id}.warc.gz", agency_id=agency.id)
+def report_download(fmt: str) -> Callable[[Request], Awaitable[Response]]:
+    def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+        report = session.get(Report, request.path_params["report_id"])
+        if report is None:
+            raise HTTPException(404, "没有这份报告。")
+        filename = f"nianbao-{report.agency_id}-{report.year}.{fmt}"
+        return _warc_response(dash, filename, f"{report.agency_id} {report.year}", report_id=report.id)
+
+    return read_only(handler)
 
 
-report_warc = read_only(_report_warc)
-agency_warc = read_only(_agency_warc)
+def agency_download(fmt: str) -> Callable[[Request], Awaitable[Response]]:
+    def handler(request: Request, dash: Dashboard, session: Session) -> Response:
+        agency = session.get(Agency, request.path_params["agency_id"])
+        if agency is None:
+            raise HTTPException(404, "没有这个机关。")
+        return _warc_response(dash, f"nianbao-{agency.id}.{fmt}", agency.name, agency_id=agency.id)
+
+    return read_only(handler)

@@ -212,7 +212,7 @@ def evidence(ask: Ask) -> Context:
     captures = [{**asdict(c), "kind_label": CAPTURE_LABELS.get(c.kind, c.kind)}
                 for c in load_captures(ask.session, report_id=report_id)]
     return {"report": data["report"], "agency": agency_info(data["agency"]), "captures": captures,
-            "warc": f"/reports/{report_id}/evidence.warc.gz",
+            "warc": f"/reports/{report_id}/evidence.warc.gz", "wacz": f"/reports/{report_id}/evidence.wacz",
             "agency_warc": f"/agencies/{data['agency']['id']}/evidence.warc.gz"}
 
 

@@ -357,6 +357,14 @@ class Store:
 
         return write_warc(out, self.captures(agency_id=agency_id, report_id=report_id), self.blobs, filename)
 
+    def write_wacz(
+        self, out: BinaryIO, *, agency_id: str | None = None, report_id: int | None = None, title: str = "nianbao",
+    ) -> int:
+        """The same records as write_warc, packaged as a WACZ (index, pages, manifest); the number of records."""
+        from nianbao.storage.warc import write_wacz
+
+        return write_wacz(out, self.captures(agency_id=agency_id, report_id=report_id), self.blobs, title)
+
     def _save_new(self, doc: NewBytes, parsed: ParsedContent, year_chain: YearChain | None) -> SaveResult:
         for attempt in range(1, _SAVE_ATTEMPTS + 1):
             try:

@@ -21,9 +21,12 @@ Digests are SHA-256: the payload digest of a response is the version's sha256 (i
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import uuid
+import zipfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -31,6 +34,7 @@ from io import BytesIO
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
@@ -180,3 +184,76 @@ def _warc_date(at: datetime) -> str:
 def _header(headers: dict[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name), None)
 
+
+
+# --- WACZ: the WARC with its index, pages and a manifest, in one zip (https://specs.webrecorder.net/wacz/1.1.1/)
+
+WACZ_VERSION = "1.1.1"
+
+
+def write_wacz(out: BinaryIO, captures: Sequence[CaptureRecord], blobs: BlobStore, title: str) -> int:
+    """The WARC of `captures` packaged as a WACZ (replayable in ReplayWeb.page); the number of WARC records."""
+    warc = BytesIO()
+    count = write_warc(warc, captures, blobs, "data.warc.gz")
+    files = {
+        "archive/data.warc.gz": warc.getvalue(),
+        "indexes/index.cdx": _cdxj(warc.getvalue()).encode("utf-8"),
+        "pages/pages.jsonl": _pages(captures).encode("utf-8"),
+    }
+    package = {
+        "profile": "data-package", "wacz_version": WACZ_VERSION, "title": title, "software": software(),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": [{"name": path.rsplit("/", 1)[1], "path": path, "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+                       "bytes": len(data)} for path, data in files.items()],
+    }
+    with zipfile.ZipFile(out, "w") as archive:
+        # The WARC is stored, not compressed again (its records are gzip members already; replay seeks into it).
+        archive.writestr(zipfile.ZipInfo("archive/data.warc.gz"), files.pop("archive/data.warc.gz"),
+                         compress_type=zipfile.ZIP_STORED)
+        for path, data in files.items():
+            archive.writestr(path, data, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=1),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return count
+
+
+def _cdxj(warc: bytes) -> str:
+    """One CDXJ line per capture record (SURT, 14-digit time, JSON with offset and length in the WARC), sorted."""
+    lines = []
+    records = ArchiveIterator(BytesIO(warc))
+    for record in records:
+        if record.rec_type not in ("response", "revisit", "resource"):
+            continue
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        stamp = "".join(ch for ch in record.rec_headers.get_header("WARC-Date") if ch.isdigit())[:14]
+        fields: dict[str, Any] = {"url": url, "digest": record.rec_headers.get_header("WARC-Payload-Digest"),
+                                  "filename": "data.warc.gz"}
+        if record.http_headers is not None and record.rec_type != "resource":
+            fields["status"] = record.http_headers.get_statuscode()
+            fields["mime"] = (record.http_headers.get_header("Content-Type") or "").split(";")[0]
+        else:
+            fields["mime"] = record.rec_headers.get_header("Content-Type")
+        if record.rec_type == "revisit":
+            fields["mime"] = "warc/revisit"
+        record.content_stream().read()  # to the record's end: its length is known then
+        fields["offset"], fields["length"] = records.get_record_offset(), records.get_record_length()
+        lines.append(f"{_surt(url)} {stamp} {json.dumps(fields, ensure_ascii=False)}")
+    return "".join(line + "\n" for line in sorted(lines))
+
+
+def _surt(url: str) -> str:
+    parts = urlsplit(url)
+    host = ",".join(reversed((parts.hostname or "").removeprefix("www.").split(".")))
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}){(parts.path or '/').lower()}{query.lower()}"
+
+
+def _pages(captures: Sequence[CaptureRecord]) -> str:
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "年度报告"}
+    seen: dict[int, CaptureRecord] = {}
+    for capture in captures:
+        seen.setdefault(capture.version_id, capture)
+    rows = [{"url": c.url, "ts": _warc_date(c.fetched_at), "title": f"{c.agency_name} {c.year} 年度报告 第 {c.version_number} 版"}
+            for c in seen.values()]
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in [header, *rows])

@@ -46,3 +46,35 @@ def test_evidence_page_lists_captures_and_downloads_a_checked_warc(served: Runni
         assert warcio_check(path).returncode == 0
         assert [payload_hex(r) for r, _ in read_records(data) if r.rec_type != "warcinfo"] == [version.sha256]
     assert client.request("/reports/999999/evidence.warc.gz")[0] == 404
+
+
+def test_the_wacz_holds_the_checked_warc_its_index_pages_and_a_manifest_of_their_digests(
+        served: RunningServer, store: Any, tmp_path: Path) -> None:
+    import hashlib
+    import io
+    import zipfile
+
+    client = Client(served.base_url)
+    assert client.login("viewer") == 200
+    [report, *_] = store.list_reports(["lishui"])
+    [version] = store.get_versions(report.report_id)
+    status, headers, data = client.request(f"/reports/{report.report_id}/evidence.wacz")
+    assert status == 200 and headers["content-type"] == "application/wacz"
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    package = json.loads(archive.read("datapackage.json"))
+    assert package["wacz_version"] and package["software"].startswith("nianbao")
+    for resource in package["resources"]:
+        assert resource["hash"] == "sha256:" + hashlib.sha256(archive.read(resource["path"])).hexdigest()
+    assert archive.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+    warc = tmp_path / "data.warc.gz"
+    warc.write_bytes(archive.read("archive/data.warc.gz"))
+    assert warcio_check(warc).returncode == 0
+    [line] = archive.read("indexes/index.cdx").decode().splitlines()
+    fields = json.loads(line.split(" ", 2)[2])
+    assert fields["url"] == version.url and line.startswith("cn,gov,example,lishui)/nb.txt ")
+    # The index points at the record: read at its offset, it is the version's bytes.
+    raw = warc.read_bytes()[fields["offset"]:fields["offset"] + fields["length"]]
+    [(record, body)] = read_records(raw)
+    assert payload_hex(record) == version.sha256 and body == store.version_bytes(version.id)
+    pages = archive.read("pages/pages.jsonl").decode().splitlines()
+    assert json.loads(pages[0])["format"] == "json-pages-1.0" and json.loads(pages[1])["url"] == version.url
