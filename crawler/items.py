@@ -22,6 +22,9 @@ class ReportCandidate:
     part_of: tuple[str, int, int] | None = None
     # What the spider derived from the page (a page that is itself the report may hold pagination).
     links: dict[str, Any] | None = None
+    # The exchange that gave the body (its WARC evidence): the status, and the headers the crawler sent.
+    status: int | None = 200
+    request_headers: dict[str, str] | None = None
 
 
 @dataclass

@@ -117,6 +117,14 @@ def write_batch(fetches: list[FetchRow], links: list[tuple[str, dict[str, Any]]]
     store.write_crawl_batch(fetches, links, checked, at=now)
 
 
+def record_revisit(agency_id: str, url: str, sha: str | None, exchange: dict[str, Any],
+                   headers: dict[str, str]) -> None:
+    """A recrawl that found a stored report unchanged (a 304, or the same bytes): its WARC evidence."""
+    if sha is not None:
+        _current().store.record_revisit(agency_id, sha, url, status_code=exchange["status"],
+                                        request_headers=exchange["request_headers"], response_headers=headers)
+
+
 def record_site_error(agency_id: str, url: str, kind: str, message: str, status_code: int | None) -> None:
     state = _current()
     state.store.record_site_error(state.run_id, agency_id, url, kind, message, status_code=status_code)
@@ -139,6 +147,8 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
     state = _current()
     sha = hashlib.sha256(item.body).hexdigest()
     if known is not None and known.is_report and known.sha256 == sha:
+        record_revisit(item.agency_id, item.url, sha, {"status": item.status, "request_headers": item.request_headers},
+                       item.headers)
         return Outcome("unchanged", known.report_id, None, item.url)
     if (item.agency_id, sha) in state.seen:
         # The same bytes by a second URL: remember the URL (a recrawl sends it conditionally).
@@ -154,6 +164,7 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
         state.store, item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC),
         title=item.title, run_id=state.run_id, filename=item.filename, year_hint=item.year_hint,
         checked=checked,  # parsed once, above: not parsed again
+        status_code=item.status, request_headers=item.request_headers,
     )
     state.seen[(item.agency_id, sha)] = result.report_id
     return Outcome(result.outcome, result.report_id, result.year, item.url)
@@ -194,7 +205,8 @@ def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     urls = " ".join(part.url for part in parts)
     return ReportCandidate(first.agency_id, f"{first.part_of[0]}#attachments", "\n".join(texts).encode("utf-8"),
                            {"Content-Type": "text/plain; charset=utf-8", "X-Nianbao-Parts": urls},
-                           title=first.title, filename="report.txt", year_hint=first.year_hint)
+                           title=first.title, filename="report.txt", year_hint=first.year_hint,
+                           status=None)  # joined here, by no single exchange: a WARC resource record
 
 
 # --- parsing for the Store -------------------------------------------------------------------------
@@ -213,6 +225,8 @@ def store_report(
     filename: str | None = None,
     year_hint: int | None = None,
     checked: CheckResult | None = None,
+    status_code: int | None = None,
+    request_headers: Mapping[Any, Any] | None = None,
 ) -> SaveResult:
     """Store.save_version with this build's parser and year-chain rule. `checked` is the caller's parse of
     these same bytes when it has one; otherwise they are parsed only if the agency does not have them yet."""
@@ -220,7 +234,7 @@ def store_report(
     return store.save_version(
         agency_id, content, url=url, headers=headers, fetched_at=fetched_at,
         parsed=lambda: parse_content(content, name, checked), year_chain=year_chain,
-        title=title, run_id=run_id, year_hint=year_hint,
+        title=title, run_id=run_id, year_hint=year_hint, status_code=status_code, request_headers=request_headers,
     )
 
 

@@ -66,6 +66,12 @@ PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
     "diff": ("Changed figures and text between versions a and b",
              [("a", "integer", "Older version number (default: the one before the newest)"),
               ("b", "integer", "Newer version number (default: the newest)")], "Diff"),
+    "evidence": ("Every HTTP exchange behind a report's versions (time, URL, status, SHA-256) and its WARC", [],
+                 "Object"),
+    "benchmarks": ("Rates of a region's agencies (予以公开率 … 结转率) with quartiles, percentiles, trend, warnings; "
+                   "without region every region's medians",
+                   _YEAR + [("region", "string", "Region as stored (e.g. 广东省/广州市); none: every region"),
+                            ("page", "integer", "Page number, 50 agencies a page")], "Object"),
     "findings": ("Findings of the latest versions, filtered",
                  _FILTERS + [("severity", "string", "error | warning"),
                              ("review", "string", "open | acknowledged | false_positive")], "FindingPage"),

@@ -1,5 +1,6 @@
-"""Downloads of the lists: /export/{agencies,findings,regions,levels}.{csv,json}, every row of the filter
-(not one page of 50), with Chinese column titles in the CSV."""
+"""Downloads of the lists: /export/{agencies,findings,regions,levels}.{csv,xlsx,json}, every row of the filter
+(not one page of 50), with Chinese column titles in the CSV and the Excel sheet; and a report's tables as an
+Excel workbook laid out as printed (/reports/{id}/tables.xlsx, dashboard/workbook.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.dashboard import queries as Q
-from nianbao.dashboard.context import Dashboard, read_only
+from nianbao.dashboard import workbook
+from nianbao.dashboard.context import Dashboard, int_param, read_only
+from nianbao.monitor.benchmarks import RATES
 from nianbao.report import printed as L
 from nianbao.report.grouping import group_findings
 from nianbao.report.printed import location_name
+from nianbao.storage import benchmarks
 
 EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "agencies": [("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("level", "层级"),
@@ -36,6 +40,20 @@ EXPORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
                 ("inconsistent", "数据不一致")],
 }
 EXPORT_COLUMNS["levels"] = [("key", "层级")] + EXPORT_COLUMNS["regions"][1:]
+# The benchmarks of a region's agencies (with region=) or of every region (without): shares in per cent.
+EXPORT_COLUMNS["benchmarks"] = [
+    ("agency_id", "机关代码"), ("name", "机关名称"), ("region", "地区"), ("year", "年度"),
+    ("received", "申请数（新收+结转）"), ("handled", "办理总计"), ("review_total", "行政复议总计"),
+    ("litigation_total", "行政诉讼总计"),
+    *[(r.key, f"{r.label}（%）") for r in RATES], *[(f"{r.key}_pct", f"{r.label}·地区百分位") for r in RATES],
+    ("warnings", "超过阈值项数")]
+EXPORT_COLUMNS["benchmark-regions"] = [
+    ("region", "地区"), ("year", "年度"), ("label", "比率"), ("rated", "参评机关"), ("p25", "P25（%）"),
+    ("p50", "P50（%）"), ("p75", "P75（%）"), ("above", "超过阈值机关")]
+SHEET_TITLES = {"agencies": "机关", "findings": "问题", "regions": "地区", "levels": "层级", "benchmarks": "横向对比",
+                "benchmark-regions": "各地区四分位数"}
+FORMATS = ("csv", "xlsx", "json")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_rows(session: Session, kind: str, params: Any, today: dt.date, due: Any = None) -> list[dict[str, Any]]:
@@ -44,6 +62,8 @@ def export_rows(session: Session, kind: str, params: Any, today: dt.date, due: A
         rows: list[dict[str, Any]] = Q.finding_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return grouped_findings(rows)
     f.year = f.year or Q.default_year(session, today, due)
+    if kind in ("benchmarks", "benchmark-regions") and f.year:
+        return benchmark_rows(session, f.year, f.region if kind == "benchmarks" else None)
     if kind == "agencies":
         rows = Q.agency_rows(session, f, limit=Q.EXPORT_LIMIT)["rows"]
         return rows
@@ -80,6 +100,28 @@ def _csv_value(key: str, row: dict[str, Any]) -> Any:
     return value
 
 
+def benchmark_rows(session: Session, year: int, region: str | None) -> list[dict[str, Any]]:
+    """A region's agencies (all of them) or, without a region, every region's quartiles; shares as per cent."""
+    if region:
+        rows, _ = benchmarks.agency_rows(session, year, region, limit=Q.EXPORT_LIMIT)
+        return [{**r, **{k: _percent(r[k]) for k in _PERCENT},
+                 **{f"{k}_pct": _round(r[f"{k}_pct"]) for k in _PERCENT}} for r in rows]
+    labels = {r.key: r.label for r in RATES}
+    return [{**r, "label": labels.get(r["rate"], r["rate"]), **{q: _percent(r[q]) for q in ("p25", "p50", "p75")}}
+            for r in benchmarks.region_medians(session, year)]
+
+
+_PERCENT = {r.key for r in RATES}
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def to_csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
     columns = EXPORT_COLUMNS[kind]
     out = io.StringIO()
@@ -106,16 +148,36 @@ def _csv_cell(value: Any) -> Any:
 
 def _export(request: Request, dash: Dashboard, session: Session) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["fmt"]
-    if kind not in EXPORT_COLUMNS or fmt not in ("csv", "json"):
+    if kind not in EXPORT_COLUMNS or fmt not in FORMATS:
         raise HTTPException(404, "没有这种导出。")
     rows = export_rows(session, kind, request.query_params, dash.today(), dash.settings.deadlines.due)
+    if kind == "benchmarks" and not request.query_params.get("region"):
+        kind = "benchmark-regions"  # every region: its quartiles, one row per rate
     stamp = dash.today().isoformat()
     filename = f"nianbao-{kind}-{stamp}.{fmt}"
     disposition = {"content-disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         return Response(to_csv(kind, rows), media_type="text/csv; charset=utf-8", headers=disposition)
+    if fmt == "xlsx":
+        data = workbook.list_workbook(SHEET_TITLES[kind], EXPORT_COLUMNS[kind], rows)
+        return Response(data, media_type=XLSX, headers=disposition)
     body = json.dumps(Q.jsonable(rows), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), media_type="application/json", headers=disposition)
 
 
 export = read_only(_export)
+
+
+def _report_tables(request: Request, dash: Dashboard, session: Session) -> Response:
+    """A report's three tables (version `v`, default the newest) as an Excel workbook laid out as printed."""
+    data = Q.report_page(session, request.path_params["report_id"], int_param(request.query_params.get("v")))
+    if data is None:
+        raise HTTPException(404, "没有这份报告。")
+    report, agency, version = data["report"], data["agency"], data["version"]
+    title = report["title"] or f"{agency['name']}{report['year']}年政府信息公开工作年度报告"
+    filename = f"nianbao-{agency['id']}-{report['year']}-v{version['number']}.xlsx"
+    return Response(workbook.report_workbook(title, data["model"]), media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+report_tables = read_only(_report_tables)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nianbao.dashboard import benchmarks as B
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard import tables
 from nianbao.dashboard.auth import current_user
@@ -36,6 +37,7 @@ from nianbao.report.pdfpage import table_page
 from nianbao.report.printed import location_name
 from nianbao.report.reflow import paragraphs
 from nianbao.storage.blobs import BlobError
+from nianbao.storage.evidence import load_captures
 from nianbao.storage.rechecks import request_state
 
 Context = dict[str, Any]
@@ -329,6 +331,29 @@ def digests(ask: Ask) -> Context:
     return digest_log(ask.session, ask.dash.settings.clock.zone)
 
 
+CAPTURE_LABELS = {"response": "下载（请求与响应）", "revisit": "复查：内容相同", "not_modified": "复查：未修改（304）",
+                  "resource": "合并或导入的文件（无单一请求）"}
+
+
+def evidence(ask: Ask) -> Context:
+    """Every HTTP exchange behind a report's versions (storage/evidence.py), and its WARC download."""
+    report_id = ask.path["report_id"]
+    data = Q.report_page(ask.session, report_id)
+    if data is None:
+        raise not_found("没有这份报告。")
+    captures = [{**asdict(c), "kind_label": CAPTURE_LABELS.get(c.kind, c.kind)}
+                for c in load_captures(ask.session, report_id=report_id)]
+    return {"report": data["report"], "agency": agency_info(data["agency"]), "captures": captures,
+            "warc": f"/reports/{report_id}/evidence.warc.gz", "wacz": f"/reports/{report_id}/evidence.wacz",
+            "agency_warc": f"/agencies/{data['agency']['id']}/evidence.warc.gz"}
+
+
+def benchmarks(ask: Ask) -> Context:
+    """横向对比: a region's agencies on six rates, quartiles, percentiles, trend, warnings (dashboard/benchmarks.py)."""
+    assert ask.dash is not None
+    return B.build(ask.session, ask.query, ask.year(), ask.dash.settings.benchmarks)
+
+
 # --- one page, two renderings -----------------------------------------------------------------------------
 
 
@@ -379,4 +404,6 @@ PAGES: tuple[Page, ...] = (
     Page("findings", "/findings", "findings.html", findings),
     Page("search", "/search", "search.html", search),
     Page("digests", "/digests", "digests.html", digests, reviewer_only=True),
+    Page("evidence", "/reports/{report_id:int}/evidence", "evidence.html", evidence),
+    Page("benchmarks", "/benchmarks", "benchmarks.html", benchmarks, B.charts),
 )

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nianbao.dashboard import exports
+from nianbao.dashboard import evidence, exports
 from nianbao.dashboard import queries as Q
 from nianbao.dashboard.auth import (
     CSRF_FIELD,
@@ -328,7 +328,10 @@ def routes() -> list[BaseRoute]:
         *page_routes(),
         Route("/versions/{version_id:int}/original", original_download),
         Route("/versions/{version_id:int}/view", original_view),
+        *[Route(f"/reports/{{report_id:int}}/evidence.{fmt}", evidence.report_download(fmt)) for fmt in evidence.FORMATS],
+        *[Route(f"/agencies/{{agency_id}}/evidence.{fmt}", evidence.agency_download(fmt)) for fmt in evidence.FORMATS],
         Route("/findings/{finding_id:int}/review", review_submit, methods=["POST"]),
         Route("/agencies/{agency_id}/recheck", recheck_submit, methods=["POST"]),
         Route("/export/{kind}.{fmt}", exports.export),
+        Route("/reports/{report_id:int}/tables.xlsx", exports.report_tables),
     ]

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nianbao.monitor import benchmarks
 from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year
 from nianbao.report.grouping import count_groups
 from nianbao.storage import rollup as stored
@@ -179,6 +180,7 @@ def refresh(store: Any, session: Session, today: dt.date, settings: Any) -> int:
     """Recompute every row (one transaction: readers see the old table until the commit)."""
     stamp = data_stamp(session, today)
     count = stored.replace_status_rows(session, compute_rows(store, session, today, settings))
+    benchmarks.refresh(session, settings.benchmarks)  # the rates across agencies, from the same data
     stored.set_meta(session, "stamp", stamp)
     return count
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -204,6 +205,24 @@ class Version(Base):
     )
 
 
+class Capture(Base):
+    """One HTTP exchange that gave a version's bytes: the first download (`response`) and every recrawl
+    that found them again (`revisit`). What a WARC record of the exchange needs (storage/warc.py):
+    the request and response headers as sent and received, the status, the time. `status_code` None:
+    bytes that came by no single HTTP exchange (a report joined from its parts, an import): a `resource`."""
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # response | revisit | not_modified | resource
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None]
+    request_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    response_headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Finding(Base):
     __tablename__ = "findings"
 
@@ -387,3 +406,61 @@ class ClusterShard(Base):
     status: Mapped[str | None] = mapped_column(String(20))  # the crawl run's status
     run_id: Mapped[int | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # deliveries started (a redelivery adds one)
+
+
+# --- benchmarks across agencies (monitor/benchmarks.py computes them, storage/benchmarks.py writes them) -----
+# Derived data like the status roll-up: plain tables, no foreign keys, rebuilt from the tables above.
+
+# The figures of the latest version of each (agency, year) that the rates are made of; kept per version so
+# that a refresh reads only the models of versions stored since the last one.
+benchmark_figures = Table(
+    "benchmark_figures",
+    Base.metadata,
+    Column("agency_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("version_id", Integer, nullable=False),
+    *(Column(name, Integer) for name in (
+        "received", "handled", "granted", "partially_granted", "refused", "unable", "carried_forward",
+        "review_total", "review_corrected", "litigation_total", "litigation_corrected")),
+)
+
+BENCHMARK_RATES: tuple[str, ...] = (
+    "granted_rate", "refused_rate", "unable_rate", "review_corrected_rate", "litigation_corrected_rate", "carry_rate")
+
+# Each agency's rates for a year (None: not rated) and its percentile among the rated agencies of its region.
+benchmark_rates = Table(
+    "benchmark_rates",
+    Base.metadata,
+    Column("agency_id", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region", String(200), nullable=False, default=""),
+    Column("level", String(20), nullable=False, default=""),
+    Column("report_id", Integer),
+    Column("received", Integer),
+    Column("handled", Integer),
+    Column("review_total", Integer),
+    Column("litigation_total", Integer),
+    *(Column(rate, Float) for rate in BENCHMARK_RATES),
+    *(Column(f"{rate}_pct", Float) for rate in BENCHMARK_RATES),
+    Column("warnings", Integer, nullable=False, default=0),  # rates above their thresholds
+    # How far its worst rate is above its threshold (1.5: half as much again); above 1 it is on the warning
+    # list, read worst first straight off the index.
+    Column("excess", Float, nullable=False, default=0.0),
+    Index("ix_benchmark_rates_year_region", "year", "region", "name"),
+    Index("ix_benchmark_rates_year_excess", "year", "excess"),
+)
+
+# Quartiles of each rate per region and year ("" = every agency), over the rated agencies.
+benchmark_regions = Table(
+    "benchmark_regions",
+    Base.metadata,
+    Column("region", String(200), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("rate", String(40), primary_key=True),
+    Column("rated", Integer, nullable=False),
+    Column("p25", Float),
+    Column("p50", Float),
+    Column("p75", Float),
+    Column("above", Integer, nullable=False, default=0),  # agencies above the warning threshold
+)

@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nianbao.storage import (
     agencies,
     events,
+    evidence,
     fetches,
     outbox,
     rechecks,
@@ -42,6 +43,7 @@ from nianbao.storage import (
 from nianbao.storage.blobs import BlobStore
 from nianbao.storage.engine import PG_MIGRATION_LOCK, SQLITE_BUSY_TIMEOUT_MS, aware, make_engine
 from nianbao.storage.events import EVENT_KINDS, add_event
+from nianbao.storage.evidence import CaptureRecord
 from nianbao.storage.fetches import FetchRecord, FetchRow, normalise_headers, url_hash
 from nianbao.storage.models import Digest, Finding, Report, Version, utcnow
 from nianbao.storage.reports import ReportSummary
@@ -53,7 +55,7 @@ from nianbao.storage.runs import (
 )
 from nianbao.storage.sessions import TOUCH_EVERY, SessionUser
 from nianbao.storage.users import UnknownUser, UserExists, UserHasReviews, UserInfo
-from nianbao.storage.versions import NewBytes, ParsedContent, SaveResult, UnknownAgency, YearChain
+from nianbao.storage.versions import Exchange, NewBytes, ParsedContent, SaveResult, UnknownAgency, YearChain
 
 if TYPE_CHECKING:
     from nianbao.settings import AgencyConfig, Settings
@@ -66,6 +68,7 @@ __all__ = [
     "SITE_ERROR_KINDS",
     "SQLITE_BUSY_TIMEOUT_MS",
     "STALE_RUN_SECONDS",
+    "CaptureRecord",
     "FetchRecord",
     "FetchRow",
     "ParsedContent",
@@ -292,6 +295,8 @@ class Store:
         title: str | None = None,
         run_id: int | None = None,
         year_hint: int | None = None,
+        status_code: int | None = None,
+        request_headers: Mapping[Any, Any] | None = None,
     ) -> SaveResult:
         """Store `content` as a version of the agency's report for its year, with the caller's parse.
 
@@ -303,11 +308,15 @@ class Store:
         Outcomes: new_report (version 1), new_version (the bytes differ from every stored version),
         unchanged (identical bytes already stored), unreadable (not a report, or no year known: only
         the fetch is recorded).
+
+        `status_code` and `request_headers` describe the HTTP exchange that gave the bytes (kept as its
+        capture, the source of the WARC evidence): None when they came by no single exchange.
         """
         fetched_at = aware(fetched_at)
         header_map = normalise_headers(headers)
+        exchange = Exchange(status_code, normalise_headers(request_headers) if request_headers is not None else None)
         sha = hashlib.sha256(content).hexdigest()
-        known = self._touch_known_version(agency_id, sha, url, header_map, fetched_at)
+        known = self._touch_known_version(agency_id, sha, url, header_map, fetched_at, exchange)
         if known is not None:
             return known
         parse = parsed if isinstance(parsed, ParsedContent) else parsed()
@@ -320,17 +329,63 @@ class Store:
                 fetches.record_document_fetch(s, url, agency_id, header_map, sha, None, fetched_at)
             return SaveResult("unreadable", None, None, year, reason=reason)
         self.blobs.put(content)  # before the transaction: a crash leaves only an orphan blob
-        doc = NewBytes(agency_id, year, sha, len(content), url, header_map, fetched_at, title, run_id)
+        doc = NewBytes(agency_id, year, sha, len(content), url, header_map, fetched_at, title, run_id, exchange)
         return self._save_new(doc, parse, year_chain)
 
     def _touch_known_version(
-        self, agency_id: str, sha: str, url: str, headers: dict[str, str], fetched_at: datetime
+        self, agency_id: str, sha: str, url: str, headers: dict[str, str], fetched_at: datetime,
+        exchange: Exchange,
     ) -> SaveResult | None:
         with self.read_session() as s:  # new bytes (the common case) need no write lock
             if not versions.is_known(s, agency_id, sha):
                 return None
         with self.session() as s:
-            return versions.touch_known(s, agency_id, sha, url, headers, fetched_at)
+            return versions.touch_known(s, agency_id, sha, url, headers, fetched_at, exchange)
+
+    # -- evidence (storage/evidence.py, storage/warc.py) -------------------------------------------
+
+    def record_revisit(
+        self,
+        agency_id: str,
+        sha256: str,
+        url: str,
+        *,
+        status_code: int | None,
+        request_headers: Mapping[Any, Any] | None = None,
+        response_headers: Mapping[Any, Any] | None = None,
+        fetched_at: datetime | None = None,
+    ) -> bool:
+        """A recrawl found stored bytes again without storing them (a 304, or the same bytes at the same
+        URL): kept as a capture of the version. False when no version of the agency holds them."""
+        with self.session() as s:
+            return evidence.record_revisit(
+                s, agency_id, sha256, url, aware(fetched_at or utcnow()), status_code=status_code,
+                request_headers=normalise_headers(request_headers) if request_headers is not None else None,
+                response_headers=normalise_headers(response_headers),
+            )
+
+    def captures(
+        self, *, agency_id: str | None = None, report_id: int | None = None, version_id: int | None = None
+    ) -> list[CaptureRecord]:
+        with self.read_session() as s:
+            return evidence.load_captures(s, agency_id=agency_id, report_id=report_id, version_id=version_id)
+
+    def write_warc(
+        self, out: BinaryIO, *, agency_id: str | None = None, report_id: int | None = None,
+        filename: str = "nianbao.warc.gz",
+    ) -> int:
+        """The captures of an agency or a report as a gzipped WARC/1.1 file; the number of records."""
+        from nianbao.storage.warc import write_warc  # warcio: loaded only for an export
+
+        return write_warc(out, self.captures(agency_id=agency_id, report_id=report_id), self.blobs, filename)
+
+    def write_wacz(
+        self, out: BinaryIO, *, agency_id: str | None = None, report_id: int | None = None, title: str = "nianbao",
+    ) -> int:
+        """The same records as write_warc, packaged as a WACZ (index, pages, manifest); the number of records."""
+        from nianbao.storage.warc import write_wacz
+
+        return write_wacz(out, self.captures(agency_id=agency_id, report_id=report_id), self.blobs, title)
 
     def _save_new(self, doc: NewBytes, parsed: ParsedContent, year_chain: YearChain | None) -> SaveResult:
         for attempt in range(1, _SAVE_ATTEMPTS + 1):

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from nianbao.storage import evidence
 from nianbao.storage.events import add_event
 from nianbao.storage.fetches import record_document_fetch
 from nianbao.storage.models import Agency, Finding, Report, Version
@@ -62,6 +63,15 @@ def _unchanged(version: Version, report: Report) -> SaveResult:
                       warning_count=version.warning_count)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """What the HTTP exchange besides the response headers was (for its capture: storage/evidence.py).
+    `status_code` None: the bytes came by no single exchange."""
+
+    status_code: int | None = None
+    request_headers: dict[str, str] | None = None
+
+
 # --- bytes already stored ----------------------------------------------------------------------------
 
 
@@ -81,7 +91,8 @@ def is_known(s: Session, agency_id: str, sha: str) -> bool:
 
 
 def touch_known(
-    s: Session, agency_id: str, sha: str, url: str, headers: Mapping[str, str], fetched_at: datetime
+    s: Session, agency_id: str, sha: str, url: str, headers: Mapping[str, str], fetched_at: datetime,
+    exchange: Exchange | None = None,
 ) -> SaveResult | None:
     """Bytes already stored for this agency are `unchanged`: the report was seen again, at `url`."""
     row = s.execute(_known_query(agency_id, sha)).first()
@@ -90,7 +101,15 @@ def touch_known(
     version, report = row
     report.last_seen = max(report.last_seen, fetched_at)
     record_document_fetch(s, url, agency_id, headers, sha, report.id, fetched_at)
+    _revisit(s, version, url, headers, fetched_at, exchange or Exchange())
     return _unchanged(version, report)
+
+
+def _revisit(s: Session, version: Version, url: str, headers: Mapping[str, str], at: datetime,
+             exchange: Exchange) -> None:
+    kind = "not_modified" if exchange.status_code == 304 else "revisit"
+    evidence.add_capture(s, version.id, kind, url, at, status_code=exchange.status_code,
+                         request_headers=exchange.request_headers, response_headers=headers)
 
 
 # --- a new version ------------------------------------------------------------------------------------
@@ -109,6 +128,7 @@ class NewBytes:
     fetched_at: datetime
     title: str | None
     run_id: int | None
+    exchange: Exchange = field(default_factory=Exchange)
 
 
 def save_in_session(s: Session, doc: NewBytes, parsed: ParsedContent, year_chain: YearChain | None) -> SaveResult:
@@ -120,6 +140,7 @@ def save_in_session(s: Session, doc: NewBytes, parsed: ParsedContent, year_chain
     existing = s.scalar(select(Version).where(Version.report_id == report.id, Version.sha256 == doc.sha))
     if existing is not None:
         record_document_fetch(s, doc.url, doc.agency_id, doc.headers, doc.sha, report.id, doc.fetched_at)
+        _revisit(s, existing, doc.url, doc.headers, doc.fetched_at, doc.exchange)
         return _unchanged(existing, report)
     number = (s.scalar(select(func.max(Version.number)).where(Version.report_id == report.id)) or 0) + 1
     version = Version(
@@ -129,6 +150,9 @@ def save_in_session(s: Session, doc: NewBytes, parsed: ParsedContent, year_chain
     )
     s.add(version)
     s.flush()
+    evidence.add_capture(s, version.id, evidence.first_kind(doc.exchange.status_code), doc.url, doc.fetched_at,
+                         status_code=doc.exchange.status_code, request_headers=doc.exchange.request_headers,
+                         response_headers=doc.headers)
     _link_year_chain(s, doc, version, parsed.findings, year_chain)
     record_document_fetch(s, doc.url, doc.agency_id, doc.headers, doc.sha, report.id, doc.fetched_at)
     kind = "new_report" if number == 1 else "new_version"

@@ -36,6 +36,7 @@ CHANGED = {
     "schedule": {"timezone": "Pacific/Kiritimati"},  # UTC+14: its calendar day differs from Shanghai's
     "deadlines": {"department": "02-15", "government": "04-30", "grace_days": 3},
     "monitor": {"site_failing_runs": 6},
+    "benchmarks": {"min_applications": 7, "refused_rate_above": 0.45},
     "smtp": {"host": "mail.example.test", "port": 2525, "timeout": 4, "sender": "other@example.test"},
     "dashboard": {"base_url": "http://dash.example.test:9000", "session_lifetime": "2h", "refresh_seconds": 9},
 }
@@ -153,6 +154,8 @@ def test_a_changed_file_reaches_every_consumer(tmp_path: Path, monkeypatch: pyte
     assert (dashboard.session_seconds, dashboard.freshness.interval) == (7200, 9)
     assert dashboard_config(settings).base_url == "http://dash.example.test:9000"
     assert dashboard.settings.deadlines.due("department", 2024) == dt.date(2025, 2, 18)
+    assert dashboard.settings.benchmarks.min_applications == 7  # the benchmarks page and its refresh read these
+    assert dashboard.settings.benchmarks.thresholds()["refused_rate"] == 0.45
     assert dashboard.settings.deadlines.due("government", 2024) == dt.date(2025, 5, 3)
     # The time zone: the calendar of status judgements, of the digest's week and of "today".
     kiritimati = ZoneInfo("Pacific/Kiritimati")
@@ -175,6 +178,6 @@ def test_the_shipped_example_shows_every_default() -> None:
     every setting of those sections is written there (none is settable only by those who read the code)."""
     raw = yaml.safe_load((REPO / "config" / "nianbao.yaml").read_text(encoding="utf-8"))
     settings, defaults = shipped(), Settings()
-    for section in ("crawl", "schedule", "deadlines", "monitor"):
+    for section in ("crawl", "schedule", "deadlines", "monitor", "benchmarks"):
         assert getattr(settings, section) == getattr(defaults, section), section
         assert set(raw[section]) == set(type(getattr(defaults, section)).model_fields), section

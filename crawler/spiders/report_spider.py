@@ -243,7 +243,7 @@ class ReportSpider(scrapy.Spider):
             yield ReportCandidate(agency_id, response.url, response.body, _headers(response), title=title,
                                   filename=d.document_filename(response.url, content_type=_content_type(response),
                                                                default_ext=".html"),
-                                  year_hint=d.title_year(title or ""))
+                                  year_hint=d.title_year(title or ""), **_exchange(response))
 
     def _attachment_requests(self, agency_id: str, page_url: str, title: str | None,
                              attachments: list[tuple[str, str]]) -> Output:
@@ -264,7 +264,8 @@ class ReportSpider(scrapy.Spider):
         filename = d.document_filename(response.url, response.headers.get("Content-Disposition"),
                                        _content_type(response))
         yield ReportCandidate(meta["agency"], response.url, response.body, _headers(response), title=title,
-                              filename=filename, year_hint=d.title_year(title or ""), part_of=meta.get("part_of"))
+                              filename=filename, year_hint=d.title_year(title or ""), part_of=meta.get("part_of"),
+                              **_exchange(response))
 
     # -- pages, and what is known from earlier crawls ---------------------------------------------
 
@@ -329,6 +330,8 @@ class ReportSpider(scrapy.Spider):
             return
         if record.is_report:
             self.crawl_stats.unchanged(agency_id, record.report_id)
+            self.writer.post(store_jobs.record_revisit, agency_id, response.url, record.sha256,
+                             _exchange(response), _headers(response))
         else:
             self.crawl_stats.visited(agency_id)
         yield from self._replay(agency_id, response.url, record)
@@ -554,6 +557,14 @@ def _better_title(link_text: str, page_title: str | None) -> str:
     return page_title if page_title and d.classify_title(page_title).is_report else link_text
 
 
-def _headers(response: Response) -> dict[str, str]:
+def _headers(response: Response | scrapy.Request) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def _exchange(response: Response) -> dict[str, Any]:
+    """The status and the request headers as sent (the downloader middlewares set them in place), kept
+    as the WARC evidence of the exchange. A rendered page has no single exchange behind its body."""
+    if response.meta.get("playwright") or response.request is None:
+        return {"status": None, "request_headers": None}
+    return {"status": response.status, "request_headers": _headers(response.request)}
 

@@ -280,6 +280,31 @@ class MonitorSettings(Section):
     site_failing_runs: PositiveInt = 3
 
 
+Share = Annotated[float, Field(strict=True, ge=0, le=1), Must("a number from 0 to 1 (0.3 = 30 %)")]
+
+
+class BenchmarkSettings(Section):
+    """The benchmarks across agencies (monitor/benchmarks.py): who is rated, and what puts an agency on the
+    warning list. Thresholds are shares (0.3 = 30 %); a rate above its threshold is a warning."""
+
+    # Fewer applications than this (本年新收 + 上年结转): the rates of part 三 are not rated (one refusal in
+    # three applications is no 33 % refusal rate worth a warning).
+    min_applications: PositiveInt = 10
+    # Fewer 行政复议 (行政诉讼) cases than this: the correction rate of part 四 is not rated.
+    min_cases: PositiveInt = 3
+    trend_years: Annotated[int, Field(strict=True, ge=2, le=10), Must("a whole number from 2 to 10")] = 5
+    refused_rate_above: Share = 0.3  # 不予公开 / （七）总计
+    unable_rate_above: Share = 0.5  # 无法提供 / （七）总计
+    review_corrected_rate_above: Share = 0.2  # 行政复议 结果纠正 / 总计
+    litigation_corrected_rate_above: Share = 0.2  # 行政诉讼 结果纠正 / 总计
+    carry_rate_above: Share = 0.2  # 结转下年度继续办理 / (本年新收 + 上年结转)
+
+    def thresholds(self) -> dict[str, float]:
+        """Rate key -> the share above which it is a warning."""
+        return {name.removesuffix("_above"): value for name, value in self.model_dump().items()
+                if name.endswith("_above")}
+
+
 class SmtpSettings(Section):
     host: Text = "127.0.0.1"
     port: Port = 25
@@ -402,6 +427,7 @@ class Settings(Section):
     deadlines: DeadlineSettings = DeadlineSettings()
     documents: DocumentSettings = DocumentSettings()
     monitor: MonitorSettings = MonitorSettings()
+    benchmarks: BenchmarkSettings = BenchmarkSettings()
     smtp: SmtpSettings = SmtpSettings()
     recipients: Annotated[tuple[Recipient, ...], Must("a list")] = ()
     dashboard: DashboardSettings = DashboardSettings()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0106_cli"
-down_revision: str | None = "0104_registry"
+down_revision: str | None = "0105_evidence"
 branch_labels = None
 depends_on = None
 

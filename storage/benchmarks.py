@@ -1,0 +1,174 @@
+"""The benchmark tables (models.py: benchmark_figures, benchmark_rates, benchmark_regions): writes for the
+refresh (monitor/benchmarks.py decides what they say) and the reads of the benchmarks page.
+
+Core statements in batches, as the status roll-up (storage/rollup.py): no row is handled as an object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from nianbao.storage.engine import dialect_insert
+from nianbao.storage.models import (
+    Agency,
+    Report,
+    Version,
+    benchmark_figures,
+    benchmark_rates,
+    benchmark_regions,
+)
+
+BATCH_ROWS = 5000
+FIGURES: tuple[str, ...] = tuple(c.name for c in benchmark_figures.c if c.name not in ("agency_id", "year",
+                                                                                          "version_id"))
+# The columns of a rates row that come from the figures and the agency, not from the computation.
+RATE_ROW_FIELDS: tuple[str, ...] = ("agency_id", "year", "name", "region", "level", "report_id", "received",
+                                    "handled", "review_total", "litigation_total")
+
+
+# --- the refresh --------------------------------------------------------------------------------------------
+
+
+def _latest_versions() -> Any:
+    latest = (select(Version.report_id, func.max(Version.number).label("number"))
+              .group_by(Version.report_id).subquery())
+    return (select(Report.agency_id, Report.year, Version.id.label("version_id"), Report.id.label("report_id"))
+            .join(latest, latest.c.report_id == Report.id)
+            .join(Version, (Version.report_id == Report.id) & (Version.number == latest.c.number)))
+
+
+def stale_versions(s: Session) -> list[tuple[str, int, int]]:
+    """(agency, year, latest version id) whose figures are missing or were read from an older version."""
+    latest = _latest_versions().subquery()
+    f = benchmark_figures
+    rows = s.execute(
+        select(latest.c.agency_id, latest.c.year, latest.c.version_id)
+        .outerjoin(f, and_(f.c.agency_id == latest.c.agency_id, f.c.year == latest.c.year))
+        .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
+    ).all()
+    return [(agency_id, year, version_id) for agency_id, year, version_id in rows]
+
+
+def version_models(s: Session, version_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    rows = s.execute(select(Version.id, Version.model).where(Version.id.in_(list(version_ids))))
+    return {version_id: model or {} for version_id, model in rows}
+
+
+def upsert_figures(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    statement = dialect_insert(s.get_bind().dialect.name)(benchmark_figures)
+    columns = [c for c in rows[0] if c not in ("agency_id", "year")]
+    s.execute(statement.on_conflict_do_update(
+        index_elements=[benchmark_figures.c.agency_id, benchmark_figures.c.year],
+        set_={c: statement.excluded[c] for c in columns}), list(rows))
+
+
+def figure_rows(s: Session) -> Iterator[dict[str, Any]]:
+    """Every figures row of an active agency, with the agency's name, region and level and the report's id."""
+    f = benchmark_figures
+    stmt = (
+        select(f, Agency.name, Agency.region, Agency.level, Report.id.label("report_id"))
+        .join(Agency, Agency.id == f.c.agency_id)
+        .outerjoin(Report, (Report.agency_id == f.c.agency_id) & (Report.year == f.c.year))
+        .where(Agency.active.is_(True))
+    )
+    for row in s.execute(stmt).yield_per(BATCH_ROWS):
+        item = dict(row._mapping)
+        item["region"], item["level"] = item["region"] or "", item["level"] or ""
+        yield item
+
+
+def _replace(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
+    s.execute(delete(table))
+    if s.get_bind().dialect.name == "postgresql":
+        return _copy(s, table, rows)
+    batch: list[Mapping[str, Any]] = []
+    count = 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            s.execute(insert(table), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        s.execute(insert(table), batch)
+    return count + len(batch)
+
+
+def _copy(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
+    """PostgreSQL: every row by COPY in the session's transaction (5x an executemany of 500,000 rows)."""
+    columns = [c.name for c in table.c]
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    count = 0
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.get(c) for c in columns])
+            count += 1
+        # Every row is new: without fresh statistics the planner reads the page's indexed lookups as scans
+        # until autovacuum gets round to the table (the first minutes after each refresh).
+    s.execute(text(f"ANALYZE {table.name}"))
+    return count
+
+
+def replace_rates(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    return _replace(s, benchmark_rates, rows)
+
+
+def replace_regions(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    return _replace(s, benchmark_regions, rows)
+
+
+# --- the page's reads ---------------------------------------------------------------------------------------
+
+
+def years(s: Session) -> list[int]:
+    return list(s.scalars(select(benchmark_regions.c.year).where(benchmark_regions.c.region == "")
+                          .distinct().order_by(benchmark_regions.c.year.desc())))
+
+
+def quartile_rows(s: Session, regions: Sequence[str], years: Sequence[int]) -> list[dict[str, Any]]:
+    """Quartile rows of the regions ("" = every agency) in the years."""
+    r = benchmark_regions
+    rows = s.execute(select(r).where(r.c.region.in_(list(regions)), r.c.year.in_(list(years)))).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def region_medians(s: Session, year: int) -> list[dict[str, Any]]:
+    """Every region of a year: agencies rated, quartiles of each rate and how many are above the threshold."""
+    r = benchmark_regions
+    columns = (r.c.region, r.c.year, r.c.rate, r.c.rated, r.c.p25, r.c.p50, r.c.p75, r.c.above)
+    rows = s.execute(select(*columns).where(r.c.year == year, r.c.region != "").order_by(r.c.region)).all()
+    names = [c.name for c in columns]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def agency_rows(s: Session, year: int, region: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]],
+                                                                                             int]:
+    """The agencies of a region in a year, by name, one page of them; and how many there are."""
+    b = benchmark_rates
+    where = (b.c.year == year) & (b.c.region == region)
+    total = s.scalar(select(func.count()).select_from(b).where(where)) or 0
+    rows = s.execute(select(b).where(where).order_by(b.c.name, b.c.agency_id).limit(limit).offset(offset)).all()
+    return [dict(row._mapping) for row in rows], total
+
+
+def warning_rows(s: Session, year: int, region: str | None, *, limit: int) -> list[dict[str, Any]]:
+    """Agencies of a year (in a region, or all) with a rate above its threshold, the furthest above first."""
+    b = benchmark_rates
+    stmt = select(b).where(b.c.year == year, b.c.excess > 1)
+    if region is not None:
+        stmt = stmt.where(b.c.region == region)
+    stmt = stmt.order_by(b.c.excess.desc(), b.c.agency_id).limit(limit)
+    return [dict(row._mapping) for row in s.execute(stmt)]
+
+
+def agency_history(s: Session, agency_ids: Sequence[str], years: Sequence[int]) -> list[dict[str, Any]]:
+    """Rates of some agencies over some years (their trend beside their region's)."""
+    b = benchmark_rates
+    stmt = select(b).where(b.c.agency_id.in_(list(agency_ids)), b.c.year.in_(list(years)))
+    return [dict(row._mapping) for row in s.execute(stmt)]
