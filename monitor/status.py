@@ -255,11 +255,6 @@ def end_of_day(day: dt.date, clock: Clock) -> dt.datetime:
     return clock.start_of(day + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
-def configured_added(settings: Settings) -> dict[str, dt.date | None]:
-    """`added` dates from the agencies file (the DB's added_at is only when we synced it)."""
-    return {agency.id: agency.added for agency in settings.agencies}
-
-
 def site_read_history(session: Any, before: dt.datetime) -> dict[str, list[tuple[int, bool, str | None]]]:
     """For each agency, the crawl runs that covered it (oldest first) before `before`:
     (run id, site readable?, last site-level error message)."""
@@ -347,10 +342,11 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
 
     before = end_of_day(as_of, settings.clock)
     deadlines = settings.deadlines
-    added = configured_added(settings)
     with store.read_session() as s:
+        # `added` from the registry row: the settings file's and imported agencies' dates alike (the
+        # row's created_at is only when we first synced it).
         agencies = s.execute(
-            select(Agency.id, Agency.name, Agency.kind, Agency.region)
+            select(Agency.id, Agency.name, Agency.kind, Agency.region, Agency.added)
             .where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)
         ).all()
         reports = {year: _report_infos(s, year, before, settings.clock) for year in years}
@@ -360,7 +356,7 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
     results: dict[int, list[AgencyStatus]] = {year: [] for year in years}
     for agency in agencies:
         info = AgencyInfo(id=agency.id, name=agency.name, kind=agency.kind, region=agency.region,
-                          added=added.get(agency.id))
+                          added=agency.added)
         for year in years:
             status = agency_status(info, year, reports[year].get(agency.id), now=as_of, deadlines=deadlines,
                                    site_readable=readable.get(agency.id, False),
