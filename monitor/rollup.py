@@ -258,7 +258,8 @@ def changed_agencies(session: Session, before: dict[str, Any] | None, now: dict[
                                .where(Version.id > int(before.get("version") or 0))))
     if before.get("agency_updated") and now["agency_updated"]:
         since = dt.datetime.fromisoformat(before["agency_updated"])
-        ids.update(session.scalars(select(Agency.id).where(Agency.updated_at >= since)))
+        # Strictly after: one import stamps all its rows alike, and those were seen by the last rebuild.
+        ids.update(session.scalars(select(Agency.id).where(Agency.updated_at > since)))
     elif now["agency_updated"]:
         return None
     if before.get("run_finished") != now["run_finished"]:
