@@ -3,7 +3,8 @@
     python3 bench/cluster.py [--sites 5000] [--workers 1 2 4 8] [--registry 300000]
 
 The farm: every site has its own loopback address (127.0.x.y: Scrapy's per-host slots and the cluster's
-shards see distinct hosts) on one port, served by one asyncio process per core (SO_REUSEPORT). Each answer
+shards see distinct hosts) on one port, each address bound explicitly (loopback only), shared out among
+one asyncio server process per core. Each answer
 waits 100-500 ms (fixed per site), one site in fifty waits 2 s. A site is a TRS column: robots.txt and three
 list pages joined by a createPageHTML pager (4 requests, nothing to parse: the crawl itself is measured).
 For each worker count: a fresh PostgreSQL database, the agencies imported into the registry, a coordinator
@@ -23,8 +24,8 @@ import csv
 import json
 import multiprocessing
 import os
+import resource
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -84,23 +85,33 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         writer.close()
 
 
-def _server_process() -> None:
+def _server_process(addresses: list[str]) -> None:
     async def main() -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(("0.0.0.0", PORT))  # every 127.x.y.z: a loopback address per site  # noqa: S104
-        server = await asyncio.start_server(_serve, sock=sock, backlog=4096)
+        # Each site's own loopback address, bound one by one: nothing listens beyond this machine (a
+        # wildcard address would also answer on every other interface).
+        server = await asyncio.start_server(_serve, host=addresses, port=PORT, backlog=4096, reuse_address=True)
         await server.serve_forever()
 
+    _raise_open_files(len(addresses) + 1024)
     asyncio.run(main())
 
 
-def start_farm() -> list[multiprocessing.Process]:
-    procs = [multiprocessing.Process(target=_server_process, daemon=True) for _ in range(os.cpu_count() or 1)]
+def _raise_open_files(needed: int) -> None:
+    """One listening socket per site: lift the soft limit of open files towards the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed * 2, hard), hard))
+
+
+def start_farm(sites: int) -> list[multiprocessing.Process]:
+    """One server process per core, each bound to its share of the sites' addresses."""
+    count = os.cpu_count() or 1
+    addresses = [site_address(i) for i in range(sites)]
+    procs = [multiprocessing.Process(target=_server_process, args=(addresses[k::count],), daemon=True)
+             for k in range(count)]
     for proc in procs:
         proc.start()
-    time.sleep(0.5)
+    time.sleep(0.5 + sites / 5000)
     return procs
 
 
@@ -247,7 +258,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-cluster-"))
     results = []
     if args.workers:
-        farm = start_farm()
+        farm = start_farm(args.sites)
         try:
             for workers in args.workers:
                 result = run_cluster(args.sites, workers, folder / f"w{workers}", args.hosts_per_shard)

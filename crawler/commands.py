@@ -33,12 +33,13 @@ Exit status: 0 the crawl ran (some sites may have failed: see the list);
 def crawl(ctx: click.Context, agency_ids: tuple[str, ...], log_every: float) -> None:
     """Visit the agencies' websites now: find new annual reports and new versions, record what failed."""
     settings = settings_from_context(ctx, database=True)
-    unknown = [a for a in agency_ids if settings.agency(a) is None]
+    agencies = registry_agencies(settings, list(agency_ids))
+    unknown = sorted(set(agency_ids) - {a["id"] for a in agencies})
     if unknown:
-        raise click.UsageError(f"没有这个机关代码：{', '.join(unknown)}（见设置中的机关清单）")
-    if not settings.agencies:
-        raise click.ClickException("没有配置任何机关（见设置中的 agencies 机关清单文件）")
-    total = len(agency_ids) or len(settings.agencies)
+        raise click.UsageError(f"没有这个机关代码：{', '.join(unknown)}（见设置中的机关清单或 nianbao agencies list）")
+    if not agencies:
+        raise click.ClickException("没有任何机关：请在设置的 agencies 机关清单文件中列出，或用 nianbao agencies import 导入")
+    total = len(agencies)
     if sys.stdout.isatty():
         summary = _run_with_display(settings, list(agency_ids), total)
     else:
@@ -47,21 +48,36 @@ def crawl(ctx: click.Context, agency_ids: tuple[str, ...], log_every: float) -> 
     if summary.returncode != 0 or summary.run_id is None:
         click.echo(summary.log[-3000:], err=True)
         raise click.ClickException("抓取失败（日志见上）")
-    if every_site_failed(summary, settings, list(agency_ids)):
+    if every_site_failed(summary, agencies):
         click.echo("所有网站都无法抓取：请检查网络、代理或各网站的地址。", err=True)
         raise click.exceptions.Exit(ALL_SITES_FAILED)
 
 
-def every_site_failed(summary: CrawlSummary, settings: Settings, agency_ids: list[str]) -> bool:
+def registry_agencies(settings: Settings, agency_ids: list[str]) -> list[dict[str, Any]]:
+    """The active agencies of the registry in the database (those named, or all), after syncing the settings'
+    agencies file into it: the same list the crawl child reads, so imported agencies count."""
+    from nianbao.storage.store import Store
+
+    try:
+        store = Store.from_settings(settings)
+    except Exception as exc:  # a wrong URL or a stopped server: one line, not a traceback
+        raise click.ClickException(f"无法打开数据库 {settings.database_url}：{exc}") from exc
+    try:
+        store.sync_agencies(settings.agencies)
+        return store.agency_rows(ids=agency_ids or None)
+    finally:
+        store.close()
+
+
+def every_site_failed(summary: CrawlSummary, agencies: list[dict[str, Any]]) -> bool:
     """True when each crawled agency's site could not be read (a site-level error, or an error on one of
     its start pages) and nothing was found anywhere."""
-    agencies = [a for a in settings.agencies if not agency_ids or a.id in agency_ids]
     if not agencies or summary.reports_new or summary.reports_changed or summary.reports_unchanged:
         return False
-    starts = {a.id: set(a.start_urls) for a in agencies}
+    starts = {a["id"]: set(a["start_urls"]) for a in agencies}
     failed = {e["agency_id"] for e in summary.error_list
               if e.get("kind") in SITE_LEVEL_ERRORS or e.get("url") in starts.get(str(e.get("agency_id")), set())}
-    return all(a.id in failed for a in agencies)
+    return all(a["id"] in failed for a in agencies)
 
 
 def event_lines(message: dict[str, Any]) -> list[str]:

@@ -12,9 +12,10 @@ calendar); reviews update their one row directly.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +70,14 @@ class LatestVersion:
     url: str | None
 
 
-def _latest_versions(session: Session) -> Iterator[LatestVersion]:
+def _of_agencies(stmt: Any, agency_ids: Collection[str] | None) -> Any:
+    return stmt if agency_ids is None else stmt.where(Report.agency_id.in_(sorted(agency_ids)))
+
+
+def _latest_versions(session: Session, agency_ids: Collection[str] | None = None) -> Iterator[LatestVersion]:
     latest = (
-        select(Version.report_id, func.max(Version.number).label("number"), func.count().label("count"))
+        _of_agencies(select(Version.report_id, func.max(Version.number).label("number"), func.count().label("count"))
+                     .join(Report, Report.id == Version.report_id), agency_ids)
         .group_by(Version.report_id)
         .subquery()
     )
@@ -98,12 +104,17 @@ def false_positive_ids(session: Session, finding_ids: Iterable[int] | None = Non
     return {fid for fid, action in last.items() if action == "false_positive"}
 
 
-def _open_errors(session: Session, version_ids: list[int] | None = None) -> dict[int, int]:
-    """Open errors per version: error findings about the tables, not marked false positive, counted as
-    facts (report.grouping: one wrong row flagged by two rules in two columns is one error)."""
+def _open_errors(session: Session, version_ids: list[int] | None = None,
+                 agency_ids: Collection[str] | None = None) -> dict[int, int]:
+    """Open errors per version (of `version_ids`, or of the reports of `agency_ids`, when given): error findings
+    about the tables, not marked false positive, counted as facts (report.grouping: one wrong row flagged by
+    two rules in two columns is one error)."""
     base = (Finding.severity == "error") & Finding.rule.not_in(NOT_TABLE_RULES)
     if version_ids is not None:
         base = base & Finding.version_id.in_(version_ids)
+    if agency_ids is not None:  # a subquery: one bound id per agency, not one per version
+        base = base & Finding.version_id.in_(
+            _of_agencies(select(Version.id).join(Report, Report.id == Version.report_id), agency_ids))
     counts = dict(session.execute(select(Finding.version_id, func.count()).where(base).group_by(Finding.version_id)).all())
     false_pos = false_positive_ids(session)
     if false_pos:
@@ -131,14 +142,19 @@ def report_years(session: Session, today: dt.date) -> list[int]:
     return list(range(first, today.year))
 
 
-def compute_rows(store: Any, session: Session, today: dt.date, settings: Any) -> Iterator[dict[str, Any]]:
-    """Every agency x year status row. The status is monitor.status.compute_statuses_by_year's verdict, the same
-    function `nianbao status` prints, so the dashboard and the CLI can never disagree."""
-    agencies = {a.id: a for a in session.execute(
-        select(Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind).where(Agency.active.is_(True)))}
-    latest = {(v.agency_id, v.year): v for v in _latest_versions(session)}
-    open_errors = _open_errors(session)
-    for statuses in compute_statuses_by_year(store, report_years(session, today), today, settings).values():
+def compute_rows(store: Any, session: Session, today: dt.date, settings: Any,
+                 agency_ids: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every agency x year status row (of `agency_ids` only, when given). The status is
+    monitor.status.compute_statuses_by_year's verdict, the same function `nianbao status` prints, so the
+    dashboard and the CLI can never disagree."""
+    query = select(Agency.id, Agency.name, Agency.region, Agency.level, Agency.kind).where(Agency.active.is_(True))
+    if agency_ids is not None:
+        query = query.where(Agency.id.in_(sorted(agency_ids)))
+    agencies = {a.id: a for a in session.execute(query)}
+    latest = {(v.agency_id, v.year): v for v in _latest_versions(session, agency_ids)}
+    open_errors = _open_errors(session, agency_ids=agency_ids)
+    years = report_years(session, today)
+    for statuses in compute_statuses_by_year(store, years, today, settings, agency_ids).values():
         for status in statuses:
             agency = agencies.get(status.agency_id)
             if agency is not None:
@@ -176,13 +192,99 @@ def data_stamp(session: Session, today: dt.date) -> str:
     return "|".join("" if p is None else str(p) for p in parts)
 
 
-def refresh(store: Any, session: Session, today: dt.date, settings: Any) -> int:
-    """Recompute every row (one transaction: readers see the old table until the commit)."""
+def refresh(store: Any, session: Session, today: dt.date, settings: Any, *, full: bool = False) -> int:
+    """Bring the rows up to date (one transaction: readers see the old rows until the commit); returns the
+    rows written. Only the agencies whose data changed since the last rebuild are recomputed when that is
+    the same verdict as recomputing all (changed_agencies); `full`, a new day or a first build recompute
+    every row."""
     stamp = data_stamp(session, today)
-    count = stored.replace_status_rows(session, compute_rows(store, session, today, settings))
-    benchmarks.refresh(session, settings.benchmarks)  # the rates across agencies, from the same data
+    marks = current_marks(session, today)  # before reading: what changes meanwhile is seen next time
+    changed = None if full else changed_agencies(session, stored_marks(session), marks)
+    if changed is None:
+        count = stored.replace_status_rows(session, compute_rows(store, session, today, settings))
+        # The rates across agencies move with whole years of reports, not with one crawl: they are rebuilt
+        # with the full roll-up (at least nightly), which keeps the incremental one a few seconds.
+        benchmarks.refresh(session, settings.benchmarks)
+    else:
+        count = stored.replace_agency_rows(session, changed,
+                                           compute_rows(store, session, today, settings, changed) if changed else ())
     stored.set_meta(session, "stamp", stamp)
+    stored.set_meta(session, MARKS, json.dumps(marks))
     return count
+
+
+# --- incremental rebuild --------------------------------------------------------------------------------------
+# A row depends on its agency's registry row, its reports and versions (and their findings, which come with
+# a version; reviews update their row directly), the finished crawl runs that covered it and their site
+# errors, the day and the years shown. So after a crawl that changed 1% of the reports only those agencies
+# are recomputed, plus those a new finished run can move between 尚未检查 / 网站无法访问 / 未找到 (no report:
+# the only statuses the crawl history decides): those with a site error in it, 尚未检查 and 网站无法访问. A new day, new years shown, or a change too large falls back
+# to the full rebuild; the nightly job (a new day) rebuilds everything anyway, which also covers a write
+# committed between a rebuild's marks and its reads.
+
+MARKS = "marks"
+STATUSES_OF_HISTORY = ("unchecked", "unreachable")  # 未找到 moves only with a site error, seen above
+INCREMENTAL_MAX = 20000  # agencies; more: the full rebuild (bounded IN lists, and no faster anyway)
+INCREMENTAL_SHARE = 0.25  # of the active agencies
+
+
+def current_marks(session: Session, today: dt.date) -> dict[str, Any]:
+    """Where the data stands now: the highest ids of growing tables, the latest finished run and the latest
+    registry change, the day and the years shown."""
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "day": today.isoformat(), "years": report_years(session, today),
+        "version": session.scalar(select(func.max(Version.id))) or 0,
+        "report": session.scalar(select(func.max(Report.id))) or 0,
+        "run_finished": iso(session.scalar(select(func.max(CrawlRun.finished_at)))),
+        "agency_updated": iso(session.scalar(select(func.max(Agency.updated_at)))),
+    }
+
+
+def stored_marks(session: Session) -> dict[str, Any] | None:
+    text = session.scalar(select(meta_table.c.value).where(meta_table.c.key == MARKS))
+    try:
+        marks = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return marks if isinstance(marks, dict) else None
+
+
+def changed_agencies(session: Session, before: dict[str, Any] | None, now: dict[str, Any]) -> set[str] | None:
+    """The agencies whose rows may differ from those stored at `before`; None when only a full rebuild will do."""
+    if not before or before.get("day") != now["day"] or before.get("years") != now["years"]:
+        return None
+    ids: set[str] = set()
+    ids.update(session.scalars(select(Report.agency_id).where(Report.id > int(before.get("report") or 0))))
+    ids.update(session.scalars(select(Report.agency_id).join(Version, Version.report_id == Report.id)
+                               .where(Version.id > int(before.get("version") or 0))))
+    if before.get("agency_updated") and now["agency_updated"]:
+        since = dt.datetime.fromisoformat(before["agency_updated"])
+        # Strictly after: one import stamps all its rows alike, and those were seen by the last rebuild.
+        ids.update(session.scalars(select(Agency.id).where(Agency.updated_at > since)))
+    elif now["agency_updated"]:
+        return None
+    if before.get("run_finished") != now["run_finished"]:
+        ids.update(_moved_by_new_runs(session, before.get("run_finished")))
+    active = session.scalar(select(func.count()).select_from(Agency).where(Agency.active.is_(True))) or 0
+    if len(ids) > INCREMENTAL_MAX or len(ids) > INCREMENTAL_SHARE * active:
+        return None
+    return ids
+
+
+def _moved_by_new_runs(session: Session, since_iso: str | None) -> set[str]:
+    """Agencies a run finished after `since_iso` can move: those with a site error in it, and those whose
+    rows the crawl history decides (no report: 尚未检查, 网站无法访问, 未找到)."""
+    runs = select(CrawlRun.id).where(CrawlRun.status == "finished")
+    if since_iso:
+        runs = runs.where(CrawlRun.finished_at >= dt.datetime.fromisoformat(since_iso))
+    ids = {agency_id for agency_id in session.scalars(select(SiteError.agency_id).where(
+        SiteError.crawl_run_id.in_(runs))) if agency_id}
+    ids.update(session.scalars(select(status_table.c.agency_id).distinct()
+                               .where(status_table.c.status.in_(STATUSES_OF_HISTORY))))
+    return ids
 
 
 def stored_stamp(session: Session) -> str | None:

@@ -23,6 +23,7 @@ The rules (pure functions; `now` is always passed in so tests and `--as-of` driv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -255,14 +256,10 @@ def end_of_day(day: dt.date, clock: Clock) -> dt.datetime:
     return clock.start_of(day + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
-def configured_added(settings: Settings) -> dict[str, dt.date | None]:
-    """`added` dates from the agencies file (the DB's added_at is only when we synced it)."""
-    return {agency.id: agency.added for agency in settings.agencies}
-
-
-def site_read_history(session: Any, before: dt.datetime) -> dict[str, list[tuple[int, bool, str | None]]]:
-    """For each agency, the crawl runs that covered it (oldest first) before `before`:
-    (run id, site readable?, last site-level error message)."""
+def site_read_history(session: Any, before: dt.datetime, agency_ids: Collection[str] | None = None,
+                      ) -> dict[str, list[tuple[int, bool, str | None]]]:
+    """For each agency (of `agency_ids` when given), the crawl runs that covered it (oldest first) before
+    `before`: (run id, site readable?, last site-level error message)."""
 
 
     runs = session.scalars(
@@ -270,38 +267,48 @@ def site_read_history(session: Any, before: dt.datetime) -> dict[str, list[tuple
         # proves neither that the site was read nor that it failed.
         select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status == "finished").order_by(CrawlRun.id)
     ).all()
-    start_urls = {a.id: set(a.start_urls or []) for a in session.scalars(select(Agency))}
+    start_urls = {a.id: set(a.start_urls or [])
+                  for a in session.scalars(_only(select(Agency), Agency.id, agency_ids))}
     history: dict[str, list[tuple[int, bool, str | None]]] = {}
     for run in runs:
         failures: dict[str, str] = {}
-        for err in session.scalars(select(SiteError).where(SiteError.crawl_run_id == run.id).order_by(SiteError.id)):
+        errors = _only(select(SiteError).where(SiteError.crawl_run_id == run.id), SiteError.agency_id, agency_ids)
+        for err in session.scalars(errors.order_by(SiteError.id)):
             if err.agency_id and (err.kind in SITE_LEVEL_ERRORS or err.url in start_urls.get(err.agency_id, ())):
                 failures[err.agency_id] = f"{err.kind}: {err.message}"[:300]
-        for agency_id in run.agency_ids or list(start_urls):
+        covered = run.agency_ids or list(start_urls)
+        if agency_ids is not None and run.agency_ids:
+            covered = [a for a in covered if a in start_urls]
+        for agency_id in covered:
             history.setdefault(agency_id, []).append((run.id, agency_id not in failures, failures.get(agency_id)))
     return history
 
 
-def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock) -> dict[str, ReportInfo]:
+def _only(stmt: Any, column: Any, agency_ids: Collection[str] | None) -> Any:
+    """`stmt` restricted to the agencies of `agency_ids` (all when None)."""
+    return stmt if agency_ids is None else stmt.where(column.in_(sorted(agency_ids)))
+
+
+def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock,
+                  agency_ids: Collection[str] | None = None) -> dict[str, ReportInfo]:
     """The latest version known before `before` of each agency's report for `year`.
 
     One query for the whole year, reading only the columns needed (not the stored models): this runs for
     every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
 
 
-    rows = session.execute(
+    rows = session.execute(_only(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
                Version.error_count, Version.warning_count, Version.model["published_date"].as_string(), Version.id)
         .join(Version, Version.report_id == Report.id)
-        .where(Report.year == year, Report.first_seen < before, Version.fetched_at < before)
-        .order_by(Report.id, Version.number)
-    )
+        .where(Report.year == year, Report.first_seen < before, Version.fetched_at < before),
+        Report.agency_id, agency_ids).order_by(Report.id, Version.number))
     latest: dict[int, Any] = {}
     counts: dict[int, int] = {}
     for row in rows:
         latest[row[0]] = row  # ordered by version number: the last row of a report is its latest version
         counts[row[0]] = counts.get(row[0], 0) + 1
-    unread = unread_reasons(session, year=year)
+    unread = unread_reasons(session, year=year, agency_ids=agency_ids)
     infos: dict[str, ReportInfo] = {}
     for report_id, row in latest.items():
         _, agency_id, first_seen, title, url, page_or_own_date, errors, warnings, model_date, version_id = row
@@ -320,7 +327,7 @@ UNREAD_RULE = "unreadable"  # report.check's rule for what could not be read
 
 
 def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
-                   year: int | None = None) -> dict[int, str]:
+                   year: int | None = None, agency_ids: Collection[str] | None = None) -> dict[int, str]:
     """Versions not read in full, with what could not be read: among `version_ids`, or of the reports on
     `year` (one join, not an IN list of every version: the roll-up asks for 100,000 of them)."""
     stmt = select(Finding.version_id, Finding.message).where(Finding.rule == UNREAD_RULE)
@@ -329,6 +336,7 @@ def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
     if year is not None:
         stmt = (stmt.join(Version, Version.id == Finding.version_id).join(Report, Report.id == Version.report_id)
                 .where(Report.year == year))
+        stmt = _only(stmt, Report.agency_id, agency_ids)
     reasons: dict[int, str] = {}
     for version_id, message in session.execute(stmt.order_by(Finding.id)):
         reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
@@ -340,27 +348,29 @@ def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) 
     return compute_statuses_by_year(store, [year], as_of, settings)[year]
 
 
-def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date,
-                             settings: Settings) -> dict[int, list[AgencyStatus]]:
-    """compute_statuses for several years at once: the agencies and the crawl history are read once."""
+def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date, settings: Settings,
+                             agency_ids: Collection[str] | None = None) -> dict[int, list[AgencyStatus]]:
+    """compute_statuses for several years at once: the agencies and the crawl history are read once.
+    `agency_ids`: only these agencies (the roll-up's incremental rebuild); the verdicts are the same."""
 
 
     before = end_of_day(as_of, settings.clock)
     deadlines = settings.deadlines
-    added = configured_added(settings)
     with store.read_session() as s:
-        agencies = s.execute(
-            select(Agency.id, Agency.name, Agency.kind, Agency.region)
-            .where(Agency.active.is_(True)).order_by(Agency.region, Agency.id)
+        # `added` from the registry row: the settings file's and imported agencies' dates alike (the
+        # row's created_at is only when we first synced it).
+        agencies = s.execute(_only(
+            select(Agency.id, Agency.name, Agency.kind, Agency.region, Agency.added)
+            .where(Agency.active.is_(True)), Agency.id, agency_ids).order_by(Agency.region, Agency.id)
         ).all()
-        reports = {year: _report_infos(s, year, before, settings.clock) for year in years}
-        history = site_read_history(s, before)
+        reports = {year: _report_infos(s, year, before, settings.clock, agency_ids) for year in years}
+        history = site_read_history(s, before, agency_ids)
     readable = {agency_id: bool(runs) and runs[-1][1] for agency_id, runs in history.items()}
     failures = {agency_id: runs[-1][2] for agency_id, runs in history.items() if runs}
     results: dict[int, list[AgencyStatus]] = {year: [] for year in years}
     for agency in agencies:
         info = AgencyInfo(id=agency.id, name=agency.name, kind=agency.kind, region=agency.region,
-                          added=added.get(agency.id))
+                          added=agency.added)
         for year in years:
             status = agency_status(info, year, reports[year].get(agency.id), now=as_of, deadlines=deadlines,
                                    site_readable=readable.get(agency.id, False),

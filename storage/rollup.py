@@ -5,7 +5,7 @@ monitor.rollup decides what the rows say (the monitor's status rules); this modu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -19,6 +19,18 @@ BATCH_ROWS = 5000  # rows per executemany: memory stays flat at 100,000 agencies
 def replace_status_rows(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     """Every row anew, in the caller's transaction (readers see the old table until it commits)."""
     s.execute(delete(dashboard_status))
+    return _insert_all(s, rows)
+
+
+def replace_agency_rows(s: Session, agency_ids: Collection[str], rows: Iterable[Mapping[str, Any]]) -> int:
+    """The rows of `agency_ids` anew (an agency no longer active keeps none), in the caller's transaction."""
+    ids = sorted(agency_ids)
+    for start in range(0, len(ids), BATCH_ROWS):
+        s.execute(delete(dashboard_status).where(dashboard_status.c.agency_id.in_(ids[start:start + BATCH_ROWS])))
+    return _insert_all(s, rows)
+
+
+def _insert_all(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     count = 0
     batch: list[Mapping[str, Any]] = []
     for row in rows:

@@ -68,3 +68,26 @@ def test_progress_lines_come_at_the_chosen_interval_with_every_event() -> None:
     now[0] = 40
     log({**message, "new_reports": [], "new_errors": []})
     assert len(out) == 3  # not yet another 30 s
+
+
+def test_imported_agencies_are_crawled_when_the_settings_file_lists_none(tmp_path: Path) -> None:
+    import yaml
+
+    config = write_config(tmp_path / "config", f"sqlite:///{tmp_path / 'nianbao.db'}", [])
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(yaml.safe_dump({"agencies": [_dead_agency("imp-a"), _dead_agency("imp-b")]},
+                                       allow_unicode=True), encoding="utf-8")
+    assert CliRunner().invoke(main, ["--config", str(config), "agencies", "import", str(registry)]).exit_code == 0
+    result = CliRunner().invoke(main, ["--config", str(config), "crawl", "--agency", "imp-a"])
+    # The imported agency was visited (its refused connection is its own error), and only it.
+    assert result.exit_code == ALL_SITES_FAILED, result.output
+    assert "错误：imp-a 连接被拒绝" in result.output and "imp-b" not in result.output
+    assert "访问机关：1/1" in result.output
+    unknown = CliRunner().invoke(main, ["--config", str(config), "crawl", "--agency", "nobody"])
+    assert unknown.exit_code == 2 and "没有这个机关代码：nobody" in unknown.output
+
+
+def test_a_crawl_with_no_agency_anywhere_says_how_to_add_them(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "config", f"sqlite:///{tmp_path / 'nianbao.db'}", [])
+    result = CliRunner().invoke(main, ["--config", str(config), "crawl"])
+    assert result.exit_code == 1 and "nianbao agencies import" in result.output

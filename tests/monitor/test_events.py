@@ -57,6 +57,16 @@ def test_statuses_from_store(store) -> None:
     assert before["d"] == "unchecked" and before["e"] == "unchecked" and before["b"] == "late"
 
 
+def test_an_imported_agency_owes_from_its_own_added_date(store) -> None:
+    """The settings file lists none of these: the registry row's `added` decides what is owed."""
+    store.import_agencies([AgencyCfg("late-joiner", "庚县统计局", added=dt.date(2025, 2, 1)),
+                           AgencyCfg("old-hand", "辛县统计局", added=SINCE)])
+    crawl(store, ["late-joiner", "old-hand"], utc(2025, 2, 6))
+    empty = settings.Settings(agencies=(), monitor=settings.MonitorSettings(site_failing_runs=3))
+    statuses = {s.agency_id: s.status for s in compute_statuses(store, 2024, dt.date(2025, 2, 10), empty)}
+    assert statuses == {"late-joiner": "not_owed", "old-hand": "missing"}
+
+
 def test_a_crawl_cut_short_proves_nothing_about_a_site(store) -> None:
     """After d's site failed, an interrupted run that never reached it must not make d 'missing'."""
     populate(store)
