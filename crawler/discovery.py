@@ -390,8 +390,9 @@ PAGER_CONTROLS = "//a | //*[@onclick] | //button | //input[@type='button' or @ty
 
 def is_script_pager_control(text: str, href: str, onclick: str) -> bool:
     """A pager control (下一页, a page number) whose target is a script call naming no URL."""
-    if not is_pagination_text(text):
-        return False
+    norm = normalize_text(text)
+    if not is_pagination_text(norm) or (norm.isdigit() and len(norm) > 3):
+        return False  # 2023: a year tab (changeYear(2023)), not a page number
     href = href.strip()
     if href and not href.startswith(PLACEHOLDER_HREFS):
         return False  # a real link: the static reading follows it

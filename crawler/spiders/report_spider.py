@@ -273,8 +273,10 @@ class ReportSpider(scrapy.Spider):
         """A pager only a script follows, on a page whose static reading found no next page: the page is
         rendered (parse_rendered_list clicks on), never for agencies set to `render: static`."""
         meta = response.meta
+        # Only a chain's first page: a later one was reached by a pager read statically, and its last page
+        # (script page numbers, no 下一页) needs no browser.
         return (self.agencies[meta["agency"]].get("render", "auto") != "static" and not meta.get("playwright")
-                and meta["pages"] < self.max_list_pages and d.has_script_pager(response.selector.root))
+                and meta["pages"] == 1 < self.max_list_pages and d.has_script_pager(response.selector.root))
 
     def _should_render(self, response: Response, useful: int) -> bool:
         agency = self.agencies[response.meta["agency"]]

@@ -90,6 +90,7 @@ def test_a_site_whose_next_page_is_a_plain_link_needs_no_browser(shapes: dict, s
     ("<a href='list_2.html'>下一页</a>", False),  # a plain link
     ("<a href='javascript:void(0)' onclick=\"location.href='list_2.html'\">下一页</a>", False),  # a URL in it
     ("<a href='javascript:goPage(2)'>工作动态</a>", False),  # no pager text
+    ("<a href='javascript:;' onclick='changeYear(2023)'>2023</a>", False),  # a year tab
     ("<script>createPageHTML(3, 0, 'index', 'html');</script>", False),  # TRS: read statically
 ])
 def test_a_script_pager_is_one_whose_control_names_no_url(pager: str, scripted_only: bool) -> None:

@@ -5,7 +5,8 @@
 - turnpage_location: a 下一页 control `onclick="turnPage(2)"`; turnPage(n) sets location to a URL computed from
   the page's own path (/gk/list.html -> /gk/list_2.html); the report is listed on page 3;
 - static_pager: numbered links `javascript:goPage(n)`, but 下一页 is a plain link (list_2.html): the static
-  reading finds the next page, so no browser is needed; the report is listed on page 2.
+  reading finds the next page, so no browser is needed, not even on page 2 (numbers only, no 下一页); the
+  report is listed on page 2.
 
 `build(key, site)` fills a SiteServer and returns its agencies.yaml entry (render: auto).
 """
@@ -103,7 +104,8 @@ def _turnpage_location(site: SiteServer, seed: str) -> str:
 def _static_pager(site: SiteServer, seed: str) -> str:
     pager = "<div class='page'><a href='javascript:goPage(2)'>2</a> <a href='list_2.html'>下一页</a></div>"
     site.set_page("/xxgk/list.html", list_page("年报", _entries(seed, 1, 2), pager + GOPAGE_SCRIPT % 2))
-    site.set_page("/xxgk/list_2.html", list_page("年报", _entries(seed, 2, 2)))
+    last = "<div class='page'><a href='javascript:goPage(1)'>1</a> <span>2</span></div>"  # no 下一页: the end
+    site.set_page("/xxgk/list_2.html", list_page("年报", _entries(seed, 2, 2), last + GOPAGE_SCRIPT % 2))
     _publish_news(site, seed, 2)
     return "/xxgk/list.html"
 
