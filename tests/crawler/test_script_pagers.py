@@ -113,3 +113,30 @@ def test_a_script_pager_leading_to_another_server_reaches_nothing_there(way: str
     finally:
         site.stop()
         outside.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_clicking_stops_at_the_list_page_limit(tmp_path: Path) -> None:
+    site = SiteServer("limited").start()
+    try:
+        entry = script_pagers.build("xhr_gopage", site)
+        summary, years = _crawl(tmp_path, [entry], max_list_pages=2)
+        assert [site.count(f"/nb/list_data?page={n}") for n in (2, 3)] == [1, 0]
+        assert summary.script_pager_pages == 1 and years[entry["id"]] == []
+    finally:
+        site.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_each_clicked_page_counts_against_the_site_budget(tmp_path: Path) -> None:
+    site = SiteServer("budget").start()
+    try:
+        entry = script_pagers.build("xhr_gopage", site)
+        # The list page, the same page rendered, page 2 clicked to: the budget ends before page 3.
+        summary, _ = _crawl(tmp_path, [entry], max_pages_per_site=3)
+        assert [site.count(f"/nb/list_data?page={n}") for n in (2, 3)] == [1, 0], [h.path for h in site.hits]
+        assert [e["kind"] for e in summary.error_list] == ["budget"]
+    finally:
+        site.stop()
