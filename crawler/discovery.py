@@ -77,6 +77,8 @@ DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".txt")
 SKIP_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".svg", ".css", ".js", ".zip", ".rar", ".7z",
                    ".xls", ".xlsx", ".ppt", ".pptx", ".mp4", ".mp3", ".avi", ".flv", ".exe", ".apk", ".ico")
 NEXT_PAGE_TEXTS = frozenset({"下一页", "下页", "后页", "尾页", "末页", "最后一页", ">", ">>", "»", "›"})
+# Pager controls that lead one page on (not 尾页: the last page), in the order a browser tries them.
+FORWARD_TEXTS = ("下一页", "下页", "后页", ">", ">>", "»", "›")
 # Arrows and brackets around pager words: 下一页>, [下一页], 尾页>>, 【末页】.
 PAGER_DECORATIONS = "[]【】<>《》«»‹›()（）|"
 # Link texts of columns that may hold reports: entered from start pages (within the depth limit).
@@ -378,6 +380,33 @@ def script_pager_urls(html: str, page_url: str, limit: int = 200) -> list[str]:
     """List pages that only scripts link to: TRS createPageHTML pagers, Hanweb next groups and proxy queries."""
     return (create_page_html_urls(html, page_url, limit) + datastore_next_urls(html, page_url)[:limit]
             + dataproxy_urls(html, page_url))
+
+
+# Script pagers that name no URL: <a href="javascript:goPage(2)">2</a>, onclick="turnPage(3)" on a 下一页 button.
+# Only a browser can tell where they lead (an XHR that rewrites the list, a URL computed from variables).
+SCRIPT_CALL = re.compile(r"[A-Za-z_$][\w$.]*\s*\(")
+PAGER_CONTROLS = "//a | //*[@onclick] | //button | //input[@type='button' or @type='submit']"
+
+
+def is_script_pager_control(text: str, href: str, onclick: str) -> bool:
+    """A pager control (下一页, a page number) whose target is a script call naming no URL."""
+    norm = normalize_text(text)
+    if not is_pagination_text(norm) or (norm.isdigit() and len(norm) > 3):
+        return False  # 2023: a year tab (changeYear(2023)), not a page number
+    href = href.strip()
+    if href and not href.startswith(PLACEHOLDER_HREFS):
+        return False  # a real link: the static reading follows it
+    scripts = (href.removeprefix("javascript:"), onclick)
+    return any(SCRIPT_CALL.search(s) for s in scripts) and not any(SCRIPT_URL.search(s) for s in scripts)
+
+
+def has_script_pager(root: lxml.html.HtmlElement) -> bool:
+    """The page has a pager only a script can follow (asked only when the static reading found no next page)."""
+    for element in root.xpath(PAGER_CONTROLS):
+        text = element.get("value") if element.tag == "input" else element.text_content()
+        if is_script_pager_control(text or "", element.get("href") or "", element.get("onclick") or ""):
+            return True
+    return False
 
 
 # --- pages -----------------------------------------------------------------------------------------

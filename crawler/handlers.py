@@ -23,6 +23,8 @@ class LazyBrowserHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         if request.meta.get("playwright"):
+            if self.crawler.stats is not None:  # the summary says how many pages needed Chromium
+                self.crawler.stats.inc_value("nianbao/browser_requests")
             if self._browser is None:  # one start, however many renders wait for it
                 self._browser = asyncio.ensure_future(self._start_browser())
             handler = await asyncio.shield(self._browser)

@@ -203,6 +203,8 @@ def summarize(run_id: int, stats: CrawlStats, scrapy_stats: dict[str, Any], seco
         "seconds": round(seconds, 3),
         "crawl_seconds": float(scrapy_stats.get("elapsed_time_seconds", seconds)),
         "skipped_known": int(scrapy_stats.get("nianbao/skipped_known", 0)),
+        "browser_requests": int(scrapy_stats.get("nianbao/browser_requests", 0)),
+        "script_pager_pages": int(scrapy_stats.get("nianbao/script_pager_pages", 0)),
         # CPU of this process and of the store process: where a crawl's time goes (bench/crawl.py).
         "cpu_seconds": round(_cpu(resource.RUSAGE_SELF), 3),
         "store_cpu_seconds": round(_cpu(resource.RUSAGE_CHILDREN), 3),

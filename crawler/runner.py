@@ -46,6 +46,8 @@ class CrawlSummary:
     seconds: float = 0.0  # the whole child process, from its start (imports included) to its summary
     crawl_seconds: float = 0.0  # from spider open to close (Scrapy's elapsed_time_seconds)
     skipped_known: int = 0  # known pages not requested (crawler.known)
+    browser_requests: int = 0  # pages opened in Chromium (rendered lists, script pagers)
+    script_pager_pages: int = 0  # list pages reached by clicking a script pager in Chromium
     cpu_seconds: float = 0.0  # CPU of the crawl process
     store_cpu_seconds: float = 0.0  # CPU of its store process (parsing, database writes)
     log: str = ""  # the child's stderr (Scrapy's log), for diagnosing a failed run

@@ -31,6 +31,7 @@ from w3lib.url import safe_url_string
 
 from nianbao.crawler import discovery as d
 from nianbao.crawler import store_jobs
+from nianbao.crawler.browser import click_next
 from nianbao.crawler.budget import SiteBudget
 from nianbao.crawler.confine import places
 from nianbao.crawler.items import ReportCandidate, SiteErrorItem
@@ -61,6 +62,7 @@ class ReportSpider(scrapy.Spider):
     max_depth: int
     max_list_pages: int
     restart_every: int
+    browser_timeout: float  # seconds a rendered page (or a page a pager click loads) may take
     known: KnownUrls
     budget: SiteBudget  # set by from_crawler, from the crawl settings
 
@@ -84,6 +86,7 @@ class ReportSpider(scrapy.Spider):
         spider.max_depth = int(_option(crawler, "NIANBAO_MAX_DEPTH"))
         spider.max_list_pages = int(_option(crawler, "NIANBAO_MAX_LIST_PAGES"))
         spider.restart_every = int(_option(crawler, "NIANBAO_BROWSER_RESTART_EVERY"))
+        spider.browser_timeout = float(_option(crawler, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT")) / 1000
         spider.budget = SiteBudget(int(_option(crawler, "NIANBAO_MAX_PAGES_PER_SITE")),
                                    int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
@@ -157,9 +160,43 @@ class ReportSpider(scrapy.Spider):
     # -- callbacks -------------------------------------------------------------------------------
 
     async def parse_rendered_list(self, response: Response) -> AsyncIterator[Any]:
-        await self._close_page(response)
-        for item in self.parse_list(response):
-            yield item
+        """A list page open in Chromium: read it; when it has a pager only a script follows and no next page
+        was found in it otherwise, click the pager to the next page and read that, as long as pages are new,
+        within the pagination and per-site limits. Each page clicked to counts as one request of the budget."""
+        page = response.meta.get("playwright_page")
+        try:
+            shown: set[str] = set()
+            current: Response | None = response
+            while current is not None:
+                for item in self.parse_list(current):
+                    yield item
+                current = await self._click_next(current, page, shown) if page is not None else None
+        finally:
+            await self._close_page(response)
+
+    async def _click_next(self, response: Response, page: Any, shown: set[str]) -> HtmlResponse | None:
+        """The page after `response` in the browser tab, as a response of its own; None at the end (no
+        control, nothing new, off the agency's places, a limit reached)."""
+        agency_id, pages = response.meta["agency"], response.meta["pages"]
+        if (not isinstance(response, TextResponse) or response.status != 200 or pages >= self.max_list_pages
+                or response.meta.get("next_found", True) or not d.has_script_pager(response.selector.root)):
+            return None
+        shown.add(_visible_text(response))
+        if not (self.budget.schedule(agency_id) and self.budget.take_page(agency_id)):
+            self._over_budget(agency_id, response.url)
+            return None
+        if not await click_next(page, pages, d.FORWARD_TEXTS, d.PAGER_DECORATIONS, self.browser_timeout):
+            return None
+        url, body = page.url, (await page.content()).encode("utf-8")
+        self.budget.add_bytes(agency_id, len(body))
+        if not self._allowed(agency_id, url):
+            return None  # the route stopped the request already; nothing of the agency to read
+        request = response.request.replace(url=url) if response.request is not None else None
+        following = HtmlResponse(url, body=body, encoding="utf-8", request=request)
+        if request is not None:
+            request.meta["pages"] = pages + 1
+        self.crawler.stats.inc_value("nianbao/script_pager_pages", spider=self)
+        return None if _visible_text(following) in shown else following
 
     def parse_list(self, response: Response) -> Output:
         return self._read_page(response, self._list_outputs)
@@ -183,19 +220,27 @@ class ReportSpider(scrapy.Spider):
             return
         if self.budget.seen_content(agency_id, _visible_text(response)) and meta["pages"] > 1:
             return  # a pager page showing what an earlier page showed: the chain goes on past its end
-        useful = 0  # report links and pagination: a list page without any may be built by a script
+        useful = paged = 0  # report links and pagination: a list page without any may be built by a script
         for text, url in self._links(response):
             request = self._follow(response, text, url)
             if request is not None:
-                useful += request.meta["role"] != "list" or request.meta["pages"] > meta["pages"]
+                is_next = request.meta["role"] == "list" and request.meta["pages"] > meta["pages"]
+                useful += request.meta["role"] != "list" or is_next
+                paged += is_next
                 yield request
         if meta["pages"] < self.max_list_pages:
             for url in d.script_pager_urls(response.text, response.url, self.max_list_pages):
                 url = _encoded(url, response)
                 if self._allowed(agency_id, url):
                     useful += 1
+                    paged += 1
                     yield self.list_request(agency_id, url, hops=meta["hops"], pages=meta["pages"] + 1)
-        if self._should_render(response, useful):
+        meta["next_found"] = bool(paged)  # a rendered page with a script pager is clicked on only without
+        if not paged and self._needs_script_pager(response):
+            # The browser clicks through the pager; it also builds the list if a script does (no render below).
+            yield self.list_request(agency_id, response.url, hops=meta["hops"], pages=meta["pages"], render=True,
+                                    dont_filter=True)
+        elif self._should_render(response, useful):
             yield self.list_request(agency_id, response.url, hops=meta["hops"], pages=meta["pages"], render=True,
                                     dont_filter=True)
         if not useful and (undated_title or d.classify_title(_page_title(response)).is_report):
@@ -223,6 +268,15 @@ class ReportSpider(scrapy.Spider):
                 and not d.is_document_url(url, text)):  # 附件：年度报告.pdf is no column to enter
             return self.list_request(agency_id, url, hops=meta["hops"] + 1, pages=1)
         return None
+
+    def _needs_script_pager(self, response: TextResponse) -> bool:
+        """A pager only a script follows, on a page whose static reading found no next page: the page is
+        rendered (parse_rendered_list clicks on), never for agencies set to `render: static`."""
+        meta = response.meta
+        # Only a chain's first page: a later one was reached by a pager read statically, and its last page
+        # (script page numbers, no 下一页) needs no browser.
+        return (self.agencies[meta["agency"]].get("render", "auto") != "static" and not meta.get("playwright")
+                and meta["pages"] == 1 < self.max_list_pages and d.has_script_pager(response.selector.root))
 
     def _should_render(self, response: Response, useful: int) -> bool:
         agency = self.agencies[response.meta["agency"]]
