@@ -31,6 +31,13 @@ from nianbao.report.readers.pdf_layout import Char, Edge
 DPI = 150  # pages are rendered (or scaled) to this resolution before OCR
 MAX_SIDE = 2600  # pixels; a larger picture is scaled down first (bounds the detector's work and memory)
 MIN_SIDE = 40
+# The detector only finds where text is: it runs on the page scaled to this longest side (a 150 dpi A4 page
+# is 1754 px), which costs a third less than the full page and finds the same boxes; the boxes are cut from
+# the full-resolution page for the recogniser.
+DETECT_SIDE = 1536
+# The recogniser pads every box of a batch to at least this width (rapidocr's default, 320 px, is the width
+# of a text line): a table's numbers are 20-100 px wide, so most of its work went into padding.
+RECOGNISE_MIN_WIDTH = 160
 _INK = 140  # grey level below which a pixel is ink
 _RULING_CONTRAST = 40  # grey levels below the paper's for a pixel of a ruling line
 _MAX_SKEW = 5.0  # degrees searched either way
@@ -60,7 +67,8 @@ def _engine() -> Any:
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         "Det.limit_type": "max",
-        "Det.limit_side_len": MAX_SIDE,
+        "Det.limit_side_len": DETECT_SIDE,
+        "Rec.rec_img_shape": [3, 48, RECOGNISE_MIN_WIDTH],
     })
 
 
