@@ -18,8 +18,8 @@ MAX_COMPRESSION_RATIO = 200
 CONVERSION_TIMEOUT_S = 60.0
 # The budget of one document (report.budget): address space of the child that reads it, and wall-clock
 # time. A real report needs well under 300 MB and 10 s; the bombs of issue 11 needed over 2 GB. OCR of a
-# scanned page (onnxruntime) peaks at ~1.5-1.9 GB of address space (0.7-1.1 GB resident): the cap leaves it room.
-MAX_MEMORY_BYTES = 2560 * 1024 * 1024
+# scanned report (onnxruntime) peaks at ~1.25 GB of address space (~0.65 GB resident): the cap leaves it room.
+MAX_MEMORY_BYTES = 1408 * 1024 * 1024
 CHECK_TIMEOUT_S = 90.0  # LibreOffice alone may take CONVERSION_TIMEOUT_S
 
 
