@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
+from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.crawler.store_jobs import store_report
 from nianbao.dashboard.app import create_app
 from nianbao.dashboard.users import add_user
@@ -131,3 +133,16 @@ def start_seeded(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes],
     settings = Settings(database_url=store.database_url, blob_dir=tmp_path / "blobs",
                         dashboard=DashboardSettings(secret_key="test-secret", session_lifetime=session_lifetime))
     return start_server(settings, store)
+
+
+# One Chromium per test module for the browser tests of the dashboard (Debian's /usr/bin/chromium).
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

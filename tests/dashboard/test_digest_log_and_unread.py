@@ -14,7 +14,6 @@ import pytest
 
 from nianbao import settings
 from nianbao.alerts.mailer import send_pending
-from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.crawler.store_jobs import store_report
 from nianbao.storage.store import Store
 from tests.alerts.smtpkit import HostileInbox, SmtpServer
@@ -60,18 +59,6 @@ def server(store: Store, tmp_path: Path, seed_bytes: Callable[[str], bytes]) -> 
         good.stop()
         refusing.stop()
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _login(browser: Any, base: str, name: str) -> Any:

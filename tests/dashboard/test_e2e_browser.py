@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.crawler.runner import run_crawl
 from nianbao.dashboard.users import add_user
 from nianbao.settings import load_settings
@@ -73,18 +72,6 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     finally:
         xss.stop()
         farm.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _state(crawled: dict[str, Any]) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.report.reflow import paragraphs
 from tests.dashboard.conftest import Client
 from tests.dashboard.report_site import SCRIPT, login, serve
@@ -26,18 +25,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     yield from serve(tmp_path_factory.mktemp("report-page"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))

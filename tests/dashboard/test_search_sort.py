@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from nianbao.app import daemon
-from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.settings import load_settings
 from nianbao.storage.models import CrawlRun, RecheckRequest
 from nianbao.storage.store import Store
@@ -29,18 +28,6 @@ VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     yield from serve(tmp_path_factory.mktemp("search-sort"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))

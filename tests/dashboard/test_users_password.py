@@ -14,7 +14,6 @@ import pytest
 from rich.console import Console
 
 from nianbao.app import demo as demo_module
-from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from nianbao.settings import load_settings
 from nianbao.storage.store import Store
 from tests.dashboard.conftest import PASSWORD, Client, start_server
@@ -26,18 +25,6 @@ NEW_PASSWORD = "a new password for 2024"
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
     yield from serve(tmp_path)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _logged_in(client: Client) -> bool:
