@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import json
 import re
 import threading
 import time
@@ -73,6 +74,12 @@ class Client:
         if not follow:
             handlers.append(_NoRedirect())
         self.opener = urllib.request.build_opener(*handlers)
+
+    def json(self, path: str) -> Any:
+        """GET a JSON page or API answer that must succeed (200), decoded."""
+        status, _, body = self.request(path)
+        assert status == 200, body[:500]
+        return json.loads(body)
 
     def request(self, path: str, data: dict[str, str] | bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,11 +111,6 @@ def served(store: Store, tmp_path: Path) -> Iterator[RunningServer]:
         server.stop()
 
 
-def _json(client: Client, path: str) -> Any:
-    status, _, body = client.request(path)
-    assert status == 200, body[:400]
-    return json.loads(body)
-
 
 def expected_rates(year: int, agency_id: str) -> dict[str, float | None]:
     _, granted, refused, unable, other = AGENCIES[agency_id]
@@ -126,7 +120,7 @@ def expected_rates(year: int, agency_id: str) -> dict[str, float | None]:
 def test_a_regions_agencies_with_quartiles_percentiles_trend_and_warnings(served: RunningServer) -> None:
     client = Client(served.base_url)
     assert client.login("viewer") == 200
-    page = _json(client, f"/api/benchmarks?year=2023&region={REGION}")
+    page = client.json(f"/api/benchmarks?year=2023&region={REGION}")
     assert page["year"] == 2023 and page["region"] == REGION and page["total"] == 5
     by_id = {a["agency_id"]: a for a in page["agencies"]}
     for agency_id, agency in by_id.items():
@@ -162,7 +156,7 @@ def test_a_regions_agencies_with_quartiles_percentiles_trend_and_warnings(served
 def test_without_a_region_every_regions_medians_and_exports(served: RunningServer) -> None:
     client = Client(served.base_url)
     assert client.login("viewer") == 200
-    page = _json(client, "/benchmarks.json?year=2023")
+    page = client.json("/benchmarks.json?year=2023")
     assert [r["region"] for r in page["regions"]] == sorted([REGION, OTHER], key=lambda r: r != REGION)
     _, _, body = client.request(f"/export/benchmarks.csv?year=2023&region={REGION}")
     table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -185,7 +179,7 @@ def test_a_new_version_changes_the_figures_at_the_next_refresh(served: RunningSe
     store.save_version("nj-a", b"nj-a 2023 corrected", url="http://nj-a.example.gov.cn/2023.html", headers={},
                        fetched_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
                        parsed=ParsedContent(model=model(2, 18, 0, 0), year=2023))
-    page = _json(client, f"/api/benchmarks?year=2023&region={REGION}")
+    page = client.json(f"/api/benchmarks?year=2023&region={REGION}")
     corrected = next(a for a in page["agencies"] if a["agency_id"] == "nj-a")
     assert corrected["rates"]["refused_rate"]["value"] == pytest.approx(18 / 20)
     assert ("nj-a", "refused_rate") in {(w["agency_id"], w["rate"]) for w in page["warnings"]}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,16 +28,11 @@ def served(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes]) -> It
         server.stop()
 
 
-def _json(client: Client, path: str) -> Any:
-    status, _, body = client.request(path)
-    assert status == 200, body[:500]
-    return json.loads(body)
-
 
 def test_one_wrong_row_is_one_finding_one_open_error_and_one_csv_row(served: RunningServer) -> None:
     client = Client(served.base_url)
     assert client.login("reviewer") == 200
-    data = _json(client, "/findings.json?agency=shizhong&severity=error&q=市中区")
+    data = client.json("/findings.json?agency=shizhong&severity=error&q=市中区")
     table_rows = [r for r in data["rows"] if r["rule"] in ("balance", "outcome_total")]
     assert len(table_rows) == 4
     [fact] = [g for g in data["groups"] if "balance" in {r["rule"] for r in table_rows if r["id"] in g["ids"]}]
@@ -47,7 +41,7 @@ def test_one_wrong_row_is_one_finding_one_open_error_and_one_csv_row(served: Run
     status, _, page = client.request("/findings?severity=error&q=市中区")
     assert status == 200 and page.decode().count('data-count="4"') == 1
 
-    [row] = _json(client, "/api/agencies?year=2020&status=inconsistent")["rows"]
+    [row] = client.json("/api/agencies?year=2020&status=inconsistent")["rows"]
     errors = [g for g in data["groups"] if g["severity"] == "error" and g["rule"] != "deadline"]
     assert row["open_errors"] == len(errors) < len([r for r in data["rows"] if r["severity"] == "error"])
 
@@ -70,7 +64,7 @@ def test_one_wrong_row_is_one_finding_one_open_error_and_one_csv_row(served: Run
     status, _, _ = client.request(f"/findings/{fact['ids'][0]}/review", body_bytes,
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200
-    after = _json(client, "/findings.json?severity=error&q=市中区")
+    after = client.json("/findings.json?severity=error&q=市中区")
     assert {r["review"] for r in after["rows"] if r["id"] in fact["ids"]} == {"acknowledged"}
 
 
@@ -83,11 +77,11 @@ def test_diff_without_a_and_b_compares_the_latest_versions(served: RunningServer
                  fetched_at=dt.datetime(2021, 2, 25, tzinfo=dt.UTC), filename="nb.txt")
     client = Client(served.base_url)
     assert client.login("viewer") == 200
-    [row] = _json(client, "/api/agencies?year=2020&q=东莞")["rows"]
-    diff = _json(client, f"/api/reports/{row['report_id']}/diff")
+    [row] = client.json("/api/agencies?year=2020&q=东莞")["rows"]
+    diff = client.json(f"/api/reports/{row['report_id']}/diff")
     assert (diff["a"], diff["b"]) == (1, 2)
-    single = _json(client, "/api/agencies?year=2020&q=丽水")["rows"][0]["report_id"]
-    one = _json(client, f"/api/reports/{single}/diff")  # one version: compared with itself, not a 404
+    single = client.json("/api/agencies?year=2020&q=丽水")["rows"][0]["report_id"]
+    one = client.json(f"/api/reports/{single}/diff")  # one version: compared with itself, not a 404
     assert (one["a"], one["b"]) == (1, 1) and one["figures"] == []
 
 
@@ -104,11 +98,11 @@ def test_a_region_where_nobody_is_due_has_no_rate(served: RunningServer, store: 
     dash.settings = dash.settings.model_copy(update={"agencies": tuple(agencies)})
     client = Client(served.base_url)
     assert client.login("viewer") == 200
-    regions = {r["key"]: r for r in _json(client, "/api/regions?year=2020")["rows"]}
+    regions = {r["key"]: r for r in client.json("/api/regions?year=2020")["rows"]}
     assert regions["新区"]["due"] == 0 and regions["新区"]["rates"]["on_time"] is None
     assert regions["新区"]["counts"]["not_owed"] == 1
     status, _, page = client.request("/regions?year=2020")
     row = re.search(r"新区.*?</tr>", page.decode(), flags=re.S)
     assert row and "—" in row.group(0) and "0.0%" not in row.group(0)
-    [agency] = _json(client, "/api/agencies?year=2020&q=新设局")["rows"]
+    [agency] = client.json("/api/agencies?year=2020&q=新设局")["rows"]
     assert agency["status_label"] == "不应报"

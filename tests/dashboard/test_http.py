@@ -26,16 +26,11 @@ def served(store: Any, tmp_path: Path, seed_bytes: Callable[[str], bytes]) -> It
         server.stop()
 
 
-def _json(client: Client, path: str) -> Any:
-    status, _, body = client.request(path)
-    assert status == 200, body[:500]
-    return json.loads(body)
-
 
 def test_statuses_counts_and_exports(served: RunningServer) -> None:
     client = Client(served.base_url)
     assert client.login("viewer") == 200
-    data = _json(client, "/api/overview?year=2020")
+    data = client.json("/api/overview?year=2020")
     totals = data["totals"]
     assert totals["total"] == 4
     assert totals["counts"]["missing"] == 1  # 沉默县: crawled, nothing found, long past due
@@ -43,14 +38,14 @@ def test_statuses_counts_and_exports(served: RunningServer) -> None:
     assert totals["inconsistent"] == 1  # 市中区统计局: its total row contradicts its rows
     assert data["worst"][0]["agency_id"] == "silent"  # worst offenders first
 
-    agencies = _json(client, "/api/agencies?year=2020&status=inconsistent")
+    agencies = client.json("/api/agencies?year=2020&status=inconsistent")
     assert [r["agency_id"] for r in agencies["rows"]] == ["shizhong"]
-    assert _json(client, "/api/agencies?year=2020&rule=balance")["total"] == 1
-    assert _json(client, "/api/agencies?year=2020&q=丽水")["rows"][0]["name"] == "丽水市统计局"
-    assert _json(client, "/api/agencies?year=2020&region=山东省/济南市")["total"] == 1
+    assert client.json("/api/agencies?year=2020&rule=balance")["total"] == 1
+    assert client.json("/api/agencies?year=2020&q=丽水")["rows"][0]["name"] == "丽水市统计局"
+    assert client.json("/api/agencies?year=2020&region=山东省/济南市")["total"] == 1
 
     report_id = agencies["rows"][0]["report_id"]
-    report = _json(client, f"/api/reports/{report_id}")
+    report = client.json(f"/api/reports/{report_id}")
     locations = {f["location"] for f in report["findings"]}
     assert "applications.total_handled.total" in locations
 
@@ -62,7 +57,7 @@ def test_statuses_counts_and_exports(served: RunningServer) -> None:
     status, _, body = client.request("/export/regions.json?year=2020")
     assert {r["key"] for r in json.loads(body)} == {r[2] for r in SEEDS.values()} | {"甘肃省/沉默县"}
 
-    spec = _json(client, "/api/openapi.json")
+    spec = client.json("/api/openapi.json")
     assert spec["openapi"].startswith("3.") and "/api/findings/{finding_id}/review" in spec["paths"]
 
 

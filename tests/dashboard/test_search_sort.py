@@ -4,7 +4,6 @@ daemon runs: in real headless Chromium at laptop and phone width, and over HTTP.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,11 +45,6 @@ def _client(site: dict[str, Any], name: str = "viewer") -> Client:
     return client
 
 
-def _json(client: Client, path: str) -> Any:
-    status, _, body = client.request(path)
-    assert status == 200, body[:300]
-    return json.loads(body)
-
 
 def _names(page: Any) -> list[str]:
     return page.locator("table.list tbody tr td:first-child a").all_inner_texts()
@@ -80,22 +74,22 @@ def test_clicking_a_column_heading_sorts_the_agency_list(page: Any, site: dict[s
     assert _names(page) == ascending[::-1]
     # The twin answers in the same order, and the filters survive a sort.
     client = _client(site)
-    rows = _json(client, "/agencies.json?year=2020&sort=-name")["rows"]
+    rows = client.json("/agencies.json?year=2020&sort=-name")["rows"]
     assert [r["name"] for r in rows] == ascending[::-1]
 
 
 def test_sort_keys_outside_the_whitelist_are_ignored(site: dict[str, Any]) -> None:
     client = _client(site)
-    default = [r["agency_id"] for r in _json(client, "/agencies.json?year=2020")["rows"]]
+    default = [r["agency_id"] for r in client.json("/agencies.json?year=2020")["rows"]]
     for hostile in ("password_hash", "name;drop table users", "-__class__"):
-        rows = _json(client, f"/agencies.json?year=2020&sort={hostile}")["rows"]
+        rows = client.json(f"/agencies.json?year=2020&sort={hostile}")["rows"]
         assert [r["agency_id"] for r in rows] == default
 
 
 def test_findings_sort_by_rule_both_ways(site: dict[str, Any]) -> None:
     client = _client(site)
-    up = [r["rule"] for r in _json(client, "/findings.json?sort=rule")["rows"]]
-    down = [r["rule"] for r in _json(client, "/findings.json?sort=-rule")["rows"]]
+    up = [r["rule"] for r in client.json("/findings.json?sort=rule")["rows"]]
+    down = [r["rule"] for r in client.json("/findings.json?sort=-rule")["rows"]]
     assert len(set(up)) >= 2, up  # the fixture's reports break more than one rule
     assert up == sorted(up) and down == sorted(up, reverse=True)
 
@@ -117,11 +111,11 @@ def test_the_header_search_finds_agencies_and_reports(page: Any, site: dict[str,
 
 def test_search_json_twin_and_wildcards_taken_literally(site: dict[str, Any]) -> None:
     client = _client(site)
-    found = _json(client, "/search.json?q=统计局")
+    found = client.json("/search.json?q=统计局")
     assert {a["name"] for a in found["agencies"]} == {name for name, _ in AGENCIES.values()}
-    assert _json(client, "/search.json?q=%25")["agencies"] == []  # "%" is a character, not a wildcard
-    assert _json(client, "/search.json?q=广州")["agencies"][0]["id"] == "guangzhou"
-    assert _json(client, "/search.json?q=")["agencies"] == []
+    assert client.json("/search.json?q=%25")["agencies"] == []  # "%" is a character, not a wildcard
+    assert client.json("/search.json?q=广州")["agencies"][0]["id"] == "guangzhou"
+    assert client.json("/search.json?q=")["agencies"] == []
 
 
 def test_agency_page_shows_last_and_next_check_and_queues_a_recheck(page: Any, site: dict[str, Any]) -> None:
