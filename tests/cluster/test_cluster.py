@@ -102,6 +102,9 @@ class Cluster:
 
     def __init__(self, folder: Path, database_url: str, agencies: list[dict[str, Any]]) -> None:
         token = secrets.token_hex(4)
+        # Queues and worker names of their own: two test runs on one broker (a developer's and CI's) must not
+        # take each other's shards or fight over a worker's control queue ("w1@test.celery.pidbox").
+        self.token = token
         self.queues = {"crawl_queue": f"test-{token}.crawl", "parse_queue": f"test-{token}.parse"}
         self.folder = folder
         self.config = write_config(folder / "config", database_url, agencies, per_domain_concurrency=PER_HOST)
@@ -191,7 +194,7 @@ def test_three_workers_leave_the_database_one_machine_leaves_and_keep_per_host_p
         cluster: Cluster, single_machine: dict[str, Any], portals: Any) -> None:
     cluster.start("coordinator", "run", "--coordinator", "--crawl-now")
     for n in range(3):
-        cluster.start(f"worker{n}", "worker", "--name", f"w{n}@test")
+        cluster.start(f"worker{n}", "worker", "--name", f"w{n}-{cluster.token}@test")
     cluster.wait_round()
     assert database_state(cluster.settings.database_url, cluster.settings.blob_dir) == single_machine
     rows = _shards(cluster)
@@ -209,7 +212,7 @@ def test_a_killed_worker_and_a_replaced_coordinator_still_give_the_same_database
     first = cluster.start("coordinator", "run", "--coordinator", "--crawl-now")
     time.sleep(1.0)
     cluster.start("standby", "run", "--coordinator")
-    workers = [cluster.start(f"worker{n}", "worker", "--name", f"w{n}@test") for n in range(3)]
+    workers = [cluster.start(f"worker{n}", "worker", "--name", f"w{n}-{cluster.token}@test") for n in range(3)]
     victim, crawl_child = None, None
     end = time.monotonic() + 60
     while victim is None and time.monotonic() < end:
@@ -237,7 +240,7 @@ def test_a_killed_worker_and_a_replaced_coordinator_still_give_the_same_database
 def test_the_parse_queue_parses_a_stored_document_into_a_version(cluster: Cluster, portals: Any) -> None:
     from nianbao.app.cluster import make_celery, send_parse
 
-    worker = cluster.start("parser", "worker", "--queues", "parse", "--name", "parser@test")
+    worker = cluster.start("parser", "worker", "--queues", "parse", "--name", f"parser-{cluster.token}@test")
     settings = cluster.settings
     agency = settings.agencies[0]
     body = portals[0][0].pages["/d0/art/report.html"].body
