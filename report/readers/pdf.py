@@ -26,6 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from nianbao.report.cells import NUMBER_CELL
 from nianbao.report.readers import Document, UnreadableDocument, ocr
 from nianbao.report.readers.grid import clean_cell, clean_line
 from nianbao.report.readers.pdf_layout import (
@@ -58,6 +59,11 @@ _PLAUSIBLE_CHAR = re.compile(r"[\u4e00-\u9fff0-9\s，。、；：（）()“”�
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,3}|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[-—–\s]*$")
 # Words further apart than this (points) on one line start a new cell when a table has no ruling lines.
 _CELL_GAP = 8.0
+# OCR of a ruled cell that reads a number and one or two stray characters ("4特", "42 办", "0例": the remains
+# of a seal or a speck read as a character): the number is kept, its confidence lowered so that it is shown
+# as doubtful (never certain), and no "text in a count" finding is charged to the agency for the noise.
+_OCR_STRAY = re.compile(r"^\s*([+\-]?\d[\d,]*(?:\.\d+)?)\s*[\u4e00-\u9fff]{1,2}\s*$")
+_STRAY_CONFIDENCE = 0.5
 _LINE_TOLERANCE = 3.0
 _WORD_TOLERANCE = 1.5  # tighter than for prose: cells without rulings may sit a few points apart
 
@@ -185,9 +191,12 @@ def _layout_blocks(chars: list[Char], edges: list[Edge] | None, read: ocr.OcrPag
     blocks: list[Block] = []
     for table in tables:
         rows = [_clean_cells(row) for row in table.rows]
+        noisy: set[tuple[int, int]] = set()
+        if read is not None:
+            rows, noisy = _without_stray_marks(rows)
         block = _table_block(table.bbox[1], rows)
         if read is not None and block.table is not None and table.boxes is not None:
-            block.confidence = _confidences(rows, table.boxes, read)
+            block.confidence = _confidences(rows, table.boxes, read, noisy)
         blocks.append(block)
     if not tables:
         # Labels but no ruling lines: rebuild rows from word positions.
@@ -201,16 +210,36 @@ def _layout_blocks(chars: list[Char], edges: list[Edge] | None, read: ocr.OcrPag
     return blocks
 
 
+def _without_stray_marks(rows: list[list[str | None]]) -> tuple[list[list[str | None]], set[tuple[int, int]]]:
+    """OCR'd cells with their stray characters dropped (_OCR_STRAY), and where that happened."""
+    noisy: set[tuple[int, int]] = set()
+    out: list[list[str | None]] = []
+    for r, row in enumerate(rows):
+        kept: list[str | None] = []
+        for c, cell in enumerate(row):
+            stray = _OCR_STRAY.match(cell) if cell and not NUMBER_CELL.match(cell.strip()) else None
+            if stray:
+                noisy.add((r, c))
+            kept.append(stray.group(1) if stray else cell)
+        out.append(kept)
+    return out, noisy
+
+
 def _confidences(rows: list[list[str | None]], cell_boxes: list[list[Box | None]],
-                 read: ocr.OcrPage) -> list[list[float | None]]:
+                 read: ocr.OcrPage, noisy: set[tuple[int, int]]) -> list[list[float | None]]:
     """Each kept cell's OCR confidence, in the order _table_block keeps them (rows with text, cells that
-    start there)."""
+    start there); a cell whose stray characters were dropped is at most _STRAY_CONFIDENCE."""
     out = []
-    for row, boxes in zip(rows, cell_boxes, strict=True):
+    for r, (row, boxes) in enumerate(zip(rows, cell_boxes, strict=True)):
         if any(row):
-            out.append([ocr.cell_confidence(box, read) for cell, box in zip(row, boxes, strict=True)
+            out.append([_capped(ocr.cell_confidence(box, read), (r, c) in noisy)
+                        for c, (cell, box) in enumerate(zip(row, boxes, strict=True))
                         if cell is not None and box is not None])
     return out
+
+
+def _capped(confidence: float | None, noisy: bool) -> float | None:
+    return min(confidence if confidence is not None else 1.0, _STRAY_CONFIDENCE) if noisy else confidence
 
 
 def _clean_cells(row: list[str | None]) -> list[str | None]:

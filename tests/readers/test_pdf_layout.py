@@ -156,7 +156,7 @@ def _pages(*pages: list[str]) -> list[list]:
 def test_bare_numbers_that_count_the_pages_are_page_numbers() -> None:
     from nianbao.report.readers.pdf import _join_pages
 
-    text = _join_pages(_pages(["标题", "正文", "1"], ["正文", "2"], ["正文", "3"]))
+    text, _confidences = _join_pages(_pages(["标题", "正文", "1"], ["正文", "2"], ["正文", "3"]))
     assert text == ["标题", "正文", "正文", "正文"]
 
 
@@ -164,14 +164,14 @@ def test_table_cells_ending_a_page_are_kept() -> None:
     """Cell-per-line text: a page that ends with a row's last cells ("0", "15") keeps them."""
     from nianbao.report.readers.pdf import _join_pages
 
-    text = _join_pages(_pages(["一、本年新收", "15", "0", "0", "15"], ["二、上年结转", "0", "0"], ["正文"]))
+    text, _confidences = _join_pages(_pages(["一、本年新收", "15", "0", "0", "15"], ["二、上年结转", "0", "0"], ["正文"]))
     assert text == ["一、本年新收", "15", "0", "0", "15", "二、上年结转", "0", "0", "正文"]
 
 
 def test_decorated_page_numbers_go_wherever_they_stand() -> None:
     from nianbao.report.readers.pdf import _join_pages
 
-    assert _join_pages(_pages(["- 1 -", "正文", "第 1 页 共 1 页"])) == ["正文"]
+    assert _join_pages(_pages(["- 1 -", "正文", "第 1 页 共 1 页"])) == (["正文"], {})
 
 
 def test_a_rendered_cell_per_line_report_keeps_the_cells_at_page_ends() -> None:
@@ -187,3 +187,13 @@ def test_a_rendered_cell_per_line_report_keeps_the_cells_at_page_ends() -> None:
         "other_org": 0, "total": 15}
     assert result.report.unreadable == {}
     assert result.findings == []
+
+
+def test_an_ocr_cell_with_a_stray_character_keeps_its_number_and_is_marked_doubtful() -> None:
+    """A seal's remains read as "特" beside a 4: the 4 is kept at low confidence; units and labels are left."""
+    from nianbao.report.readers.pdf import _capped, _without_stray_marks
+
+    rows, noisy = _without_stray_marks([["1.本机关不掌握相关政府信息", "4特", "42 办", "5件", "见附件", None]])
+    assert rows == [["1.本机关不掌握相关政府信息", "4", "42", "5件", "见附件", None]]
+    assert noisy == {(0, 1), (0, 2)}
+    assert _capped(0.99, True) == 0.5 and _capped(None, True) == 0.5 and _capped(0.99, False) == 0.99
