@@ -53,6 +53,8 @@ _MAX_EXPLANATION = 300
 _MAX_WRAPPED_LINES = 2  # an explanation wrapped by a PDF text layer spans at most this many breaks
 _APPLICATION_PATTERNS = {k: re.compile(v) for k, v in labels.APPLICATION_LABELS.items()}
 _WRAPPED_FRAGMENT = re.compile(labels.WRAPPED_LABEL_FRAGMENT)
+# A row number and at most two characters of its label, alone in the label cell ("5.要").
+_LABEL_STUB = re.compile(r"^\s*\d{1,2}\s*[.、．]\s*[\u4e00-\u9fff]{0,2}\s*$")
 _PROACTIVE_PATTERNS = {k: re.compile(v) for k, v in labels.PROACTIVE_LABELS.items()}
 
 
@@ -192,6 +194,8 @@ def _candidate_rows(
         segment = text[hit.end:next_start]
         if line_mode:
             segment = segment.split("\n", 1)[0]
+            if not re.search(r"\d", segment):
+                segment = _numbers_above(text, hit, hits) or segment
         try:
             row = read_row(segment, widths[hit.key], checks.get(hit.key), fields=line_mode)
         except Ambiguous as exc:
@@ -206,6 +210,24 @@ def _candidate_rows(
             found.append((not in_table, i, hit.key, row, hit.start))
     found.sort(key=lambda f: (f[0], f[1]))
     return [(key, row, start) for _, _, key, row, start in found]
+
+
+def _numbers_above(text: str, hit: LabelHit, hits: list[LabelHit]) -> str | None:
+    """The numbers of the line above a label whose own line has none, when that line's only words are a
+    row number and a character or two: a label that overflows its narrow column is laid out by LibreOffice
+    as its stub beside the row's numbers and the rest on the next line ("5.要 | 73 | 1 | …" then
+    "求行政机关确认或重新出具已获取信息"), so the keyword is found a line below its numbers."""
+    line_start = text.rfind("\n", 0, hit.start) + 1
+    if line_start == 0:
+        return None
+    above_start = text.rfind("\n", 0, line_start - 1) + 1
+    if any(above_start <= other.start < line_start for other in hits):
+        return None  # the line above is another row's
+    above = text[above_start:line_start - 1]
+    words = [f for f in FIELD_SEPARATORS.split(above) if f.strip() and not is_value_cell(f)]
+    if len(words) != 1 or not _LABEL_STUB.match(words[0]):
+        return None
+    return above[above.index(words[0]) + len(words[0]):]
 
 
 def _line_at(text: str, pos: int) -> str:

@@ -91,6 +91,32 @@ def test_long_labels_wrapped_at_the_cell_width_keep_their_rows():
     assert get_path(report.applications, "total_handled.total") == 10
 
 
+def test_a_label_stub_beside_the_numbers_and_its_rest_below_keeps_the_numbers():
+    """LibreOffice lays "5.要" beside the row's numbers and the rest of the label on the next line."""
+    text = HEAD + (
+        "4.无正当理由大量反复申请\t0\t0\t4\t4\t0\t0\t8\n"
+        "5.要\t73\t1\t7\t1\t625\t1\t708\n"
+        "\t\t求行政机关确认或重新出具已获取信息\t\t\t\t\t\t\t\n"
+        "（六）其他处理\t1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t9\t8\t5\t0\t1\t9\t32\n"
+    )
+    report = parse(text)
+    assert get_path(report.applications, "not_processed.confirm_reissue") == {
+        "natural_person": 73, "commercial": 1, "research": 7, "social_org": 1, "legal_service": 625,
+        "other_org": 1, "total": 708}
+    assert get_path(report.applications, "not_processed.excessive.total") == 8
+    assert get_path(report.applications, "other.no_correction.total") == 32
+
+
+def test_a_row_printed_blank_does_not_take_the_numbers_of_a_labelled_row_above():
+    text = HEAD + (
+        "4.无正当理由大量反复申请\t0\t0\t4\t4\t0\t0\t8\n"
+        "5.要求行政机关确认或重新出具已获取信息\t\t\t\t\t\t\t\n"
+    )
+    report = parse(text)
+    assert get_path(report.applications, "not_processed.excessive.total") == 8
+    assert get_path(report.applications, "not_processed.confirm_reissue.total") is None
+
+
 def test_wrapped_fragment_never_swallows_the_next_rows_label():
     """A label alone on its line followed by the next row's label: both rows stay themselves."""
     text = HEAD + (

@@ -45,8 +45,6 @@ def test_a_page_printed_by_chromium_is_read_cell_for_cell(style: str) -> None:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.xfail(strict=True, reason="known: LibreOffice lays a label that overflows its narrow column into the "
-                   "next grid row (5.要 / 求行政机关确认…), and that row is lost")
 def test_a_docx_converted_by_libreoffice_is_read_cell_for_cell() -> None:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
