@@ -47,30 +47,62 @@ CLICK_NEXT_JS = """({next, words, decorations}) => {
 STATE_JS = "() => [window.__nianbaoPage === undefined, document.readyState, document.body ? document.body.innerText : '']"
 
 
-async def click_next(page: Any, current: int, words: Sequence[str], decorations: str, timeout: float) -> bool:
+async def click_next(page: Any, current: int, words: Sequence[str], decorations: str, timeout: float,
+                     settle: float) -> bool:
     """Click the page's control to page current+1 and wait for what it loads, in place or as a new
-    document; False when there is no such control or nothing changed within `timeout` seconds."""
+    document; False when there is no such control, or nothing changed within `timeout` seconds, or for
+    `settle` seconds the click left no request in flight and the page as it was (a dead control)."""
     from playwright.async_api import Error as PlaywrightError  # only crawls that render import Playwright
 
     before = await page.evaluate("() => document.body ? document.body.innerText : ''")
+    in_flight: set[Any] = set()
+
+    # Playwright reads each listener's signature, which built-in methods (set.add) do not have.
+    def started(request: Any) -> None:
+        in_flight.add(request)
+
+    def ended(request: Any) -> None:
+        in_flight.discard(request)
+
+    listeners = {"request": started, "requestfinished": ended, "requestfailed": ended}
+    for event, listener in listeners.items():
+        page.on(event, listener)
     try:
-        if not await page.evaluate(CLICK_NEXT_JS, {"next": current + 1, "words": list(words),
-                                                   "decorations": decorations}):
+        try:
+            if not await page.evaluate(CLICK_NEXT_JS, {"next": current + 1, "words": list(words),
+                                                       "decorations": decorations}):
+                return False
+        except PlaywrightError:
+            pass  # the click navigated before the script returned: a new document is on its way
+        if not await _changed(page, before, in_flight, timeout, settle):
             return False
-    except PlaywrightError:
-        pass  # the click navigated before the script returned: a new document is on its way
+    finally:
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
+    with contextlib.suppress(PlaywrightError):  # a page that never goes quiet is read as it is
+        await page.wait_for_load_state("networkidle", timeout=timeout * 1000)
+    return True
+
+
+async def _changed(page: Any, before: str, in_flight: set[Any], timeout: float, settle: float) -> bool:
+    """Whether a new document loaded or the text changed in place after the click, within `timeout`; given
+    up sooner when the old document stays unchanged with no request in flight for `settle` seconds."""
+    from playwright.async_api import Error as PlaywrightError
+
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = quiet_since = loop.time()
+    deadline += timeout
     while loop.time() < deadline:
         await asyncio.sleep(0.05)
         try:
             fresh, ready, text = await page.evaluate(STATE_JS)
         except PlaywrightError:
+            quiet_since = loop.time()
             continue  # between two documents
         if (fresh and ready == "complete") or (not fresh and text != before):
-            break
-    else:
-        return False
-    with contextlib.suppress(PlaywrightError):  # a page that never goes quiet is read as it is
-        await page.wait_for_load_state("networkidle", timeout=timeout * 1000)
-    return True
+            return True
+        if fresh or in_flight:
+            quiet_since = loop.time()  # a new document still loading, or an answer still awaited
+        elif loop.time() - quiet_since >= settle:
+            return False
+    return False

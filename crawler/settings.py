@@ -33,6 +33,7 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "NIANBAO_MAX_BYTES_PER_SITE": crawl.max_bytes_per_site,
         "NIANBAO_BROWSER_RESTART_EVERY": crawl.browser_restart_pages,
         "NIANBAO_RECHECK_KNOWN_AFTER_DAYS": crawl.recheck_known_after_days,
+        "NIANBAO_PAGER_CLICK_SETTLE": crawl.pager_click_settle,
         "DEPTH_LIMIT": 0,  # the spider counts hops itself: pagination does not deepen a list
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,

@@ -79,6 +79,7 @@ def crawler_uses(settings: Settings) -> dict[str, Any]:
         "max_list_pages": spider.max_list_pages,
         "browser_restart_pages": spider.restart_every,
         "browser_timeout": options["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] / 1000,
+        "pager_click_settle": spider.click_settle,
         "recheck_known_after_days": spider.known.window.total_seconds() / 86400,
         "max_pages_per_site": spider.budget.max_pages,
         "max_bytes_per_site": spider.budget.max_bytes,

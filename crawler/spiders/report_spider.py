@@ -63,6 +63,7 @@ class ReportSpider(scrapy.Spider):
     max_list_pages: int
     restart_every: int
     browser_timeout: float  # seconds a rendered page (or a page a pager click loads) may take
+    click_settle: float  # seconds a pager click may show nothing before it is taken for a dead control
     known: KnownUrls
     budget: SiteBudget  # set by from_crawler, from the crawl settings
 
@@ -87,6 +88,7 @@ class ReportSpider(scrapy.Spider):
         spider.max_list_pages = int(_option(crawler, "NIANBAO_MAX_LIST_PAGES"))
         spider.restart_every = int(_option(crawler, "NIANBAO_BROWSER_RESTART_EVERY"))
         spider.browser_timeout = float(_option(crawler, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT")) / 1000
+        spider.click_settle = float(_option(crawler, "NIANBAO_PAGER_CLICK_SETTLE"))
         spider.budget = SiteBudget(int(_option(crawler, "NIANBAO_MAX_PAGES_PER_SITE")),
                                    int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
@@ -185,7 +187,8 @@ class ReportSpider(scrapy.Spider):
         if not (self.budget.schedule(agency_id) and self.budget.take_page(agency_id)):
             self._over_budget(agency_id, response.url)
             return None
-        if not await click_next(page, pages, d.FORWARD_TEXTS, d.PAGER_DECORATIONS, self.browser_timeout):
+        if not await click_next(page, pages, d.FORWARD_TEXTS, d.PAGER_DECORATIONS, self.browser_timeout,
+                                self.click_settle):
             return None
         url, body = page.url, (await page.content()).encode("utf-8")
         self.budget.add_bytes(agency_id, len(body))

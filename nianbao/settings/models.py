@@ -217,6 +217,9 @@ class CrawlSettings(Section):
     max_bytes_per_site: PositiveInt = 500 * 1024 * 1024  # bytes downloaded
     browser_restart_pages: PositiveInt = 200  # restart Chromium after this many rendered pages
     browser_timeout: PositiveNumber = 30.0  # seconds for a rendered page to load
+    # Seconds a script pager's click may leave the page unchanged with no request in flight before the
+    # control is taken as dead (instead of waiting browser_timeout for a page that will never come).
+    pager_click_settle: PositiveNumber = 2.0
     # A known page behind an unchanged list entry is not requested again until this many days after the
     # site last confirmed it (0: every known URL on every crawl). Reports are always re-checked.
     recheck_known_after_days: NonNegativeNumber = 7.0

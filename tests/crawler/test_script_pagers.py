@@ -116,6 +116,34 @@ def test_a_script_pager_leading_to_another_server_reaches_nothing_there(way: str
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_a_dead_pager_control_is_given_up_without_waiting_for_the_browser_timeout(tmp_path: Path) -> None:
+    site = SiteServer("dead").start()
+    try:
+        entry = script_pagers.dead_control(site)
+        # browser_timeout is far beyond the test's own limit: only the settle rule can end the click.
+        summary, years = _crawl(tmp_path, [entry], browser_timeout=600, pager_click_settle=1)
+        assert summary.browser_requests == 1 and summary.script_pager_pages == 0
+        assert years[entry["id"]] == []
+    finally:
+        site.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_a_pager_click_waiting_on_a_slow_answer_is_not_taken_for_dead(tmp_path: Path) -> None:
+    site = SiteServer("slow").start()
+    try:
+        entry = script_pagers.build("xhr_gopage", site)
+        site.latency = 1.5  # each answer comes later than a click may stay quiet with nothing in flight
+        summary, years = _crawl(tmp_path, [entry], pager_click_settle=0.5)
+        assert summary.script_pager_pages == 2
+        assert years[entry["id"]] == [docs.SEEDS["dongguan"][2]]
+    finally:
+        site.stop()
+
+
+@pytest.mark.browser
 @pytest.mark.timeout(240)
 def test_clicking_stops_at_the_list_page_limit(tmp_path: Path) -> None:
     site = SiteServer("limited").start()

@@ -133,3 +133,12 @@ def reaching_out(site: SiteServer, outside: SiteServer, way: str) -> dict[str, A
     _publish_news(site, "dongguan", 2)
     return {"id": "script-reaching-out", "name": docs.SEEDS["dongguan"][1], "region": "广东省", "level": "city",
             "kind": "department", "start_urls": [f"{site.base_url}/nb/index.html"], "render": "auto"}
+
+
+def dead_control(site: SiteServer) -> dict[str, Any]:
+    """A list whose 下一页 runs a script that does nothing (a pager left broken by a CMS upgrade)."""
+    pager = "<a href='javascript:void(0)' onclick='goPage(2)'>下一页</a><script>function goPage(n) {}</script>"
+    site.set_page("/nb/index.html", list_page("年报", _entries("dongguan", 1, 2), f"<div id='pager'>{pager}</div>"))
+    _publish_news(site, "dongguan", 2)
+    return {"id": "script-dead-control", "name": docs.SEEDS["dongguan"][1], "region": "广东省", "level": "city",
+            "kind": "department", "start_urls": [f"{site.base_url}/nb/index.html"], "render": "auto"}
