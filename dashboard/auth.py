@@ -5,7 +5,8 @@
   carries only a random session token and the CSRF token; every request looks the token up (app.SessionCheck)
   and is logged in only while the row is live and the account active, so logout, a password or role change
   and `nianbao user disable` end a session even in a cookie copied before.
-- Logins: throttled per account and per client address (the `limits` library, moving window, in memory),
+- Logins: throttled per account and per client address (the `limits` library, moving window, in memory or,
+  for several dashboard replicas, in Redis: `dashboard.login_failure_store`),
   and at most `password_checks` argon2 verifications run at once (each takes 64 MiB).
 - CSRF: a random token kept in the session and repeated in a hidden field of every form; a POST whose field
   does not match is refused with 403 before anything else happens (login included).
@@ -25,7 +26,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -102,7 +103,7 @@ class LoginGuard:
 
     def __init__(self, section: DashboardSettings) -> None:
         self.checks = threading.BoundedSemaphore(section.password_checks)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(storage_from_string(section.login_failure_store))
         window = section.login_failure_window
         self.per_account = RateLimitItemPerSecond(section.login_failures_per_account, window)
         self.per_address = RateLimitItemPerSecond(section.login_failures_per_address, window)

@@ -377,6 +377,10 @@ class DashboardSettings(Section):
     login_failures_per_account: PositiveInt = 5
     login_failures_per_address: PositiveInt = 20
     login_failure_window: Seconds = 15 * 60
+    # Where the failures are counted (a `limits` storage URI). In memory suits one dashboard process; the
+    # replicas of a cluster share the count through Redis ("redis://127.0.0.1:6379/0"), or each one would
+    # allow the limit again.
+    login_failure_store: Text = "memory://"
     # Password checks (argon2, 64 MiB each) running at once; more logins wait their turn.
     password_checks: PositiveInt = 2
 

@@ -229,6 +229,23 @@ def test_twenty_wrong_passwords_from_one_address_lock_that_address_only(served: 
     assert _login_from(served, "127.0.0.3", "reviewer", PASSWORD) == 303
 
 
+def test_dashboard_replicas_sharing_a_redis_store_share_the_failure_count(store: Any, tmp_path: Path) -> None:
+    """Two dashboard processes behind one address: wrong passwords tried on either count for both."""
+    settings = Settings(database_url=store.database_url, blob_dir=tmp_path / "blobs", dashboard=DashboardSettings(
+        secret_key="test-secret", login_failure_store="redis://127.0.0.1:6379/0", login_failures_per_account=4))
+    first, second = start_server(settings, store), start_server(settings, store)
+    try:
+        account = f"viewer-{time.monotonic_ns()}"  # Redis outlives the test: a name of its own
+        add_user(store, account, PASSWORD, "viewer")
+        for server in (first, second, first, second):
+            assert _post_login(Client(server.base_url, follow=False), account, "wrong password")[0] == 401
+        assert _post_login(Client(second.base_url, follow=False), account, PASSWORD)[0] == 429
+        assert _post_login(Client(first.base_url, follow=False), account, PASSWORD)[0] == 429
+    finally:
+        first.stop()
+        second.stop()
+
+
 # --- the cap on concurrent password checks ----------------------------------------------------------------
 
 
