@@ -110,3 +110,26 @@ def test_a_scan_with_a_garbled_hidden_text_layer_is_read_by_ocr() -> None:
     result = check_bytes(_scan_over(garbage, printed), "garbled-layer.pdf")
     assert result.document.ocr_pages == [1, 2]
     assert misread(result) == []
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+
+
+@pytest.mark.parametrize("name", ["huaian_city_2024.pdf", "huaian_hongze_district_2023.pdf"])
+def test_real_pdfs_written_by_wps_are_read_in_full(name: str) -> None:
+    """The two published PDFs of the corpus were written by WPS 文字 (their metadata says so): every cell
+    of parts 二, 三 and 四 is read, and the only errors are the real ones of the hongze report's part 四."""
+    data = (CORPUS / name).read_bytes()
+    assert "WPS" in pdfium.PdfDocument(data).get_metadata_dict().get("Creator", "")
+    result = check_bytes(data, name)
+    assert [cell.path for cell in iter_cells(result.report) if cell.value is None] == []
+    errors = sorted(f.rule for f in result.findings if f.severity == "error")
+    assert errors == ([] if name == "huaian_city_2024.pdf" else ["appeals_total", "appeals_total"])
+
+
+def test_a_wps_pdf_gives_the_figures_it_prints() -> None:
+    """Part 三's totals row and part 四 as printed in huaian_city_2024.pdf."""
+    model = check_bytes((CORPUS / "huaian_city_2024.pdf").read_bytes(), "r.pdf").report.to_dict()
+    assert list(get_path(model, "applications.total_handled").values()) == [2932, 53, 0, 0, 61, 4, 3050]
+    assert list(get_path(model, "appeals.review").values()) == [72, 64, 178, 37, 351]
+    assert list(get_path(model, "appeals.litigation_after_review").values()) == [12, 1, 1, 6, 20]
