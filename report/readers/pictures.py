@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from nianbao.report.limits import MAX_PICTURE_BYTES, MAX_PICTURE_PIXELS, MAX_PIC
 # Characters left as they are in a part's Content-Location (the URL's own syntax and its %-escapes).
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _LINE = 76  # base64 line length of MIME
+_IMG_SOURCE = re.compile(rb"""<img\b[^>]*?\s(?:data-original|data-src|src)\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,38 @@ def _sniffed_type(data: bytes) -> str:
 
 # --- a page saved with its pictures ----------------------------------------------------------------------
 
+def saved_page(page_path: Path, page: bytes, max_bytes: int) -> bytes:
+    """A page saved from a browser ("网页，全部": the page and a "_files" folder beside it) as a web archive
+    with its pictures, for the reader; the page's own bytes when it names no picture found there. The
+    page is not parsed here (that is bounded by the reader's budget): its <img> sources are found by a
+    pattern, and the reader decides which pictures to read."""
+    base = page_path.resolve().as_uri()
+    found = saved_pictures(page_path, [resolve(src, base) for src in img_sources(page)])
+    return web_archive(page, base, found, max_bytes) if found else page
+
+
+def img_sources(page: bytes) -> list[str]:
+    """The sources of the page's <img> elements (lazy-loading data-* ones too), once each, data: URIs left out."""
+    sources: list[str] = []
+    for match in _IMG_SOURCE.finditer(page):
+        try:
+            src = match.group(1).decode("utf-8").strip()
+        except UnicodeDecodeError:
+            src = match.group(1).decode("gb18030", errors="replace").strip()
+        if src and src[:5].lower() != "data:" and src not in sources:
+            sources.append(src)
+    return sources
+
+
 def saved_pictures(page_path: Path, urls: Iterable[str]) -> list[tuple[str, bytes, str | None]]:
     """The pictures a browser saved beside a page (its "_files" folder; relative paths): (url, bytes, None)
-    for each file: URL that names a file inside the page's folder, at most MAX_PICTURES, each within
-    MAX_PICTURE_BYTES (checked before it is read). Links out of the folder (.., symlinks) are not followed."""
+    for each file: URL that names a file inside the page's folder, at most 4 x MAX_PICTURES (icons among
+    them), each within MAX_PICTURE_BYTES (checked before it is read). Paths out of the folder (.., symlinks)
+    are not followed."""
     folder = page_path.resolve().parent
     found: list[tuple[str, bytes, str | None]] = []
     for url in urls:
-        if len(found) >= MAX_PICTURES:
+        if len(found) >= 4 * MAX_PICTURES:
             break
         parts = urlsplit(url)
         if parts.scheme != "file":
