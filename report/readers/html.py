@@ -640,7 +640,11 @@ def _read_pictures(top: etree._Element, content: etree._Element, headings: list[
             notes.append(f"图片超过{MAX_PICTURES}张，其余未识读")
             break
         taken += 1
-        table = _picture_table(data)
+        try:
+            table = _picture_table(data)
+        except Exception as exc:  # noqa: BLE001 - one picture the OCR engine fails on: the rest goes on
+            notes.append(f"图片无法识读（{type(exc).__name__}）：{_picture_name(src)}")
+            continue
         if table is not None:
             read[img] = table
     confidences: dict[tuple[int, int], float] = {}
