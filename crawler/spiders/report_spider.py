@@ -361,6 +361,7 @@ class ReportSpider(scrapy.Spider):
         """A picture that could not be had (elsewhere after a redirect, too large, no answer): the page's
         report goes on without it. Not a site error: the site's report was read."""
         request = failure.request  # type: ignore[attr-defined]
+        assert failure.value is not None  # (as in on_error)
         self.crawler.stats.inc_value(f"nianbao/pictures_failed/{error_kind(failure.value)}")
         yield _missing_picture(request.meta["agency"], request.url, request.meta["part_of"])
 
