@@ -102,10 +102,16 @@ def read_html(data: bytes, charset: str | None = None, *, pictures: Mapping[str,
     lines = headings + _flatten(content)
     joined = "\n".join(lines)
     if top.find(".//img") is not None and lacks_tables(joined):
-        return _read_pictures(top, content, headings, pictures or {}, base_url, page_date, page_title)
+        document = _read_pictures(top, content, headings, pictures or {}, base_url)
+        if document.ocr_pages or not any(lines):
+            document.page_date, document.page_title = page_date, page_title
+            return document
+        notes = document.notes  # nothing read from the pictures: the page as it reads without them
+    else:
+        notes = []
     if not any(lines):
         raise UnreadableDocument("HTML page without text")
-    return Document(text=joined, source_format="html", page_date=page_date, page_title=page_title)
+    return Document(text=joined, source_format="html", page_date=page_date, page_title=page_title, notes=notes)
 
 
 def _page_tree(data: bytes, charset: str | None) -> tuple[etree._Element, str]:
@@ -613,10 +619,10 @@ def _picture_name(src: str) -> str:
 
 
 def _read_pictures(top: etree._Element, content: etree._Element, headings: list[str],
-                   pictures: Mapping[str, bytes], base_url: str | None, page_date: str | None,
-                   page_title: str | None) -> Document:
+                   pictures: Mapping[str, bytes], base_url: str | None) -> Document:
     """The page with the article's pictures read by OCR in their places. Icon-sized pictures are skipped;
-    one that cannot be had, decoded or is too large is said in the notes and the rest goes on."""
+    one that cannot be had, decoded or is too large is said in the notes and the rest goes on. A page
+    handed no pictures at all (a page saved alone) says once that its pictures were not at hand."""
     scope = _picture_scope(content, top)
     notes: list[str] = []
     read: dict[etree._Element, Picture] = {}
@@ -628,7 +634,8 @@ def _read_pictures(top: etree._Element, content: etree._Element, headings: list[
         data = picture_bytes(src, base_url, pictures)
         if data is None:
             if not _declared_small(img):
-                notes.append(f"图片未取得，未识读：{_picture_name(src)}")
+                notes.append(f"图片未取得，未识读：{_picture_name(src)}" if pictures
+                             else "正文中的图片（可能是表格）未随网页取得，未识读")
             continue
         seen = look(data)
         if seen.kind == "small":
@@ -652,7 +659,7 @@ def _read_pictures(top: etree._Element, content: etree._Element, headings: list[
     if not any(lines):
         raise UnreadableDocument("HTML page without text" + (f"（{notes[0]}）" if notes else ""))
     shift = len(headings)
-    return Document(text="\n".join(lines), source_format="html", page_date=page_date, page_title=page_title,
+    return Document(text="\n".join(lines), source_format="html",
                     notes=list(dict.fromkeys(notes))[:_MAX_NOTES],
                     ocr_pages=list(range(1, taken + 1)) if confidences else [],
                     ocr_cells={(line + shift, field): value for (line, field), value in confidences.items()})

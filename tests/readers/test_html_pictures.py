@@ -145,8 +145,13 @@ def test_icons_and_spacers_are_skipped_without_a_word() -> None:
 
 
 def test_a_picture_not_at_hand_is_said() -> None:
-    document = read_document(hostile_page(["/upload/t1.png", "/upload/t2.png", "/upload/t3.png"]), "nb.html")
-    assert document.notes == ["图片未取得，未识读：t1.png", "图片未取得，未识读：t2.png", "图片未取得，未识读：t3.png"]
+    page = hostile_page(["/upload/t1.png", "/upload/t2.png", "/upload/t3.png"])
+    assert read_document(page, "nb.html").notes == ["正文中的图片（可能是表格）未随网页取得，未识读"]
+    archive = web_archive(page, "http://example.gov.cn/art/nb.html",
+                          [("http://example.gov.cn/upload/t2.png", png(100, 100), None)], 2**20)  # an icon
+    assert read_document(archive).notes == ["图片未取得，未识读：t1.png", "图片未取得，未识读：t3.png"]
+    result = check_bytes(page, "nb.html")
+    assert not result.fully_read and result.gaps[-1] == "正文中的图片（可能是表格）未随网页取得，未识读"
 
 
 def test_a_page_whose_text_holds_the_tables_never_looks_at_its_pictures() -> None:
