@@ -552,6 +552,7 @@ def find_page_title(root: etree._Element) -> str | None:
 # word of each table has its tables as text, and its pictures are not looked at.
 _TABLE_MARKS = (("本年制发", "本年新制作", "现行有效", "对外公开总数"), ("本年新收",), ("结果维持", "尚未审结"))
 _MAX_NOTES = 8
+_MAX_LOOKED = 10 * MAX_PICTURES  # <img>s looked at on one page (icons among them)
 _LAZY_SOURCES = ("data-original", "data-src", "src")  # lazy-loading pages keep the picture in data-*
 
 
@@ -575,14 +576,14 @@ def picture_urls(data: bytes, base_url: str, charset: str | None = None) -> list
     content, headings = find_content(top)
     if not lacks_tables("\n".join(headings + _flatten(content))):
         return []
-    urls: list[str] = []
+    urls: dict[str, None] = {}
     for img in _picture_scope(content, top).iter("img"):
         src = image_source(img)
         if src and src[:5].lower() != "data:" and not _declared_small(img):
             url = resolve(src, base_url)
-            if url.startswith(("http://", "https://", "file:")) and url not in urls:
-                urls.append(url)
-    return urls
+            if url.startswith(("http://", "https://", "file:")):
+                urls[url] = None
+    return list(urls)
 
 
 def image_source(img: etree._Element) -> str:
@@ -626,11 +627,15 @@ def _read_pictures(top: etree._Element, content: etree._Element, headings: list[
     scope = _picture_scope(content, top)
     notes: list[str] = []
     read: dict[etree._Element, Picture] = {}
-    taken = 0
+    taken = looked = 0
     for img in scope.iter("img"):
         src = image_source(img)
         if not src:
             continue
+        looked += 1
+        if looked > _MAX_LOOKED:
+            notes.append(f"图片超过{_MAX_LOOKED}张，其余未识读")
+            break
         data = picture_bytes(src, base_url, pictures)
         if data is None:
             if not _declared_small(img):
