@@ -20,6 +20,8 @@ class ReportCandidate:
     year_hint: int | None = None
     # Set for one part of a report split over several attachments: (group url, index, count).
     part_of: tuple[str, int, int] | None = None
+    # The parts are a page (part 0) and its pictures: joined into one web archive stored as the page's.
+    bundle: bool = False
     # What the spider derived from the page (a page that is itself the report may hold pagination).
     links: dict[str, Any] | None = None
     # The exchange that gave the body (its WARC evidence): the status, and the headers the crawler sent.

@@ -46,7 +46,9 @@ class StorePipeline:
         parts = self._collect(item) if item.part_of else [item]
         if parts is None:
             return  # more parts to come
-        known = self.spider.known.get(item.url) if item.part_of is None else None
+        # A page joined with its pictures is stored as the page's: what is known of its URL decides "unchanged".
+        group = item.part_of[0] if item.part_of is not None and item.bundle else None
+        known = self.spider.known.get(group or item.url) if item.part_of is None or group else None
         try:
             outcome = await asyncio.wrap_future(self.spider.writer.call(store_jobs.save_report, parts, known))
         except (BrokenProcessPool, StoreDied):

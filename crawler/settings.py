@@ -34,6 +34,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "NIANBAO_BROWSER_RESTART_EVERY": crawl.browser_restart_pages,
         "NIANBAO_RECHECK_KNOWN_AFTER_DAYS": crawl.recheck_known_after_days,
         "NIANBAO_PAGER_CLICK_SETTLE": crawl.pager_click_settle,
+        "NIANBAO_MAX_PICTURES_PER_PAGE": crawl.max_pictures_per_page,
+        "NIANBAO_MAX_PICTURE_BYTES": crawl.max_picture_bytes,
         "DEPTH_LIMIT": 0,  # the spider counts hops itself: pagination does not deepen a list
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,

@@ -32,6 +32,7 @@ from nianbao.report import CheckResult, UnreadableDocument, check_in_budget
 from nianbao.report.limits import Limits
 from nianbao.report.model import Report
 from nianbao.report.readers import read_document
+from nianbao.report.readers.pictures import web_archive
 from nianbao.report.validate import year_chain as year_chain_rule
 from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
 
@@ -196,6 +197,8 @@ def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
     """One candidate from the parts of a report split over several attachments, texts in page order."""
     first = parts[0]
     assert first.part_of is not None
+    if first.bundle:
+        return _bundled(parts)
     texts = []
     for part in parts:
         try:
@@ -207,6 +210,24 @@ def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
                            {"Content-Type": "text/plain; charset=utf-8", "X-Nianbao-Parts": urls},
                            title=first.title, filename="report.txt", year_hint=first.year_hint,
                            status=None)  # joined here, by no single exchange: a WARC resource record
+
+
+def _bundled(parts: list[ReportCandidate]) -> ReportCandidate:
+    """A report page (part 0) and the pictures of its article as one web archive (report.readers.pictures),
+    stored as the page's version: the reader reads the pictures in their places. Written the same for the
+    same page and pictures, so an unchanged page stays one version. A picture that could not be had has an
+    empty part: left out (the report says so). Made here, by no single exchange: a WARC resource record."""
+    page = parts[0]
+    pictures = [(part.url, part.body, _header(part.headers, "content-type")) for part in parts[1:] if part.body]
+    body = web_archive(page.body, page.url, pictures, _current().limits.max_bytes)
+    headers = {key: value for key, value in page.headers.items() if key.lower() != "content-type"}
+    headers["Content-Type"] = 'multipart/related; type="text/html"'
+    return ReportCandidate(page.agency_id, page.url, body, headers, title=page.title, filename=page.filename,
+                           year_hint=page.year_hint, links=page.links, status=None)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 # --- parsing for the Store -------------------------------------------------------------------------

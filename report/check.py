@@ -47,6 +47,8 @@ def check_document(document: Document) -> CheckResult:
         mark_cells(report, document)
     findings = mark_doubtful(report, validate(report))
     gaps = reading_gaps(report)
+    if gaps:  # what the reader could not take in (a picture that would not decode) may be why
+        gaps += document.notes
     if gaps and not any(f.rule == "unreadable" for f in findings):
         # A hollow report must not be stored as "no finding": the rule the status page counts as unread.
         findings.append(Finding("unreadable", "warning", "报告未能读全：" + "；".join(gaps[:3]), "report"))

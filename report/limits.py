@@ -21,6 +21,13 @@ CONVERSION_TIMEOUT_S = 60.0
 # scanned report (onnxruntime) peaks at ~1.25 GB of address space (~0.65 GB resident): the cap leaves it room.
 MAX_MEMORY_BYTES = 1408 * 1024 * 1024
 CHECK_TIMEOUT_S = 90.0  # LibreOffice alone may take CONVERSION_TIMEOUT_S
+# Pictures of a web page read by OCR (each takes seconds): how many, how large a file, how many pixels (a
+# decompression bomb is refused from its header, before it is decoded), and the smallest side of a picture
+# that may hold a table (smaller ones are icons, logos, spacers).
+MAX_PICTURES = 20
+MAX_PICTURE_BYTES = 8 * 1024 * 1024
+MAX_PICTURE_PIXELS = 40_000_000  # a scanned A4 page at 600 dpi: 35 M
+MIN_PICTURE_SIDE = 150
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from nianbao.crawler.items import ReportCandidate, SiteErrorItem
 from nianbao.crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
 from nianbao.crawler.middlewares import OverBudget, error_kind
 from nianbao.crawler.stats import CrawlStats
+from nianbao.report.readers import UnreadableDocument
+from nianbao.report.readers.html import picture_urls
 from nianbao.storage.store import FetchRow
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ class ReportSpider(scrapy.Spider):
     restart_every: int
     browser_timeout: float  # seconds a rendered page (or a page a pager click loads) may take
     click_settle: float  # seconds a pager click may show nothing before it is taken for a dead control
+    max_pictures: int  # pictures fetched with a report page whose tables are pictures
+    max_picture_bytes: int
     known: KnownUrls
     budget: SiteBudget  # set by from_crawler, from the crawl settings
 
@@ -89,6 +93,8 @@ class ReportSpider(scrapy.Spider):
         spider.restart_every = int(_option(crawler, "NIANBAO_BROWSER_RESTART_EVERY"))
         spider.browser_timeout = float(_option(crawler, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT")) / 1000
         spider.click_settle = float(_option(crawler, "NIANBAO_PAGER_CLICK_SETTLE"))
+        spider.max_pictures = int(_option(crawler, "NIANBAO_MAX_PICTURES_PER_PAGE"))
+        spider.max_picture_bytes = int(_option(crawler, "NIANBAO_MAX_PICTURE_BYTES"))
         spider.budget = SiteBudget(int(_option(crawler, "NIANBAO_MAX_PAGES_PER_SITE")),
                                    int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
@@ -109,7 +115,8 @@ class ReportSpider(scrapy.Spider):
 
     # -- requests --------------------------------------------------------------------------------
 
-    def _request(self, agency_id: str, url: str, role: str, callback: Any, **meta: Any) -> scrapy.Request:
+    def _request(self, agency_id: str, url: str, role: str, callback: Any, errback: Any = None,
+                 **meta: Any) -> scrapy.Request:
         meta.update(agency=agency_id, role=role, handle_httpstatus_list=HANDLED_STATUSES)
         if meta.pop("render", False):
             # networkidle: the list is filled by an XHR that ends after the load event.
@@ -125,7 +132,7 @@ class ReportSpider(scrapy.Spider):
             return scrapy.Request(url, method="POST", body=urlsplit(url).query, callback=callback,
                                   errback=self.on_error, meta=meta, dont_filter=bool(meta.pop("dont_filter", False)),
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+        return scrapy.Request(url, callback=callback, errback=errback or self.on_error, meta=meta,
                               dont_filter=bool(meta.pop("dont_filter", False)))
 
     def list_request(self, agency_id: str, url: str, *, hops: int, pages: int, render: bool = False,
@@ -146,6 +153,14 @@ class ReportSpider(scrapy.Spider):
         # Attachments always over plain HTTP (browser downloads are fragile); parts are kept for 304s.
         return self._request(agency_id, url, "document", self.parse_document, title=title, conditional=True,
                              part_of=part_of, keep_copy=part_of is not None)
+
+    def picture_request(self, agency_id: str, url: str, part_of: tuple[str, int, int]) -> scrapy.Request:
+        """A picture of a report page whose tables are pictures: part of that page (crawler.pipelines joins
+        them), kept for 304s like the parts of a split report; never filtered as a repeat (two pages may
+        show one picture), bounded in size."""
+        return self._request(agency_id, url, "picture", self.parse_picture, errback=self.on_picture_error,
+                             conditional=True, part_of=part_of, keep_copy=True, dont_filter=True,
+                             download_maxsize=self.max_picture_bytes, priority=1)
 
     def request_from_link(self, agency_id: str, link: dict[str, Any]) -> scrapy.Request:
         """The request a stored link (crawler.known.link_of) stands for."""
@@ -297,10 +312,31 @@ class ReportSpider(scrapy.Spider):
         yield from self._attachment_requests(agency_id, response.url, title, attachments)
         if not attachments:
             # No attachment: the page itself is the report (or, the parser will say, it is not).
-            yield ReportCandidate(agency_id, response.url, response.body, _headers(response), title=title,
-                                  filename=d.document_filename(response.url, content_type=_content_type(response),
-                                                               default_ext=".html"),
-                                  year_hint=d.title_year(title or ""), **_exchange(response))
+            page = ReportCandidate(agency_id, response.url, response.body, _headers(response), title=title,
+                                   filename=d.document_filename(response.url, content_type=_content_type(response),
+                                                                default_ext=".html"),
+                                   year_hint=d.title_year(title or ""), **_exchange(response))
+            yield from self._with_pictures(page, response)
+
+    def _with_pictures(self, page: ReportCandidate, response: Response) -> Output:
+        """The page, and when its tables are pictures (its text lacks them) the article's pictures on the
+        agency's places, as the parts of one report: the store joins them into a web archive."""
+        urls = _picture_urls(response)
+        urls = [url for url in urls if self._allowed(page.agency_id, url)][:self.max_pictures]
+        if not urls:
+            yield page
+            return
+        group = (page.url, len(urls) + 1)
+        page.part_of, page.bundle = (group[0], 0, group[1]), True
+        yield page
+        for index, url in enumerate(urls, start=1):
+            part_of = (group[0], index, group[1])
+            if self.budget.schedule(page.agency_id):
+                self.crawler.stats.inc_value("nianbao/pictures_requested")
+                yield self.picture_request(page.agency_id, url, part_of)
+            else:
+                self._over_budget(page.agency_id, url)
+                yield _missing_picture(page.agency_id, url, part_of)
 
     def _attachment_requests(self, agency_id: str, page_url: str, title: str | None,
                              attachments: list[tuple[str, str]]) -> Output:
@@ -314,6 +350,23 @@ class ReportSpider(scrapy.Spider):
         unique = list(dict.fromkeys(u for _, u in attachments))
         for index, url in enumerate(unique):
             yield self.document_request(agency_id, url, title or "", part_of=(page_url, index, len(unique)))
+
+    def parse_picture(self, response: Response) -> Output:
+        """A picture of a report page (a 304 is answered from the kept copy by the middleware): its bytes as
+        a part of the page's report; an error answer an empty part (the report says the picture is missing)."""
+        meta = response.meta
+        body = response.body if response.status == 200 else b""
+        url = (meta.get("redirect_urls") or [response.url])[0]  # the URL the page names it by
+        yield ReportCandidate(meta["agency"], url, body, _headers(response), part_of=meta["part_of"],
+                              bundle=True, **_exchange(response))
+
+    def on_picture_error(self, failure: Failure) -> Output:
+        """A picture that could not be had (elsewhere after a redirect, too large, no answer): the page's
+        report goes on without it. Not a site error: the site's report was read."""
+        request = failure.request  # type: ignore[attr-defined]
+        assert failure.value is not None  # (as in on_error)
+        self.crawler.stats.inc_value(f"nianbao/pictures_failed/{error_kind(failure.value)}")
+        yield _missing_picture(request.meta["agency"], request.url, request.meta["part_of"])
 
     def _document_outputs(self, response: Response) -> Output:
         meta = response.meta
@@ -342,7 +395,9 @@ class ReportSpider(scrapy.Spider):
         outputs = list(derive(response))
         rendered = bool(response.meta.get("playwright"))
         old = set() if rendered else self.known.old_entries(agency_id, response.url)
-        requests = [o for o in outputs if isinstance(o, scrapy.Request)]
+        # A page's pictures are asked only with the page read (never replayed from its links).
+        yield from (o for o in outputs if isinstance(o, scrapy.Request) and o.meta["role"] == "picture")
+        requests = [o for o in outputs if isinstance(o, scrapy.Request) and o.meta["role"] != "picture"]
         links = [link_of(r) for r in requests]
         record = None if rendered else self.known.record_links(agency_id, links)
         for request, link in zip(requests, links, strict=True):
@@ -533,6 +588,20 @@ def _anchors(response: TextResponse) -> Iterator[Any]:
     records = d.datastore_records(response.text)
     if records:
         yield from lxml.html.fragment_fromstring(records, create_parent="div").iter("a")
+
+
+def _picture_urls(response: Response) -> list[str]:
+    """The article's pictures when the page's text lacks the report tables (report.readers.html)."""
+    if not isinstance(response, TextResponse) or b"<img" not in response.body and b"<IMG" not in response.body:
+        return []
+    try:
+        return [_encoded(url, response) for url in picture_urls(response.body, response.url)]
+    except UnreadableDocument:
+        return []
+
+
+def _missing_picture(agency_id: str, url: str, part_of: tuple[str, int, int]) -> ReportCandidate:
+    return ReportCandidate(agency_id, url, b"", {}, part_of=part_of, bundle=True, status=None)
 
 
 def _nearby_titles(anchor: Any) -> Iterator[str | None]:

@@ -25,6 +25,8 @@ from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Report, get_
 from nianbao.report.ocr_marks import LOW_CONFIDENCE
 from nianbao.report.printed import RULE_LABELS, SEVERITY_LABELS, column_name, row_name
 from nianbao.report.readers import UnreadableDocument
+from nianbao.report.readers.dispatch import sniff_format
+from nianbao.report.readers.pictures import saved_page
 from nianbao.report.walk import application_shape, table_rows
 from nianbao.settings.load import settings_from_context
 
@@ -94,6 +96,8 @@ def _check_file(path: Path, limits: Limits) -> CheckResult:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"无法读取：{exc.strerror}") from exc
+    if sniff_format(data, path.name) == "html":  # a page saved with its pictures: they are read too
+        data = saved_page(path, data, limits.max_bytes)
     try:
         return check_in_budget(data, path.name, limits)
     except UnreadableDocument:

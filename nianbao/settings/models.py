@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from nianbao.report.deadlines import DUE_MONTH_DAY, due_date
-from nianbao.report.limits import Limits
+from nianbao.report.limits import MAX_PICTURE_BYTES, MAX_PICTURES, Limits
 
 DEFAULT_DATABASE_URL = "sqlite:///data/nianbao.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the only place the project's time zone is written
@@ -223,6 +223,9 @@ class CrawlSettings(Section):
     # A known page behind an unchanged list entry is not requested again until this many days after the
     # site last confirmed it (0: every known URL on every crawl). Reports are always re-checked.
     recheck_known_after_days: NonNegativeNumber = 7.0
+    # A report page whose tables are pictures: the article's pictures fetched with it (read by OCR).
+    max_pictures_per_page: PositiveInt = MAX_PICTURES
+    max_picture_bytes: PositiveInt = MAX_PICTURE_BYTES  # a larger picture is not downloaded
 
 
 class ScheduleSettings(Section):

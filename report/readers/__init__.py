@@ -28,6 +28,8 @@ class Document:
     page_date: str | None = None
     # Title shown by the page (e.g. <title> or <h1>), if any.
     page_title: str | None = None
+    # What the reader could not take in, in Chinese (a picture of a web page it could not have or decode):
+    # given with the gaps of a report that is not fully read (report.check).
     notes: list[str] = field(default_factory=list)
     # Read by OCR (report/readers/ocr.py): the page numbers (from 1), and the confidence of each table cell
     # read so, by (line of `text`, TAB field of that line).

@@ -14,10 +14,12 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 
 from nianbao.report.cells import is_number_cell
+from nianbao.report.limits import MAX_PICTURES, MIN_PICTURE_SIDE
 from nianbao.report.readers import Document, UnreadableDocument
 from nianbao.report.readers.grid import (
     SpanCell,
@@ -28,6 +30,7 @@ from nianbao.report.readers.grid import (
     grid_lines,
     to_grid,
 )
+from nianbao.report.readers.pictures import look, picture_bytes, picture_key, resolve
 from nianbao.report.readers.text import decode_text, iso_date, page_date_in_text
 
 # (<del> is text a tracked change removed: Word's "save as HTML" keeps it beside the <ins> that replaced it.)
@@ -85,7 +88,33 @@ def text_content(element: etree._Element) -> str:
     return text
 
 
-def read_html(data: bytes, charset: str | None = None) -> Document:
+def read_html(data: bytes, charset: str | None = None, *, pictures: Mapping[str, bytes] | None = None,
+              base_url: str | None = None) -> Document:
+    """`pictures`: the page's pictures by URL (report/readers/pictures.py), `base_url` the page's own URL:
+    when the page's text lacks the report tables, its pictures are read by OCR in their place."""
+    root, text = _page_tree(data, charset)
+    page_date = find_page_date(root)
+    page_title = find_page_title(root)
+    _drop_noise(root, text)
+    body = root.find("body")
+    top = body if body is not None else root
+    content, headings = find_content(top)
+    lines = headings + _flatten(content)
+    joined = "\n".join(lines)
+    if top.find(".//img") is not None and lacks_tables(joined):
+        document = _read_pictures(top, content, headings, pictures or {}, base_url)
+        if document.ocr_pages or not any(lines):
+            document.page_date, document.page_title = page_date, page_title
+            return document
+        notes = document.notes  # nothing read from the pictures: the page as it reads without them
+    else:
+        notes = []
+    if not any(lines):
+        raise UnreadableDocument("HTML page without text")
+    return Document(text=joined, source_format="html", page_date=page_date, page_title=page_title, notes=notes)
+
+
+def _page_tree(data: bytes, charset: str | None) -> tuple[etree._Element, str]:
     text = decode_text(data, charset or declared_charset(data))
     text = drop_invisible(_XML_DECL.sub("", unescape_js_string(text), count=1))
     try:
@@ -94,31 +123,39 @@ def read_html(data: bytes, charset: str | None = None) -> Document:
         raise UnreadableDocument(f"cannot parse HTML: {exc}") from exc
     if root is None:
         raise UnreadableDocument("HTML page without text")
-    page_date = find_page_date(root)
-    page_title = find_page_title(root)
+    return root, text
+
+
+def _drop_noise(root: etree._Element, text: str) -> None:
     # (a substring test first: the XPath, and a regex over the whole page, cost more than the rest)
     hidden = _HIDDEN(root) if "display:none" in text or "display: none" in text else []
     for bad in [*root.iter(*_NOISE_TAGS), *(e for e in hidden if e.tag in _HIDDEN_TAGS)]:
         if bad.getparent() is not None:
             drop_tree(bad)
-    body = root.find("body")
-    content, headings = find_content(body if body is not None else root)
-    lines = headings + _flatten(content)
-    if not any(lines):
-        raise UnreadableDocument("HTML page without text")
-    return Document(text="\n".join(lines), source_format="html", page_date=page_date, page_title=page_title)
 
 
 def read_mht(data: bytes) -> Document:
-    """A web archive (.mht, .mhtml; Word's "single file web page", often published as .doc): a MIME
-    message whose HTML part, quoted-printable or base64 encoded, is the document."""
+    """A web archive (.mht, .mhtml; Word's "single file web page", often published as .doc; a page crawled
+    with its pictures): a MIME message whose HTML part, quoted-printable or base64 encoded, is the document,
+    and whose other parts, named by their Content-Location, are its pictures."""
     message = email.message_from_bytes(data, policy=email.policy.compat32)
+    page: tuple[bytes, str | None, str | None] | None = None
+    pictures: dict[str, bytes] = {}
+    base = message.get("Content-Location")
     for part in message.walk():
-        if part.get_content_type() == "text/html":
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes) and payload.strip():
-                return read_html(payload, part.get_content_charset())
-    raise UnreadableDocument("web archive (.mht) without an HTML part")
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes) or not payload.strip():
+            continue
+        location = part.get("Content-Location")
+        if part.get_content_type() == "text/html" and page is None:
+            page = payload, part.get_content_charset(), location or base
+        elif location and len(pictures) < 4 * MAX_PICTURES:
+            pictures[picture_key(resolve(location, base))] = payload
+    if page is None:
+        raise UnreadableDocument("web archive (.mht) without an HTML part")
+    return read_html(page[0], page[1], pictures=pictures, base_url=page[2])
 
 
 def drop_tree(element: etree._Element) -> None:
@@ -199,7 +236,13 @@ def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
 
 # --- flattening ------------------------------------------------------------------------------------
 
-def _flatten(content: etree._Element) -> list[str]:
+Picture = tuple[list[str], dict[tuple[int, int], float]]  # a picture's lines, its cells' OCR confidences
+
+
+def _flatten(content: etree._Element, pictures: Mapping[etree._Element, Picture] | None = None,
+             confidences: dict[tuple[int, int], float] | None = None) -> list[str]:
+    """The lines of the content. `pictures`: <img> elements read by OCR, whose lines stand in their place
+    (the confidences of their cells go into `confidences`, by line of the result)."""
     lines: list[str] = []
     current: list[str] = []
 
@@ -211,7 +254,15 @@ def _flatten(content: etree._Element) -> list[str]:
 
     def walk(element: etree._Element) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag == "table" and not is_layout_table(element):
+        if pictures and tag == "img" and element in pictures:
+            flush()
+            picture_lines, picture_confidences = pictures[element]
+            if confidences is not None:
+                confidences.update({(len(lines) + line, field): value
+                                    for (line, field), value in picture_confidences.items()})
+            lines.extend(picture_lines)
+        elif tag == "table" and not is_layout_table(element) and not (
+                pictures and any(img in pictures for img in element.iter("img"))):
             flush()
             lines.extend(clean_line(text_content(caption)) for caption in element.iterchildren("caption"))
             lines.extend(grid_lines(to_grid(table_rows(element))))
@@ -490,3 +541,136 @@ def find_page_title(root: etree._Element) -> str | None:
     return None
 
 
+
+
+# --- tables that are pictures ------------------------------------------------------------------------
+# County sites often paste a screenshot of each Word table into the article. When the page's text lacks
+# the tables, the article's pictures are read by OCR (report/readers/ocr.py, through the PDF reader's
+# picture reader) and their tables stand where the <img> stood, their cells' confidences kept.
+
+# Words of the three tables' cells (both formats), not of the parts' headings: a page whose text holds a
+# word of each table has its tables as text, and its pictures are not looked at.
+_TABLE_MARKS = (("本年制发", "本年新制作", "现行有效", "对外公开总数"), ("本年新收",), ("结果维持", "尚未审结"))
+_MAX_NOTES = 8
+_MAX_LOOKED = 10 * MAX_PICTURES  # <img>s looked at on one page (icons among them)
+_LAZY_SOURCES = ("data-original", "data-src", "src")  # lazy-loading pages keep the picture in data-*
+
+
+def lacks_tables(text: str) -> bool:
+    if all(any(word in text for word in group) for group in _TABLE_MARKS):
+        return False
+    squeezed = _WHITESPACE.sub("", text)  # letter-spaced labels (本 年 新 收)
+    return not all(any(word in squeezed for word in group) for group in _TABLE_MARKS)
+
+
+def picture_urls(data: bytes, base_url: str, charset: str | None = None) -> list[str]:
+    """The URLs of the pictures a reader of this page would look at, in page order: the article's, when the
+    page's text lacks the report tables (else none). Inline data: pictures and those declared icon-sized
+    are left out. For the crawler, which fetches them."""
+    root, text = _page_tree(data, charset)
+    _drop_noise(root, text)
+    body = root.find("body")
+    top = body if body is not None else root
+    if top.find(".//img") is None:
+        return []
+    content, headings = find_content(top)
+    if not lacks_tables("\n".join(headings + _flatten(content))):
+        return []
+    urls: dict[str, None] = {}
+    for img in _picture_scope(content, top).iter("img"):
+        src = image_source(img)
+        if src and src[:5].lower() != "data:" and not _declared_small(img):
+            url = resolve(src, base_url)
+            if url.startswith(("http://", "https://", "file:")):
+                urls[url] = None
+    return list(urls)
+
+
+def image_source(img: etree._Element) -> str:
+    for name in _LAZY_SOURCES:
+        value = (img.get(name) or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _picture_scope(content: etree._Element, top: etree._Element) -> etree._Element:
+    """Where the article's pictures are: the content element, or, when it holds none (the text in a <div>
+    of its own, the pictures beside it), its parent or grandparent."""
+    scope = content
+    for _ in range(2):
+        if scope.find(".//img") is not None or scope is top or scope.getparent() is None:
+            break
+        scope = scope.getparent()
+    return scope if scope.find(".//img") is not None else content
+
+
+def _declared_small(img: etree._Element) -> bool:
+    for name in ("width", "height"):
+        match = _SPAN_NUMBER.match(img.get(name) or "")
+        if match and int(match.group(1)) < MIN_PICTURE_SIDE:
+            return True
+    return False
+
+
+def _picture_name(src: str) -> str:
+    if src[:5].lower() == "data:":
+        return "内嵌图片"
+    return picture_key(src).rsplit("/", 1)[-1][:60] or src[:60]
+
+
+def _read_pictures(top: etree._Element, content: etree._Element, headings: list[str],
+                   pictures: Mapping[str, bytes], base_url: str | None) -> Document:
+    """The page with the article's pictures read by OCR in their places. Icon-sized pictures are skipped;
+    one that cannot be had, decoded or is too large is said in the notes and the rest goes on. A page
+    handed no pictures at all (a page saved alone) says once that its pictures were not at hand."""
+    scope = _picture_scope(content, top)
+    notes: list[str] = []
+    read: dict[etree._Element, Picture] = {}
+    taken = looked = 0
+    for img in scope.iter("img"):
+        src = image_source(img)
+        if not src:
+            continue
+        looked += 1
+        if looked > _MAX_LOOKED:
+            notes.append(f"图片超过{_MAX_LOOKED}张，其余未识读")
+            break
+        data = picture_bytes(src, base_url, pictures)
+        if data is None:
+            if not _declared_small(img):
+                notes.append(f"图片未取得，未识读：{_picture_name(src)}" if pictures
+                             else "正文中的图片（可能是表格）未随网页取得，未识读")
+            continue
+        seen = look(data)
+        if seen.kind == "small":
+            continue
+        if seen.kind == "bad":
+            notes.append(f"{seen.reason}：{_picture_name(src)}")
+            continue
+        if taken >= MAX_PICTURES:
+            notes.append(f"图片超过{MAX_PICTURES}张，其余未识读")
+            break
+        taken += 1
+        try:
+            table = _picture_table(data)
+        except Exception as exc:  # noqa: BLE001 - one picture the OCR engine fails on: the rest goes on
+            notes.append(f"图片无法识读（{type(exc).__name__}）：{_picture_name(src)}")
+            continue
+        if table is not None:
+            read[img] = table
+    confidences: dict[tuple[int, int], float] = {}
+    lines = headings + _flatten(scope, read, confidences)
+    if not any(lines):
+        raise UnreadableDocument("HTML page without text" + (f"（{notes[0]}）" if notes else ""))
+    shift = len(headings)
+    return Document(text="\n".join(lines), source_format="html",
+                    notes=list(dict.fromkeys(notes))[:_MAX_NOTES],
+                    ocr_pages=list(range(1, taken + 1)) if confidences else [],
+                    ocr_cells={(line + shift, field): value for (line, field), value in confidences.items()})
+
+
+def _picture_table(data: bytes) -> Picture | None:
+    from nianbao.report.readers.pdf import picture_table_lines  # loads the OCR engine only when needed
+
+    return picture_table_lines(data)

@@ -165,3 +165,12 @@ def docx_with_pictures(report: Report, pictures: list[bytes]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def picture_page(report: Report, sources: list[str], extra: str = "") -> bytes:
+    """The report as a CMS article page whose tables are pictures (<img src> each, in their places), as county
+    sites publish a Word table pasted as a screenshot. `extra`: more HTML at the end of the article."""
+    remaining = iter(sources)
+    body = html_body(report, table=lambda rows: f'<p style="text-align:center"><img src="{next(remaining)}"'
+                                                ' style="width:600px"></p>')
+    return cms_page(report, body + extra)
