@@ -35,6 +35,7 @@ NOT_TEXT = 3.0
 MIN_INK = 6  # ink pixels: a smaller blot is a speck, not a character or a dash
 RULING_FILL = 0.6  # a row (column) of a cell's crop this full of ink is what is left of a ruling line
 CELL_INSET = 2  # px kept off each side of a cell's box: the ruling lines' own ink
+BORDER = 4  # px along a cell's sides where a full row (column) of ink is a ruling line the skew left over
 
 
 def ink_mask(pixels: np.ndarray, paper: float) -> np.ndarray:
@@ -51,27 +52,38 @@ def erase(ink: np.ndarray, rows: list[tuple[int, int, int]], columns: list[tuple
         ink[start:end, max(0, column - 1): column + 2] = False
 
 
-def find_lines(ink: np.ndarray, tables: list[list[Box]]) -> tuple[list[Box], list[Box], int]:
-    """The lines of text in the tables' cells, the pieces of lines outside the tables, and the height of a
-    line of text on this page (the median band of ink)."""
+def find_lines(ink: np.ndarray, tables: list[list[Box]]) -> tuple[list[list[list[Box]]], list[Box], int]:
+    """The lines of text in each cell of each table (as `tables` lists them), the pieces of lines outside the
+    tables, and the height of a line of text on this page (the median band of ink)."""
     free = ink.copy()
     for cells in tables:
         x0, top, x1, bottom = _around(cells)
         free[max(0, top - 1): bottom + 1, max(0, x0 - 1): x1 + 1] = False
     cells = [_inset(cell, ink.shape) for table in tables for cell in table]
-    cell_inks = [_cell_ink(ink, cell) for cell in cells]
+    cell_inks = _cell_inks(ink, cells)
     cell_bands = [_bands(part) for part in cell_inks]
     page_bands = _bands(free)
     heights = [end - start for bands in [*cell_bands, page_bands] for start, end in bands if end - start >= 3]
     height = int(np.median(heights)) if heights else DEFAULT_HEIGHT
-    in_cells: list[Box] = []
-    for cell, part, bands in zip(cells, cell_inks, cell_bands, strict=True):
-        for start, end in _merged(bands, height):
-            in_cells.extend(_cell_line(part[start:end], cell, start, end))
+    lines = iter([[box for start, end in _merged(bands, height) for box in _cell_line(part[start:end], cell, start)]
+                  for cell, part, bands in zip(cells, cell_inks, cell_bands, strict=True)])
+    in_cells = [[next(lines) for _ in table] for table in tables]
     outside: list[Box] = []
     for start, end in _merged(page_bands, height):
         outside.extend(_pieces(free, (0, start, ink.shape[1], end), height, depth=0))
     return in_cells, outside, height
+
+
+def _cell_inks(ink: np.ndarray, cells: list[Box]) -> list[np.ndarray]:
+    """Each cell's ink. Where ruling lines were lost (in a scan's grain) the table finder's cells overlap:
+    the smallest cell takes the ink first, so that no ink is read twice (as two texts of one cell)."""
+    taken = np.zeros(ink.shape, dtype=bool)
+    out: list[np.ndarray] = [np.zeros((0, 0), dtype=bool)] * len(cells)
+    for index in sorted(range(len(cells)), key=lambda i: (cells[i][2] - cells[i][0]) * (cells[i][3] - cells[i][1])):
+        x0, top, x1, bottom = cells[index]
+        out[index] = _cell_ink(ink, cells[index]) & ~taken[top:bottom, x0:x1]
+        taken[top:bottom, x0:x1] = True
+    return out
 
 
 def _around(cells: list[Box]) -> Box:
@@ -86,14 +98,16 @@ def _inset(cell: Box, shape: tuple[int, ...]) -> Box:
 
 
 def _cell_ink(ink: np.ndarray, cell: Box) -> np.ndarray:
-    """The cell's ink, rows and columns left of a ruling line (a line the skew left slanting, or thick
-    enough to reach past the inset) cleared."""
+    """The cell's ink, rows and columns along its sides that are left of a ruling line (a line the skew
+    left slanting, or thick enough to reach past the inset) cleared."""
     x0, top, x1, bottom = cell
     if x1 - x0 < 2 or bottom - top < 2:
         return np.zeros((0, 0), dtype=bool)
     part = ink[top:bottom, x0:x1].copy()
-    part[part.mean(axis=1) > RULING_FILL, :] = False
-    part[:, part.mean(axis=0) > RULING_FILL] = False
+    rows, columns = part.mean(axis=1) > RULING_FILL, part.mean(axis=0) > RULING_FILL
+    rows[BORDER:-BORDER] = columns[BORDER:-BORDER] = False  # inside, a full row is a dash, a column a 1
+    part[rows, :] = False
+    part[:, columns] = False
     return part
 
 
@@ -121,14 +135,14 @@ def _merged(bands: list[tuple[int, int]], height: int) -> list[tuple[int, int]]:
     return out
 
 
-def _cell_line(part: np.ndarray, cell: Box, start: int, end: int) -> list[Box]:
+def _cell_line(part: np.ndarray, cell: Box, start: int) -> list[Box]:
     """The box of a cell's line of ink (part: the cell's ink between its rows start and end), none for a
     speck."""
     x0, top, _, _ = cell
     columns = np.flatnonzero(part.any(axis=0))
     if len(columns) == 0 or part.sum() < MIN_INK:
         return []
-    return [(x0 + int(columns[0]), top + start, x0 + int(columns[-1]) + 1, top + end)]
+    return [(x0 + int(columns[0]), top + start, x0 + int(columns[-1]) + 1, top + start + part.shape[0])]
 
 
 def _pieces(ink: np.ndarray, band: Box, height: int, depth: int) -> list[Box]:

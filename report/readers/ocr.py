@@ -39,6 +39,21 @@ _LINE_FRACTION = 25  # a ruling line is at least 1/25 of the page's width (or he
 _MAX_RUNS = 20_000
 _MAX_GAP = 2  # pixels: a ruling line broken by less is one line
 LOW_CONFIDENCE = 0.9  # a reading below this is doubtful
+# Outside tables a piece of text at most this share of the page's widest is short (a heading, the title,
+# the signature, a date, a paragraph's last line) and always read; longer lines only within the budget.
+SHORT = 0.75
+# What stands for lines of text outside tables left unread (report/readers/pdf.py keeps one per run of them):
+# the body's figures were not compared with the tables, and the report says so.
+UNREAD = "〔扫描页正文此处未识读〕"
+# Columns of the recogniser's input (~0.15 ms of CPU each) a document's long lines outside tables may take,
+# pages in order: about a page of prose. A scan's tables and short lines are always read; the issue's target
+# is the tables of a 6-page scan checked in seconds, and a page of prose costs as much as a table.
+PROSE_COLUMNS = 12_000
+# A cell over several rows of a table with lines of text in this many of them holds several rows' labels
+# (rulings lost in a scan's grain): every text on those rows gets at most MERGED_ROWS_CONFIDENCE. The
+# template's merged labels ("（三）不予公开" over eight rows) have one or two lines.
+MERGED_ROWS = 3
+MERGED_ROWS_CONFIDENCE = 0.5
 
 Run = tuple[int, int, int]  # (row, start, end) of a run of ink along the rows, or (column, ...) along columns
 
@@ -52,8 +67,10 @@ class OcrPage:
     height: float
 
 
-def read_image(image: Image.Image, dpi: float = DPI) -> OcrPage:
-    """OCR one page image whose resolution is `dpi` (a picture of unknown resolution: any plausible one)."""
+def read_image(image: Image.Image, dpi: float = DPI, prose_budget: list[int] | None = None) -> OcrPage:
+    """OCR one page image whose resolution is `dpi` (a picture of unknown resolution: any plausible one).
+    prose_budget: the columns of the recogniser's input still allowed for long lines of text outside tables
+    (a one-item list, shared by a document's pages and spent here); None: every line is read."""
     pixels = _levelled(image)
     scale = 72.0 / dpi
     # Rulings are often grey and thin (a browser's default border): ink for them is anything clearly darker
@@ -65,18 +82,90 @@ def read_image(image: Image.Image, dpi: float = DPI) -> OcrPage:
     ink_lines.erase(ink, rows, columns)
     tables = [[_pixels(cell, scale) for cell in cells] for cells in table_cells(edges)]
     in_cells, outside, height = ink_lines.find_lines(ink, tables)
-    boxes = in_cells + outside
-    read = recogniser.recognise([_crop(pixels, box, height, paper) for box in boxes])
+    pairs = list(zip(tables, in_cells, strict=True))
+    edges += [edge for cells, lines in pairs for edge in _lost_rulings(cells, lines, scale)]
+    doubtful = [band for cells, lines in pairs for band in _merged_rows(cells, lines)]
+    read, unread = _within_budget(outside, height, prose_budget)
+    boxes = [box for lines in in_cells for cell in lines for box in cell] + read
+    texts = recogniser.recognise([_crop(pixels, box, height, paper) for box in boxes])
+    texts += [(UNREAD, 0.0)] * len(unread)
     chars: list[Char] = []
     confidence: dict[tuple[float, float], float] = {}
-    for (x0, top, x1, bottom), (text, score) in zip(boxes, read, strict=True):
-        text = text.strip()
-        if text:
-            box = (x0 * scale, top * scale, x1 * scale, bottom * scale)
-            chars.append((text, box[0], box[2], box[1], box[3], (box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-            confidence[box[0], box[1]] = score
+    for box, (text, score) in zip(boxes + unread, texts, strict=True):
+        if text.strip():
+            char = _char(text.strip(), box, scale)
+            chars.append(char)
+            confidence[char[1], char[3]] = min(score, MERGED_ROWS_CONFIDENCE) if _inside(box, doubtful) else score
     page_height, page_width = pixels.shape
     return OcrPage(chars, edges, confidence, page_width * scale, page_height * scale)
+
+
+def _within_budget(pieces: list[ink_lines.Box], height: int,
+                   budget: list[int] | None) -> tuple[list[ink_lines.Box], list[ink_lines.Box]]:
+    """The pieces of text outside tables to read, and those left unread. Short pieces are always read
+    (headings, the title, the signature and date, a paragraph's last line: what the parser needs to find
+    the report's parts); long lines, which cost most, while the budget lasts, in the page's order (part
+    一, whose figures are checked against the tables, comes first in a report)."""
+    if budget is None:
+        return pieces, []
+    widest = max((x1 - x0 for x0, _, x1, _ in pieces), default=0)
+    read: list[ink_lines.Box] = []
+    unread: list[ink_lines.Box] = []
+    for box in pieces:
+        x0, top, x1, bottom = box
+        if x1 - x0 <= SHORT * widest:
+            read.append(box)
+            continue
+        columns = recogniser.columns(x1 - x0, max(bottom - top, height) + 2 * _margin(height))
+        if columns <= budget[0]:
+            budget[0] -= columns
+            read.append(box)
+        else:
+            unread.append(box)
+    return read, unread
+
+
+def _char(text: str, box: ink_lines.Box, scale: float) -> Char:
+    x0, top, x1, bottom = (value * scale for value in box)
+    return (text, x0, x1, top, bottom, (x0 + x1) / 2, (top + bottom) / 2)
+
+
+def _inside(box: ink_lines.Box, areas: list[ink_lines.Box]) -> bool:
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in areas)
+
+
+def _merged_rows(cells: list[ink_lines.Box], lines: list[list[ink_lines.Box]]) -> list[ink_lines.Box]:
+    """The area of the rows of a table that a cell spans holding lines of text in MERGED_ROWS of them
+    or more (lines the grain merged, which _lost_rulings could not part): which of its labels goes with
+    which row's figures is not known, and those figures are doubtful."""
+    tops = sorted({top for _, top, _, _ in cells} | {bottom for _, _, _, bottom in cells})
+    left, right = min(cell[0] for cell in cells), max(cell[2] for cell in cells)
+    out = []
+    for (_, top, _, bottom), cell_lines in zip(cells, lines, strict=True):
+        inside = [row for row in tops if top < row < bottom]
+        slots = {sum(1 for row in inside if row <= (line[1] + line[3]) / 2) for line in cell_lines}
+        if len(slots) >= MERGED_ROWS:
+            out.append((left, top, right, bottom))
+    return out
+
+
+def _lost_rulings(cells: list[ink_lines.Box], lines: list[list[ink_lines.Box]], scale: float) -> list[Edge]:
+    """The ruling lines a scan's grain wiped out inside a column: a cell spanning k rows of the table that
+    holds k lines of text, one in each row, is k cells whose rulings were lost (left merged, the table
+    finder would read all their labels as one and put the row's figures with them all). A merged cell
+    whose lines stand otherwise (a label of two lines across eight rows) is left alone."""
+    tops = sorted({top for _, top, _, _ in cells} | {bottom for _, _, _, bottom in cells})
+    edges: list[Edge] = []
+    for (x0, top, x1, bottom), cell_lines in zip(cells, lines, strict=True):
+        inside = [row for row in tops if top < row < bottom]
+        slots = list(zip([top, *inside], [*inside, bottom], strict=True))
+        if not inside or len(cell_lines) != len(slots):
+            continue
+        if all(low <= line_top and line_bottom <= high for (low, high), (_, line_top, _, line_bottom)
+               in zip(slots, sorted(cell_lines, key=lambda box: box[1]), strict=True)):
+            edges += [Edge(False, row * scale, x0 * scale, x1 * scale) for row in inside]
+    return edges
 
 
 def _levelled(image: Image.Image) -> np.ndarray:
@@ -97,12 +186,16 @@ def _crop(pixels: np.ndarray, box: ink_lines.Box, height: int, paper: float) -> 
     """The line's pixels on paper: at least a line's height, with CROP_MARGIN of paper around, the ink
     centred (nothing of the neighbouring lines or ruling lines comes in)."""
     x0, top, x1, bottom = box
-    margin = max(2, round(CROP_MARGIN * height))
+    margin = _margin(height)
     inner = max(bottom - top, height)
     canvas = np.full((inner + 2 * margin, x1 - x0 + 2 * margin), min(255, round(paper)), dtype=np.uint8)
     offset = margin + (inner - (bottom - top)) // 2
     canvas[offset: offset + bottom - top, margin: margin + x1 - x0] = pixels[top:bottom, x0:x1]
     return canvas
+
+
+def _margin(height: int) -> int:
+    return max(2, round(CROP_MARGIN * height))
 
 
 def _bounded(image: Image.Image) -> Image.Image:
