@@ -169,4 +169,5 @@ def _text_between(columns: Columns, start: int, end: int) -> tuple[str, float]:
     text = "".join(char for char, _ in found).strip()
     if not text:
         return "", 0.0
-    return text, float(np.mean([p for _, p in found]))
+    # The blank read in the paper between two crops is no character of either.
+    return text, float(np.mean([p for char, p in found if not char.isspace()]))
