@@ -63,8 +63,7 @@ def find_lines(ink: np.ndarray, tables: list[list[Box]]) -> tuple[list[list[list
     cell_inks = _cell_inks(ink, cells)
     cell_bands = [_bands(part) for part in cell_inks]
     page_bands = _bands(free)
-    heights = [end - start for bands in [*cell_bands, page_bands] for start, end in bands if end - start >= 3]
-    height = int(np.median(heights)) if heights else DEFAULT_HEIGHT
+    height = _line_height([*zip(cell_inks, cell_bands, strict=True), (free, page_bands)])
     lines = iter([[box for start, end in _merged(bands, height) for box in _cell_line(part[start:end], cell, start)]
                   for cell, part, bands in zip(cells, cell_inks, cell_bands, strict=True)])
     in_cells = [[next(lines) for _ in table] for table in tables]
@@ -72,6 +71,23 @@ def find_lines(ink: np.ndarray, tables: list[list[Box]]) -> tuple[list[list[list
     for start, end in _merged(page_bands, height):
         outside.extend(_pieces(free, (0, start, ink.shape[1], end), height, depth=0))
     return in_cells, outside, height
+
+
+def _line_height(parts: list[tuple[np.ndarray, list[tuple[int, int]]]]) -> int:
+    """The height of a line of text: the median height of the bands of ink, each weighted by its width (a
+    line of text outweighs the strokes of a lone 三 or a dash)."""
+    heights: list[int] = []
+    widths: list[int] = []
+    for ink, bands in parts:
+        for start, end in bands:
+            if end - start >= 3:
+                heights.append(end - start)
+                widths.append(int(ink[start:end].any(axis=0).sum()))
+    if not heights:
+        return DEFAULT_HEIGHT
+    order = np.argsort(heights)
+    middle = np.searchsorted(np.cumsum(np.asarray(widths)[order]), sum(widths) / 2)
+    return int(np.asarray(heights)[order][min(middle, len(order) - 1)])
 
 
 def _cell_inks(ink: np.ndarray, cells: list[Box]) -> list[np.ndarray]:

@@ -93,6 +93,18 @@ def test_a_noisy_scan_is_read_or_its_doubts_are_said_never_wrong_and_certain(pri
     assert not [f for f in result.findings if not f.doubtful and f.rule != "unreadable" and f.severity == "error"]
 
 
+def test_body_text_beyond_the_ocr_budget_is_said_unread_while_tables_and_headings_are_read(
+        printed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.report.readers import ocr
+
+    monkeypatch.setattr(ocr, "PROSE_COLUMNS", 0)
+    result = scanned_result(printed, CLEAN)
+    assert score(result).right == len(list(iter_cells(expected(consistent_report(5)))))
+    assert result.report.sections_present == [1, 2, 3, 4, 5, 6]
+    assert [f.rule for f in result.findings] == ["ocr_text_unread"]  # and no "part 五 is empty"
+    assert ocr.UNREAD in (result.report.summary_text or "")
+
+
 def test_a_docx_whose_tables_are_pictures_is_read_by_ocr_cell_for_cell() -> None:
     report = consistent_report(5)
     html = report_page(report)
