@@ -18,6 +18,8 @@ Box = tuple[int, int, int, int]
 # Ink is what stays darker than the paper by this much once each pixel is averaged with its 8 neighbours:
 # a scanner's speckle (single pixels, pairs) averages away, a stroke of text (2-3 px at 150 dpi) does not.
 TEXT_CONTRAST = 60
+THIN_CONTRAST = 30
+STROKE_CONTRAST = 90
 DEFAULT_HEIGHT = 20  # px: the height of a line of text at 150 dpi (10.5 pt), when a page has none to measure
 # Two bands of a row profile closer than this (x the line height) are one line when together they are no
 # taller than MERGED_HEIGHT: a character like 三 or 二 alone has white rows between its strokes.
@@ -39,8 +41,11 @@ BORDER = 4  # px along a cell's sides where a full row (column) of ink is a ruli
 
 
 def ink_mask(pixels: np.ndarray, paper: float) -> np.ndarray:
-    blurred = Image.fromarray(pixels).filter(ImageFilter.BoxBlur(1))
-    return np.asarray(blurred) < paper - TEXT_CONTRAST
+    blurred = np.asarray(Image.fromarray(pixels).filter(ImageFilter.BoxBlur(1)))
+    # A stroke one pixel thin (a 1 at 150 dpi, faded under a seal) averages to little: its own dark pixels
+    # keep it, where their neighbourhood is darkish too (a lone speck's is not).
+    thin = (blurred < paper - THIN_CONTRAST) & (pixels < paper - STROKE_CONTRAST)
+    return (blurred < paper - TEXT_CONTRAST) | thin
 
 
 def erase(ink: np.ndarray, rows: list[tuple[int, int, int]], columns: list[tuple[int, int, int]]) -> None:
