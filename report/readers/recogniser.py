@@ -28,12 +28,15 @@ HEIGHT = 48  # the model's input height (fixed by the model)
 # mostly hold 1-4 digits and padding was most of their cost.
 MIN_WIDTH = 64
 MAX_WIDTH = 3200  # px at height 48: a longer crop is squeezed to it (a line of prose is ~2,000)
-# Crops batched together differ in width by at most this factor (a batch is padded to its widest crop),
-# and a batch holds at most BATCH_COLUMNS columns: activations grow with the batch's area (six lines of prose
-# padded to 2,000 px took 0.5 GB); one core gains little from larger batches.
-SQUEEZE = 0.6
+# The recogniser's cost is per column of its input, and a line of text (a crop wider than LONG times its
+# height: labels, prose) reads as well squeezed to SQUEEZE_LONG of its width (~2.5 output columns a Chinese
+# character; measured: the test scans' 200 cells stay right). A short crop (a cell's figure) is not squeezed:
+# a repeated digit needs a blank column between its two readings, and "3331" squeezed read as "331".
+SQUEEZE = 1.0
 SQUEEZE_LONG = 0.6
 LONG = 5
+# Crops are laid side by side in strips of STRIP_COLUMNS, GAP columns of paper (one output column) between
+# two: one input per cell was mostly padding to MIN_WIDTH and overhead.
 GAP = 8
 STRIP_COLUMNS = 640
 BATCH_SPREAD = 1.25
