@@ -90,9 +90,9 @@ def _line_height(parts: list[tuple[np.ndarray, list[tuple[int, int]]]]) -> int:
                 widths.append(int(ink[start:end].any(axis=0).sum()))
     if not heights:
         return DEFAULT_HEIGHT
-    order = np.argsort(heights)
-    middle = np.searchsorted(np.cumsum(np.asarray(widths)[order]), sum(widths) / 2)
-    return int(np.asarray(heights)[order][min(middle, len(order) - 1)])
+    ordered = sorted(zip(heights, widths, strict=True))
+    middle = int(np.searchsorted(np.cumsum([width for _, width in ordered]), sum(widths) / 2))
+    return ordered[min(middle, len(ordered) - 1)][0]
 
 
 def _cell_inks(ink: np.ndarray, cells: list[Box]) -> list[np.ndarray]:
