@@ -236,12 +236,6 @@ def skew_angle(grey: Image.Image) -> float:
     return -best
 
 
-def ruling_edges(ink: np.ndarray, scale: float) -> list[Edge]:
-    """Horizontal and vertical runs of ink long enough to be ruling lines, as edges in points (pixels times
-    `scale`)."""
-    return _edges(*_ruling_runs(ink), scale)
-
-
 def _ruling_runs(ink: np.ndarray) -> tuple[list[Run], list[Run]]:
     """The runs of ink long enough to be ruling lines, along the rows and along the columns (none when
     there are too many to be a table's: a picture, a page of noise)."""
