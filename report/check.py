@@ -9,6 +9,7 @@ from nianbao.report.model import Finding, Report
 from nianbao.report.ocr_marks import mark_cells, mark_doubtful
 from nianbao.report.parser import parse_document
 from nianbao.report.readers import Document, read_document
+from nianbao.report.readers.ocr import UNREAD
 from nianbao.report.validate import validate
 
 # The three tables every report has (二、三、四), by their name in the model.
@@ -46,6 +47,10 @@ def check_document(document: Document) -> CheckResult:
     if document.ocr_pages:  # a scan: say which figures OCR read, and which findings a misreading may explain
         mark_cells(report, document)
     findings = mark_doubtful(report, validate(report))
+    if document.ocr_pages and UNREAD in document.text:
+        # The scan's long lines of body text beyond the OCR budget: no check on them may pass for done.
+        findings.append(Finding("ocr_text_unread", "warning", "扫描件部分正文未经OCR识读（表格、标题、落款已识读）："
+                                "正文中的数字未与表格核对，见正文中的“" + UNREAD + "”", "report"))
     gaps = reading_gaps(report)
     if gaps:  # what the reader could not take in (a picture that would not decode) may be why
         gaps += document.notes

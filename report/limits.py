@@ -18,8 +18,8 @@ MAX_COMPRESSION_RATIO = 200
 CONVERSION_TIMEOUT_S = 60.0
 # The budget of one document (report.budget): address space of the child that reads it, and wall-clock
 # time. A real report needs well under 300 MB and 10 s; the bombs of issue 11 needed over 2 GB. OCR of a
-# scanned report (onnxruntime) peaks at ~1.25 GB of address space (~0.65 GB resident): the cap leaves it room.
-MAX_MEMORY_BYTES = 1408 * 1024 * 1024
+# scanned report (onnxruntime, the recogniser alone) peaks at ~0.7 GB of address space (~0.33 GB resident).
+MAX_MEMORY_BYTES = 1024 * 1024 * 1024
 CHECK_TIMEOUT_S = 90.0  # LibreOffice alone may take CONVERSION_TIMEOUT_S
 # Pictures of a web page read by OCR (each takes seconds): how many, how large a file, how many pixels (a
 # decompression bomb is refused from its header, before it is decoded), and the smallest side of a picture

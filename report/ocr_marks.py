@@ -5,7 +5,8 @@ the rows by their labels, knows which cell of the model each field became. To jo
 teaching the parser about OCR, the document is parsed once more with every OCR'd number replaced by a
 distinct marker number: the cell of the model that holds marker i came from field i.
 
-A sum finding on OCR'd figures is not proven: the agency's figures may add up and the reading be wrong. It is
+Words in a count's cell of a scan are doubtful too: the text may be a neighbouring label's line read into that
+cell. A sum finding on OCR'd figures is not proven: the agency's figures may add up and the reading be wrong. It is
 marked doubtful, and its message says why, when a cell on its row or column was read with low confidence,
 or when changing one digit of one OCR'd cell would make it hold (checked by validating again). Nothing is
 changed in the model: the overseer is told which cell to look at, not given a number OCR did not read.
@@ -68,6 +69,10 @@ def mark_doubtful(report: Report, findings: list[Finding]) -> list[Finding]:
 
 def _judged(report: Report, finding: Finding, budget: list[int]) -> Finding:
     location = finding.location or ""
+    if finding.rule == "text_in_number" and location.startswith(_TABLES):
+        # Words where a count belongs, on a scan: a label's line the grain let into the next cell reads so.
+        return replace(finding, doubtful=True,
+                       message=f"{finding.message}（表格经OCR识读，{DOUBT_MARK}：文字可能来自相邻单元格）")
     if not location.startswith(_TABLES) or not _is_number(finding.expected) or not _is_number(finding.actual):
         return finding
     near = _near_cells(report, location)

@@ -162,6 +162,7 @@ RULE_LABELS: dict[str, str] = {
     "text_in_number": "数字格中填写了文字",
     "all_concluded": "正文称全部办结但有结转",
     "departments_sum": "与所属部门报告合计不符",
+    "ocr_text_unread": "扫描正文未识读",
 }
 
 REVIEW_LABELS: dict[str, str] = {

@@ -86,7 +86,8 @@ def read_pdf(data: bytes, *, max_pages: int) -> Document:
             raise UnreadableDocument("PDF without pages")
         if pages > max_pages:
             raise UnreadableDocument(f"PDF too long: {pages} pages (limit {max_pages})")
-        read = [_read_page(document, index) for index in range(pages)]
+        budget = [ocr.PROSE_COLUMNS]  # shared by the document's scanned pages
+        read = [_read_page(document, index, budget) for index in range(pages)]
     finally:
         document.close()
     if not any(text.strip() for text, _, _ in read):
@@ -108,9 +109,9 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise UnreadableDocument(f"broken PDF: {_first_line(exc)}") from exc
 
 
-def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Block], bool]:
+def _read_page(document: pdfium.PdfDocument, index: int, budget: list[int]) -> tuple[str, list[Block], bool]:
     """The page's plain text, its blocks (tables and lines for a table page, else the text's lines), and
-    whether it was read by OCR."""
+    whether it was read by OCR (budget: see ocr.read_image)."""
     page = document[index]
     try:
         textpage = page.get_textpage()
@@ -118,7 +119,7 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> tuple[str, list[Bloc
             raw_text = textpage.get_text_range()
             text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
             if _needs_ocr(page, text):
-                return _ocr_page(page)
+                return _ocr_page(page, budget)
             if _TABLE_PAGE.search(_BLANKS.sub("", text)):
                 return text, _table_page_blocks(page, textpage, raw_text), False
             return text, [Block(0.0, _plain_lines(text))], False
@@ -165,11 +166,21 @@ def picture_table_lines(data: bytes) -> tuple[list[str], dict[tuple[int, int], f
     return _join_pages([blocks])
 
 
-def _ocr_page(page: pdfium.PdfPage) -> tuple[str, list[Block], bool]:
+def _ocr_page(page: pdfium.PdfPage, budget: list[int]) -> tuple[str, list[Block], bool]:
     image = page.render(scale=ocr.DPI / 72, may_draw_forms=False).to_pil()
-    read = ocr.read_image(image, ocr.DPI)
-    blocks = _layout_blocks(read.chars, read.edges, read)
+    read = ocr.read_image(image, ocr.DPI, budget)
+    blocks = _one_mark_a_run(_layout_blocks(read.chars, read.edges, read))
     return "\n".join(line for block in blocks for line in block.lines), blocks, True
+
+
+def _one_mark_a_run(blocks: list[Block]) -> list[Block]:
+    """Lines left unread by OCR stand as one mark (ocr.UNREAD) per run of them."""
+    kept: list[Block] = []
+    for block in blocks:
+        if block.lines == [ocr.UNREAD] and kept and kept[-1].lines == [ocr.UNREAD]:
+            continue
+        kept.append(block)
+    return kept
 
 
 def _plain_lines(text: str) -> list[str]:

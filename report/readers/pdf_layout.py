@@ -302,13 +302,13 @@ def find_tables(edges: list[Edge], chars: list[Char]) -> list[PageTable]:
 def tables_and_rest(edges: list[Edge], chars: list[Char]) -> tuple[list[PageTable], list[Char]]:
     """find_tables, and the characters outside the tables (outside(chars, their boxes)): the characters
     are sorted into cells and the rest in one pass."""
-    grids = [_Grid(cells) for cells in _table_cells(edges)]
+    grids = [_Grid(cells) for cells in table_cells(edges)]
     rest = _sort_into_cells(chars, grids) if grids else chars
     return [grid.table() for grid in grids], rest
 
 
-def _table_cells(edges: list[Edge]) -> list[list[Box]]:
-    """The cells of each ruled table, tables top to bottom."""
+def table_cells(edges: list[Edge]) -> list[list[Box]]:
+    """The cells of each ruled table, tables top to bottom (OCR crops a scanned table's cells from them)."""
     verticals, horizontals = _merge_edges(edges)
     if len(verticals) + len(horizontals) > MAX_LINES:
         return []

@@ -48,3 +48,12 @@ def test_a_confident_reading_no_digit_change_explains_stays_a_proven_finding() -
 def test_findings_of_a_report_not_read_by_ocr_are_left_as_they_are() -> None:
     report = report_with(8, 0.99, ocr=False)
     assert mark_doubtful(report, validate(report)) == validate(report)
+
+
+def test_words_in_a_count_of_a_scan_are_doubtful_and_of_a_text_document_an_error() -> None:
+    for ocr, doubtful in ((True, True), (False, False)):
+        report = report_with(6, 0.99, ocr=ocr)
+        report.text_cells["applications.new_received.commercial"] = "不再处理其政府信息公开申请"
+        [finding] = [f for f in mark_doubtful(report, validate(report)) if f.rule == "text_in_number"]
+        assert finding.doubtful is doubtful and finding.severity == "error"
+        assert ("文字可能来自相邻单元格" in finding.message) is doubtful
