@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from nianbao.crawler.runner import CrawlSummary, run_crawl
@@ -76,10 +75,6 @@ def crawl(tmp_path: Path, site: SiteServer) -> CrawlSummary:
               "start_urls": [site.base_url + "/nb/"], "render": "static"}
     config = write_config(tmp_path / "config", f"sqlite:///{tmp_path / 'nianbao.db'}", [agency],
                           max_picture_bytes=2 * 1024 * 1024)
-    # OCR of the 1768 x 1408 px picture of table 三 peaks at ~1.55 GB of address space, over the default
-    # per-document cap (documents.max_memory_mb, 1408): a known limit of the OCR engine, not of this path.
-    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-    config.write_text(yaml.safe_dump({**settings, "documents": {"max_memory_mb": 3072}}), encoding="utf-8")
     site.reset_counters()
     summary = run_crawl(config)
     assert summary.ok, summary.log[-4000:]
