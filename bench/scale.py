@@ -251,7 +251,8 @@ def measure_rollup(dbname: str, agencies: int, share: float) -> None:
 def measure_crawl_start(dbname: str) -> None:
     """Peak RSS of a process doing what crawler.run does before Scrapy starts: registry rows, known URLs."""
     probe = ROOT / "bench" / "crawl_start.py"
-    env = {**os.environ, "NIANBAO_DATABASE_URL": url_of(dbname), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "NIANBAO_DATABASE_URL": url_of(dbname), "PYTHONPATH": str(ROOT),
+           "NIANBAO_CONFIG": str(_empty_settings())}
     with psycopg.connect(**PG, dbname=dbname) as conn:
         hosts = [h for (h,) in conn.execute("SELECT DISTINCT host FROM agencies ORDER BY host LIMIT %s",
                                             (SHARD_HOSTS,))]
