@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from nianbao.alerts.digest import build_digests
 from nianbao.cli import main
 from nianbao.monitor.status import compute_statuses, scope_of
-from nianbao.settings import Recipient, load_settings
+from nianbao.settings import load_settings
 from nianbao.storage.store import Store
 from tests.conftest import agency_entry
 
