@@ -18,6 +18,7 @@ from nianbao.monitor.status import (
     NOT_OWED_YET,
     AgencyStatus,
     compute_statuses,
+    scope_of,
     site_failure_name,
     unread_reasons,
 )
@@ -261,8 +262,11 @@ def collect_items(store: Any, start: dt.datetime, end: dt.datetime, base_url: st
 
 
     with store.read_session() as s:
-        agencies = {a.id: a for a in s.scalars(select(Agency))}
         events = s.scalars(select(Event).where(Event.at >= start, Event.at < end).order_by(Event.at, Event.id)).all()
+        # The week's agencies only, not the whole registry (300,000 rows for a national one).
+        named = sorted({e.agency_id for e in events if e.agency_id})
+        agencies = {a.id: a for start_at in range(0, len(named), 5000)
+                    for a in s.scalars(select(Agency).where(Agency.id.in_(named[start_at:start_at + 5000])))}
         items = []
         for event in events:
             agency = agencies.get(event.agency_id or "")
@@ -370,8 +374,8 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
     items = collect_items(store, start, end, base)
     # The year of the overall line: by default the one every view defaults to (report.deadlines).
     year = year or latest_due_year(as_of, settings.deadlines.due)
-    statuses = compute_statuses(store, year, as_of, settings)
     recipients = settings.recipients
+    statuses = compute_statuses(store, year, as_of, settings, _scope(recipients))
     built = []
     for recipient in recipients or (Recipient(email="preview@localhost"),):
         mine = [i for i in items if recipient.covers(i.agency_id, i.region)]
@@ -383,6 +387,14 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
             _record(store, one, start, end)
         built.append(one)
     return built
+
+
+def _scope(recipients: tuple[Recipient, ...]) -> Any:
+    """The agencies some recipient oversees (None: all, when one oversees everything or none is set), so a
+    province's recipients do not wait for the statuses of the whole nation."""
+    if not recipients or any(not r.regions and not r.agencies for r in recipients):
+        return None
+    return scope_of([x for r in recipients for x in r.regions], [x for r in recipients for x in r.agencies])
 
 
 def overall_of(statuses: list[AgencyStatus], year: int) -> Overall:

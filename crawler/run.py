@@ -144,7 +144,7 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     from nianbao.crawler.spiders.report_spider import ReportSpider
     from nianbao.crawler.writer import Heartbeat
 
-    known = store.load_fetches([a.id for a in agencies])  # one query instead of one per request
+    known = load_known(store, agencies)
     heartbeat = Heartbeat(store, run_id)
     process = CrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=True)
     crawler = process.create_crawler(ReportSpider)
@@ -159,6 +159,11 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     finally:
         heartbeat.stop()
     return crawler, printer
+
+
+def load_known(store: Any, agencies: list[AgencyConfig]) -> Any:
+    """The known-URL table of the pass's agencies, read in one query: no request waits for the database."""
+    return store.load_fetches([a.id for a in agencies])
 
 
 def _count_page(spider: Any, **_: Any) -> None:

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses
+from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses, scope_of
 from nianbao.report.deadlines import latest_due_year, report_year_problem
 from nianbao.report.printed import STATUS_LABELS
 from nianbao.settings import settings_from_context
@@ -51,16 +51,21 @@ def year_option(ctx: click.Context, param: click.Parameter, value: int | None) -
               help="Report year (default: the latest year whose reports are due).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Judge as known at the end of this day (default: today, in schedule.timezone).")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="Only the agencies of this region and the regions below it (广东省 covers 广东省/广州市); "
+                   "repeat for several.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, as_json: bool) -> None:
+def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, regions: tuple[str, ...],
+           as_json: bool) -> None:
     """Which agencies published their annual report for a year on time, late, or not at all."""
     settings = settings_from_context(ctx, database=True)
     day = as_of.date() if as_of else settings.clock.today()
     year = year or latest_due_year(day, settings.deadlines.due)
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
-        rows = [status_row(s) for s in compute_statuses(store, year, day, settings)]
+        scope = scope_of(regions) if regions else None  # read in the database, not filtered after
+        rows = [status_row(s) for s in compute_statuses(store, year, day, settings, scope)]
     if as_json:
         click.echo(json.dumps({"year": year, "as_of": day.isoformat(), "agencies": rows}, ensure_ascii=False, indent=2))
         return

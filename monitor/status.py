@@ -23,11 +23,11 @@ The rules (pure functions; `now` is always passed in so tests and `--as-of` driv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from nianbao.settings import Clock, DeadlineSettings, Settings
 from nianbao.storage.models import Agency, CrawlRun, Finding, Report, SiteError, Version
@@ -256,7 +256,7 @@ def end_of_day(day: dt.date, clock: Clock) -> dt.datetime:
     return clock.start_of(day + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
-def site_read_history(session: Any, before: dt.datetime, agency_ids: Collection[str] | None = None,
+def site_read_history(session: Any, before: dt.datetime, agency_ids: Scope = None,
                       ) -> dict[str, list[tuple[int, bool, str | None]]]:
     """For each agency (of `agency_ids` when given), the crawl runs that covered it (oldest first) before
     `before`: (run id, site readable?, last site-level error message)."""
@@ -267,8 +267,9 @@ def site_read_history(session: Any, before: dt.datetime, agency_ids: Collection[
         # proves neither that the site was read nor that it failed.
         select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status == "finished").order_by(CrawlRun.id)
     ).all()
-    start_urls = {a.id: set(a.start_urls or [])
-                  for a in session.scalars(_only(select(Agency), Agency.id, agency_ids))}
+    start_urls = {agency_id: set(urls or [])
+                  for agency_id, urls in session.execute(_only(select(Agency.id, Agency.start_urls), Agency.id,
+                                                               agency_ids))}
     history: dict[str, list[tuple[int, bool, str | None]]] = {}
     for run in runs:
         failures: dict[str, str] = {}
@@ -284,13 +285,27 @@ def site_read_history(session: Any, before: dt.datetime, agency_ids: Collection[
     return history
 
 
-def _only(stmt: Any, column: Any, agency_ids: Collection[str] | None) -> Any:
+Scope = Collection[str] | Select[Any] | None  # agency ids, a subquery of them (scope_of), or every agency
+
+
+def scope_of(regions: Sequence[str] = (), agency_ids: Sequence[str] = ()) -> Select[Any]:
+    """The agencies of these regions or below them (广东省 covers 广东省/广州市, as settings.Recipient.covers)
+    and of these ids, as a subquery: a province's 30,000 agencies are never a list of bound ids."""
+    wanted: list[ColumnElement[bool]] = [Agency.id.in_(list(agency_ids))] if agency_ids else []
+    for region in regions:
+        wanted += [Agency.region == region, Agency.region.startswith(region.rstrip("/") + "/", autoescape=True)]
+    return select(Agency.id).where(or_(*wanted) if wanted else false())
+
+
+def _only(stmt: Any, column: Any, agency_ids: Scope) -> Any:
     """`stmt` restricted to the agencies of `agency_ids` (all when None)."""
-    return stmt if agency_ids is None else stmt.where(column.in_(sorted(agency_ids)))
+    if agency_ids is None:
+        return stmt
+    return stmt.where(column.in_(agency_ids if isinstance(agency_ids, Select) else sorted(agency_ids)))
 
 
 def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock,
-                  agency_ids: Collection[str] | None = None) -> dict[str, ReportInfo]:
+                  agency_ids: Scope = None) -> dict[str, ReportInfo]:
     """The latest version known before `before` of each agency's report for `year`.
 
     One query for the whole year, reading only the columns needed (not the stored models): this runs for
@@ -327,7 +342,7 @@ UNREAD_RULE = "unreadable"  # report.check's rule for what could not be read
 
 
 def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
-                   year: int | None = None, agency_ids: Collection[str] | None = None) -> dict[int, str]:
+                   year: int | None = None, agency_ids: Scope = None) -> dict[int, str]:
     """Versions not read in full, with what could not be read: among `version_ids`, or of the reports on
     `year` (one join, not an IN list of every version: the roll-up asks for 100,000 of them)."""
     stmt = select(Finding.version_id, Finding.message).where(Finding.rule == UNREAD_RULE)
@@ -343,13 +358,15 @@ def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
     return reasons
 
 
-def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings) -> list[AgencyStatus]:
-    """Every active agency's status for `year` as known at the end of `as_of` (schedule.timezone)."""
-    return compute_statuses_by_year(store, [year], as_of, settings)[year]
+def compute_statuses(store: Any, year: int, as_of: dt.date, settings: Settings,
+                     agency_ids: Scope = None) -> list[AgencyStatus]:
+    """Every active agency's status for `year` as known at the end of `as_of` (schedule.timezone); only
+    those of `agency_ids` (ids or a scope_of subquery) when given."""
+    return compute_statuses_by_year(store, [year], as_of, settings, agency_ids)[year]
 
 
 def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date, settings: Settings,
-                             agency_ids: Collection[str] | None = None) -> dict[int, list[AgencyStatus]]:
+                             agency_ids: Scope = None) -> dict[int, list[AgencyStatus]]:
     """compute_statuses for several years at once: the agencies and the crawl history are read once.
     `agency_ids`: only these agencies (the roll-up's incremental rebuild); the verdicts are the same."""
 

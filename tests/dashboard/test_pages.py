@@ -132,3 +132,19 @@ def test_openapi_documents_every_page_under_api_and_as_json_twin() -> None:
     for page in PAGES:
         plain = page.path.replace(":int", "")
         assert paths["/api" + plain] == paths[plain + ".json"], page.name
+
+
+def test_regions_page_shows_a_page_of_regions_worst_first_and_the_export_all(client: Client, monkeypatch) -> None:
+    # A national registry has ~3,000 county-level regions: the page draws a page of them at a time.
+    from nianbao.dashboard import queries
+
+    every = [r["key"] for r in _page_and_json(client, "/regions?year=2020")[1]["rows"]]
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    page, first = _page_and_json(client, "/regions?year=2020")
+    assert ([r["key"] for r in first["rows"]], first["page"], first["pages"], first["total"]) == (every[:3], 1, 2, 4)
+    assert "下一页" in page and "第 1 / 2 页" in page
+    page, last = _page_and_json(client, "/regions?year=2020&page=2")
+    assert [r["key"] for r in last["rows"]] == every[3:] and "上一页" in page
+    assert _page_and_json(client, "/regions?year=2020&page=9")[1]["page"] == 2
+    status, _, body = client.request("/export/regions.json?year=2020")
+    assert status == 200 and len(json.loads(body)) == 4

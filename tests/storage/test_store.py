@@ -335,6 +335,22 @@ def test_crawl_batch_upserts_links_and_checks_and_loads_back_per_agency(store: S
     assert set(store.load_fetches()) == {page, other}
 
 
+def test_the_known_url_table_of_many_agencies_loads_in_bounded_batches(store: Store, monkeypatch) -> None:
+    # A driver takes at most 65,535 bound values: a crawl of 100,000 agencies once failed at its start.
+    from nianbao.storage import fetches
+    from nianbao.storage.store import FetchRow
+
+    monkeypatch.setattr(fetches, "_IN_BATCH", 2)
+    urls = {f"http://a{i}.example.gov.cn/": f"a{i}" for i in range(5)}
+    links = {"rules": "r1", "links": [{"role": "list", "url": "http://a0.example.gov.cn/?p=2", "hops": 0}]}
+    store.write_crawl_batch([FetchRow(url, agency, 200, None, None, "text/html", T0, links=links if agency == "a0"
+                                      else None) for url, agency in urls.items()], at=T0)
+    known = store.load_fetches([*urls.values(), "nobody"])
+    assert set(known) == set(urls) and {r.agency_id for r in known.values()} == set(urls.values())
+    assert known["http://a0.example.gov.cn/"].links == links and known["http://a1.example.gov.cn/"].links is None
+    assert set(store.load_fetches(["a3"])) == {"http://a3.example.gov.cn/"}
+
+
 def test_runs_whose_process_is_gone_are_marked_interrupted(store: Store) -> None:
     import os
     import subprocess
