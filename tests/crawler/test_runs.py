@@ -3,7 +3,6 @@ crawl (or `nianbao reports`) marks it 'interrupted' once its process is gone, an
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 from pathlib import Path
@@ -128,7 +127,7 @@ def test_a_store_process_that_dies_fails_the_run_loudly_and_the_next_crawl_has_i
         assert [r.status for r in runs(store)] == ["failed"]
         settings = load_settings(config)
         for year in (2020, 2021):  # both past due: a report lost with the store process is no absence
-            assert "missing" not in {s.status for s in compute_statuses(store, year, dt.date.today(), settings)}
+            assert "missing" not in {s.status for s in compute_statuses(store, year, settings.clock.today(), settings)}
         again = run_crawl(config)
         assert again.ok, again.log[-3000:]
         assert [r.status for r in runs(store)] == ["failed", "finished"]
