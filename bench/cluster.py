@@ -1,15 +1,23 @@
 """Cluster benchmark: a generated farm of sites with real-world latency, crawled by 1, 2, 4, 8 Celery workers.
 
-    python3 bench/cluster.py [--sites 5000] [--workers 1 2 4 8] [--registry 300000]
+    python3 bench/cluster.py [--sites 5000] [--workers 1 2 4 8] [--repeats 2] [--registry 300000]
 
 The farm: every site has its own loopback address (127.0.x.y: Scrapy's per-host slots and the cluster's
 shards see distinct hosts) on one port, each address bound explicitly (loopback only), shared out among
 one asyncio server process per core. Each answer
 waits 100-500 ms (fixed per site), one site in fifty waits 2 s. A site is a TRS column: robots.txt and three
 list pages joined by a createPageHTML pager (4 requests, nothing to parse: the crawl itself is measured).
-For each worker count: a fresh PostgreSQL database, the agencies imported into the registry, a coordinator
-(`nianbao run --coordinator --crawl-now`) and N `nianbao worker` processes on RabbitMQ; pages/s is the
-pages of the round's runs over the round's time (planned to finished), speed-up against one worker.
+The crawl runs with the settings' own politeness (the `crawl` section's defaults: requests in flight per
+worker, per host, the delay between requests to a host, AutoThrottle), so the crawl waits on the sites,
+as it does on the web.
+For each worker count: a fresh PostgreSQL database, the agencies imported into the registry, N `nianbao
+worker` processes on RabbitMQ, then a coordinator (`nianbao run --coordinator --crawl-now`). pages/s is the
+pages of the round's runs over the crawl (planned to the last shard done), speed-up against one worker.
+CPU is read from the kernel (utime + stime), not from the wall: the Celery workers themselves, their crawl
+processes and those processes' store processes (from the runs' records), the coordinator, the database's
+backends of the bench database (sampled each second: a lower bound), the farm, and the whole machine
+(/proc/stat), so that a reader can tell what the crawl costs from what else ran. Each worker count is run
+`--repeats` times (the order reversed every other pass) and the medians are printed last.
 
 Then the coordinator's costs at `--registry` agencies (on as many hosts / 10): import from CSV, the host
 roll-call and shard plan of a round, publishing its shards.
@@ -26,6 +34,7 @@ import multiprocessing
 import os
 import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 PORT = 18_080
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+PREFIX = "benchcluster"  # of the databases and queues this benchmark makes (and drops)
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the farm -------------------------------------------------------------------------------------------------
@@ -127,7 +138,7 @@ def agencies(count: int) -> list[dict[str, Any]]:
 def pg_database() -> tuple[str, Any]:
     import psycopg
 
-    name = f"nianbao_bench_{secrets.token_hex(4)}"
+    name = f"{PREFIX}_{secrets.token_hex(4)}"
     with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
 
@@ -142,26 +153,22 @@ def write_config(folder: Path, url: str, queue: str, hosts_per_shard: int) -> Pa
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
+    # No `crawl` section: the settings' defaults (their politeness) are what is measured.
     config = {"database_url": url, "blob_dir": str(folder / "blobs"), "outbox_dir": str(folder / "outbox"),
-              "crawl": {"concurrency": 64, "per_domain_concurrency": 2, "delay": 0, "autothrottle": False,
-                        "timeout": 10, "retries": 0},
               "cluster": {"crawl_queue": f"{queue}.crawl", "parse_queue": f"{queue}.parse",
-                          "hosts_per_shard": hosts_per_shard, "poll_seconds": 0.5}}
+                          "hosts_per_shard": hosts_per_shard}}
     path = folder / "nianbao.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
-def run_cluster(sites: int, workers: int, folder: Path, hosts_per_shard: int) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
-    from nianbao.crawler.runner import child_env
+def run_cluster(sites: int, workers: int, folder: Path, hosts_per_shard: int,
+                farm: list[multiprocessing.Process]) -> dict[str, Any]:
     from nianbao.settings import AgencyConfig, load_settings
-    from nianbao.storage.models import ClusterRound, CrawlRun
     from nianbao.storage.store import Store
 
     url, drop = pg_database()
-    queue = f"bench-{secrets.token_hex(3)}"
+    queue = f"{PREFIX}-{secrets.token_hex(3)}"
     config = write_config(folder, url, queue, hosts_per_shard)
     settings = load_settings(config)
     procs: list[subprocess.Popen[bytes]] = []
@@ -169,28 +176,160 @@ def run_cluster(sites: int, workers: int, folder: Path, hosts_per_shard: int) ->
         with Store.from_settings(settings) as store:
             store.import_agencies([AgencyConfig.model_validate(a) for a in agencies(sites)])
         base = [sys.executable, "-m", "nianbao.cli", "--config", str(config)]
-        logs = [open(folder / f"p{i}.log", "wb") for i in range(workers + 1)]  # noqa: SIM115
-        procs.append(subprocess.Popen([*base, "run", "--coordinator", "--crawl-now"], stdout=logs[0],
-                                      stderr=subprocess.STDOUT, env=child_env()))
-        procs += [subprocess.Popen([*base, "worker", "--name", f"b{i}@bench"], stdout=logs[i + 1],
-                                   stderr=subprocess.STDOUT, env=child_env()) for i in range(workers)]
+        logs = [folder / f"p{i}.log" for i in range(workers + 1)]
+        procs += [_start([*base, "worker", "--name", f"b{i}@{queue}"], logs[i + 1]) for i in range(workers)]
+        _wait_ready(logs[1:])  # a worker still starting would cost the first shards its start-up
+        started = [_proc_cpu(proc.pid) or (0.0, 0.0) for proc in procs]  # a worker's start-up is not a round's
+        before = Machine.now(farm)
+        procs.insert(0, _start([*base, "run", "--coordinator", "--crawl-now"], logs[0]))
         with Store.from_settings(settings, migrate=False) as store:
-            while True:
-                time.sleep(1)
-                with store.read_session() as s:
-                    row = s.execute(select(ClusterRound.started_at, ClusterRound.finished_at)).first()
-                    if row and row[1]:
-                        pages = s.scalar(select(func.sum(CrawlRun.stats["pages"].as_integer()))) or 0
-                        break
-        seconds = (row[1] - row[0]).total_seconds()
-        return {"workers": workers, "sites": sites, "pages": int(pages), "seconds": round(seconds, 1),
-                "pages_per_s": round(pages / seconds, 1)}
+            database_cpu = _watch_round(store)
+            after = Machine.now(farm)
+            figures = _round_figures(store)
+        # Read before they are killed (the crawls are all reaped by now), less the workers' start-up.
+        own = [_proc_cpu(proc.pid) or (0.0, 0.0) for proc in procs]
+        own[1:] = [(cpu[0] - at[0], cpu[1] - at[1]) for cpu, at in zip(own[1:], started, strict=True)]
+        return _summary(workers, sites, figures, own, database_cpu, before, after)
     finally:
         for proc in procs:
             proc.kill()
             proc.wait()
         _delete_queues(queue)
         drop()
+
+
+def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    from nianbao.crawler.runner import child_env
+
+    with open(log, "wb") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=child_env())
+
+
+def _wait_ready(logs: list[Path], timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(b" ready." in log.read_bytes() for log in logs):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers not ready after {timeout} s: see {logs}")
+        time.sleep(0.5)
+
+
+def _watch_round(store: Any) -> float:
+    """Wait for the round to finish; meanwhile sample the CPU of the database's backends of this database
+    each second (their last reading each: a backend that lived less than a second is missed)."""
+    from sqlalchemy import select, text
+
+    from nianbao.storage.models import ClusterRound
+
+    backends: dict[int, float] = {}
+    with store.engine.connect() as conn:
+        me = conn.scalar(text("SELECT pg_backend_pid()"))
+        while True:
+            time.sleep(1)
+            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+            for pid in pids.scalars():
+                if pid != me and (cpu := _proc_cpu(pid)) is not None:
+                    backends[pid] = sum(cpu)
+            conn.commit()
+            with store.read_session() as s:
+                if s.scalar(select(ClusterRound.finished_at)) is not None:
+                    return sum(backends.values())
+
+
+def _round_figures(store: Any) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from nianbao.storage.models import ClusterRound, ClusterShard, CrawlRun
+
+    with store.read_session() as s:
+        def total(key: str) -> float:
+            return float(s.scalar(select(func.sum(CrawlRun.stats[key].as_float()))) or 0)
+
+        started, finished = s.execute(select(ClusterRound.started_at, ClusterRound.finished_at)).one()
+        last_shard = s.scalar(select(func.max(ClusterShard.done_at)))
+        return {"pages": int(total("pages")), "shards": s.scalar(select(func.count()).select_from(ClusterShard)),
+                "crawl_s": (last_shard - started).total_seconds(), "round_s": (finished - started).total_seconds(),
+                "crawl_cpu": total("cpu_seconds"), "store_cpu": total("store_cpu_seconds")}
+
+
+def _summary(workers: int, sites: int, figures: dict[str, Any], own: list[tuple[float, float]],
+             database_cpu: float, before: Machine, after: Machine) -> dict[str, Any]:
+    """`own`: the coordinator's and each worker's (own, children's) CPU seconds over the round."""
+    pages, crawl_s = figures["pages"], figures["crawl_s"]
+    coordinator, worker_procs = own[0], own[1:]
+    per_1k = 1000 / max(pages, 1)
+    celery = sum(cpu[0] for cpu in worker_procs)
+    children = sum(cpu[1] for cpu in worker_procs)  # the crawl processes and their store processes
+    farm = after.farm - before.farm
+    ours = celery + children + sum(coordinator) + database_cpu + farm
+    wall = after.at - before.at
+    return {
+        "workers": workers, "sites": sites, "shards": figures["shards"], "pages": pages,
+        "crawl_s": round(crawl_s, 1), "round_s": round(figures["round_s"], 1),
+        "pages_per_s": round(pages / crawl_s, 1),
+        # CPU seconds per 1,000 pages, all workers together ("worker": the Celery processes, their crawl
+        # processes and those processes' store processes: what a worker machine runs)
+        "cpu_per_1k": {
+            "worker": round((celery + children) * per_1k, 2),
+            "celery": round(celery * per_1k, 2), "crawl": round(figures["crawl_cpu"] * per_1k, 2),
+            "store": round(figures["store_cpu"] * per_1k, 2),
+            "coordinator": round(sum(coordinator) * per_1k, 2), "database": round(database_cpu * per_1k, 2),
+            "farm": round(farm * per_1k, 2),
+        },
+        # The machine over the round: cores busy on average, and how many of them with other work.
+        "cores_busy": round((after.busy - before.busy) / wall, 2),
+        "cores_busy_elsewhere": round((after.busy - before.busy - ours) / wall, 2),
+        "load": [round(before.load, 1), round(after.load, 1)],
+    }
+
+
+class Machine:
+    """CPU seconds used so far by the whole machine and by the farm, and the load average, at one moment."""
+
+    def __init__(self, at: float, busy: float, farm: float, load: float) -> None:
+        self.at, self.busy, self.farm, self.load = at, busy, farm, load
+
+    @classmethod
+    def now(cls, farm: list[multiprocessing.Process]) -> Machine:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        busy = (sum(fields[:8]) - idle) / TICK  # user .. steal (guest time is counted in user already)
+        farm_cpu = sum(sum(_proc_cpu(proc.pid) or (0.0, 0.0)) for proc in farm if proc.pid is not None)
+        return cls(time.monotonic(), busy, farm_cpu, os.getloadavg()[0])
+
+
+def _proc_cpu(pid: int) -> tuple[float, float] | None:
+    """(own, reaped children's) CPU seconds of a process, None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK, (int(fields[13]) + int(fields[14])) / TICK
+
+
+def crawl_start_cpu(folder: Path, repeats: int = 3) -> float:
+    """CPU seconds of a shard's crawl process (and its store process) that crawls one site: what a shard
+    costs before its first page, the median of `repeats`."""
+    from nianbao.crawler.runner import child_env, read_summary
+    from nianbao.settings import AgencyConfig, load_settings
+    from nianbao.storage.store import Store
+
+    url, drop = pg_database()
+    config = write_config(folder, url, f"{PREFIX}-start", 1)
+    host = next(site_address(i) for i in range(50) if latency(site_address(i)) < 0.2)
+    costs = []
+    try:
+        with Store.from_settings(load_settings(config)) as store:
+            store.import_agencies([AgencyConfig.model_validate(a) for a in agencies(50)])
+        for attempt in range(repeats):
+            summary = folder / f"start{attempt}.json"
+            subprocess.run([sys.executable, "-m", "nianbao.crawler.run", "--config", str(config), "--summary",
+                            str(summary), "--no-sync", "--host", host], env=child_env(), check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            result = read_summary(summary, 0)
+            costs.append(result.cpu_seconds + result.store_cpu_seconds)
+    finally:
+        drop()
+    return round(statistics.median(costs), 2)
 
 
 def _delete_queues(queue: str) -> None:
@@ -216,7 +355,7 @@ def coordinator_costs(count: int, folder: Path) -> dict[str, Any]:
     from nianbao.storage.store import Store
 
     url, drop = pg_database()
-    queue = f"bench-{secrets.token_hex(3)}"
+    queue = f"{PREFIX}-{secrets.token_hex(3)}"
     config = write_config(folder, url, queue, 20)
     settings = load_settings(config)
     source = folder / "registry.csv"
@@ -252,24 +391,57 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sites", type=int, default=5000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each worker count (medians printed)")
     parser.add_argument("--hosts-per-shard", type=int, default=125)
     parser.add_argument("--registry", type=int, default=300_000, help="agencies for the coordinator's costs (0: skip)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-cluster-"))
-    results = []
+    from nianbao.settings import CrawlSettings
+
+    crawl = CrawlSettings()
+    print(json.dumps({"crawl": {k: getattr(crawl, k) for k in ("concurrency", "per_domain_concurrency", "delay",
+                                                               "autothrottle", "obey_robots")},
+                      "hosts_per_shard": args.hosts_per_shard, "cores": os.cpu_count()}), flush=True)
+    runs: dict[int, list[dict[str, Any]]] = {n: [] for n in args.workers}
     if args.workers:
         farm = start_farm(args.sites)
         try:
-            for workers in args.workers:
-                result = run_cluster(args.sites, workers, folder / f"w{workers}", args.hosts_per_shard)
-                result["speedup"] = round(result["pages_per_s"] / results[0]["pages_per_s"], 2) if results else 1.0
-                results.append(result)
-                print(json.dumps(result), flush=True)
+            for repeat in range(args.repeats):
+                for workers in args.workers if repeat % 2 == 0 else reversed(args.workers):
+                    result = run_cluster(args.sites, workers, folder / f"w{workers}-{repeat}", args.hosts_per_shard,
+                                         farm)
+                    runs[workers].append(result)
+                    print(json.dumps(result), flush=True)
         finally:
             for proc in farm:
                 proc.terminate()
+        start = crawl_start_cpu(folder / "start")
+        print(json.dumps({"crawl_start_cpu_s": start}), flush=True)
+        for line in medians(runs, start):
+            print(json.dumps(line), flush=True)
     if args.registry:
         print(json.dumps(coordinator_costs(args.registry, folder / "registry")), flush=True)
+
+
+def medians(runs: dict[int, list[dict[str, Any]]], start: float) -> list[dict[str, Any]]:
+    """Per worker count: the medians of the repeats, speed-up of the median pages/s against one worker's, and
+    the crawl's CPU per 1,000 pages once its shards' start-ups (`start` CPU seconds each) are taken out."""
+    lines = []
+    for workers, results in runs.items():
+        line: dict[str, Any] = {"median_of": len(results), "workers": workers}
+        line["crawl_per_1k_after_start"] = round(statistics.median(
+            r["cpu_per_1k"]["crawl"] + r["cpu_per_1k"]["store"] - 1000 * start * r["shards"] / r["pages"]
+            for r in results), 2)
+        for key in ("pages_per_s", "crawl_s", "cores_busy", "cores_busy_elsewhere"):
+            line[key] = round(statistics.median(r[key] for r in results), 2)
+        line["cpu_per_1k"] = {key: round(statistics.median(r["cpu_per_1k"][key] for r in results), 2)
+                              for key in results[0]["cpu_per_1k"]}
+        line["load"] = [min(r["load"][0] for r in results), max(r["load"][1] for r in results)]
+        lines.append(line)
+    first = lines[0]["pages_per_s"] if lines else 0
+    for line in lines:
+        line["speedup"] = round(line["pages_per_s"] / first, 2) if first else None
+    return lines
 
 
 if __name__ == "__main__":

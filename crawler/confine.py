@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
@@ -43,6 +44,35 @@ class Places:
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)
 
 
+class AnyPlace:
+    """The places of many agencies at once: allows what one of them allows, in one look-up. Requests of no
+    agency (robots.txt) may go to any agency's places; asking each agency in turn cost a shard of N hosts
+    N² checks (a tenth of a second per robots.txt at 600 hosts)."""
+
+    def __init__(self, many: Iterable[Places]) -> None:
+        many = list(many)
+        self.exact: frozenset[tuple[str, int]] = frozenset().union(*(p.exact for p in many))
+        # Each allowed domain, with the ports any agency that allows it allows it on.
+        self.domain_ports: dict[str, set[int]] = {}
+        for place in many:
+            for domain in place.domains:
+                self.domain_ports.setdefault(domain, set()).update(place.domain_ports)
+
+    def allows(self, url: str) -> bool:
+        """True when `url` is on the places of one of the agencies (the same answer as asking each)."""
+        place = host_port(url)
+        if place is None:
+            return False
+        if place in self.exact:
+            return True
+        host, port = place
+        if _is_address(host):
+            return False
+        # The host and each domain it is a subdomain of (a.b.gov.cn: a.b.gov.cn, b.gov.cn, gov.cn, cn).
+        labels = host.split(".")
+        return any(port in self.domain_ports.get(".".join(labels[i:]), ()) for i in range(len(labels)))
+
+
 def places(start_urls: Iterable[str], allowed_domains: Iterable[str] = ()) -> Places:
     exact = frozenset(p for p in map(host_port, start_urls) if p is not None)
     # http -> https of the same site (a site on the web ports moves between them), addresses included.
@@ -70,6 +100,7 @@ def host_port(url: str) -> tuple[str, int] | None:
     return parts.hostname.lower().rstrip("."), port or DEFAULT_PORTS[scheme]
 
 
+@lru_cache(maxsize=4096)  # asked for every link and request of a crawl, of a few hundred hosts per shard
 def _is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))

@@ -60,10 +60,10 @@ class ConfinementMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        places = _spider(self.crawler).places
+        crawling = _spider(self.crawler)  # the ReportSpider (its places), not the `spider` argument
         agency_id = request.meta.get("agency")
-        allowed = (places[agency_id].allows(request.url) if agency_id in places
-                   else any(p.allows(request.url) for p in places.values()))
+        allowed = (crawling.places[agency_id].allows(request.url) if agency_id in crawling.places
+                   else crawling.any_place.allows(request.url))
         if not allowed:
             came_from = (request.meta.get("redirect_urls") or [None])[0]
             raise OffsiteRequest(f"跳转到站外地址 {request.url}" + (f"（来自 {came_from}）" if came_from else "")

@@ -84,8 +84,10 @@ def run(config: str | None, agency_ids: list[str], summary_path: Path, progress:
     scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
     status = run_status(scrapy_stats.get("finish_reason", "finished"), store_died=writer.broken)
     summary = summarize(run_id, stats, scrapy_stats, time.monotonic() - PROCESS_STARTED, status, len(agencies))
+    # With the CPU of the crawl and of its store process: what a crawl costs, read from the runs (bench/cluster.py).
     store.finish_crawl(run_id, {k: summary[k] for k in ("pages", "requests", "reports_new", "reports_changed",
-                                                         "reports_unchanged", "errors", "bytes")}, status=status)
+                                                         "reports_unchanged", "errors", "bytes", "crawl_seconds",
+                                                         "cpu_seconds", "store_cpu_seconds")}, status=status)
     store.close()
     if printer is not None:
         printer(stats, force=True)
@@ -124,9 +126,11 @@ def _start_writer(settings: Settings, agencies: list[AgencyConfig]) -> Any:
 def _open_store(settings: Settings, *, sync: bool) -> Any:
     from nianbao.storage.store import Store
 
-    store = Store.from_settings(settings)
+    # A cluster's coordinator keeps the schema (it migrates when it starts): a shard's crawl does not load
+    # alembic to find nothing to do (a second of CPU per shard).
+    store = Store.from_settings(settings, migrate=sync)
     store.close_abandoned_runs()  # runs of crawls killed earlier (SIGKILL) say so before this one starts
-    if sync:  # a cluster's workers leave the registry to the coordinator
+    if sync:  # a cluster's workers leave the registry (and the schema) to the coordinator
         store.sync_agencies(settings.agencies)
     return store
 
@@ -244,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", required=True, type=Path)
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--host", action="append", default=[], help="only agencies on this host (a shard)")
-    parser.add_argument("--no-sync", action="store_true", help="do not sync the settings' agencies file")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="neither sync the settings' agencies file nor migrate (a cluster's shard)")
     args = parser.parse_args(argv)
     return run(args.config, args.agency, args.summary, args.progress, args.host, sync=not args.no_sync)
 

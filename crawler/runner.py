@@ -91,7 +91,7 @@ def spawn_crawl(settings: Any, agency_ids: Iterable[str], summary: Path, *, prog
                 stderr: Any = None, hosts: Iterable[str] = (), sync: bool = True,
                 die_with_parent: bool = False) -> subprocess.Popen[str]:
     """Start the child; the caller waits (tests use this to kill a crawl mid-way). `hosts`: only the
-    agencies on these hosts (a cluster's shard); `sync=False`: leave the registry as it is;
+    agencies on these hosts (a cluster's shard); `sync=False`: leave the registry and the schema as they are;
     `die_with_parent`: the kernel kills the child when this process dies (a cluster worker killed with
     SIGKILL must not leave its crawl running while the redelivered shard is crawled elsewhere)."""
     env = child_env()

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -33,7 +34,7 @@ from nianbao.crawler import discovery as d
 from nianbao.crawler import store_jobs
 from nianbao.crawler.browser import click_next
 from nianbao.crawler.budget import SiteBudget
-from nianbao.crawler.confine import places
+from nianbao.crawler.confine import AnyPlace, places
 from nianbao.crawler.items import ReportCandidate, SiteErrorItem
 from nianbao.crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
 from nianbao.crawler.middlewares import OverBudget, error_kind
@@ -79,6 +80,7 @@ class ReportSpider(scrapy.Spider):
         self.writer = writer  # crawler.writer.StoreWriter: every database write, in the store process
         self.known_records = known or {}  # url -> FetchRecord, loaded once at the start
         self.places = {a["id"]: places(a["start_urls"], a.get("allowed_domains") or ()) for a in agencies}
+        self.any_place = AnyPlace(self.places.values())  # where a request of no agency (robots.txt) may go
         self.crawl_stats = CrawlStats(on_change=kwargs.get("progress"))
         self.rendered_pages = 0
         self.requested: set[str] = set()  # URLs asked for in this crawl (Scrapy would drop repeats later)
@@ -661,10 +663,14 @@ def _http_url(socket_url: str) -> str:
     return socket_url
 
 
+_VISIBLE_TEXT = lxml.etree.XPath("//body//text()[not(ancestor::script)][not(ancestor::style)]")
+
+
 def _visible_text(response: TextResponse) -> str:
     """What a reader sees of a page: its text without scripts and styles (not its URLs: a trap's pages
     differ only in the href of their next link)."""
-    return " ".join(response.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall())
+    # lxml directly: parsel wraps every text node in a Selector of its own (a fifth of a list page's handling).
+    return " ".join(_VISIBLE_TEXT(response.selector.root))
 
 
 def _page_title(response: Response) -> str | None:

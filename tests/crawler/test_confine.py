@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nianbao.crawler.confine import places
+from nianbao.crawler.confine import AnyPlace, places
 from nianbao.crawler.discovery import looks_like_challenge
 from tests.farm.documents import html_article, seed_text
 from tests.farm.hostile import COMMENT_FORM, captcha_challenge_page
@@ -56,6 +56,22 @@ def test_a_named_agency_reaches_its_domains_on_web_ports(url: str, allowed: bool
 ])
 def test_a_www_start_url_covers_its_bare_domain(url: str, allowed: bool) -> None:
     assert WWW.allows(url) is allowed
+
+
+# An agency that allows its domain on a port of its own: that port is not opened to the other agencies' domains.
+ODD_PORT = places(["http://www.hz.gov.cn:8080/nb/"], ["hz.gov.cn"])
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8001/art/1.html", "http://127.0.0.1:8002/", "http://www.dg.gov.cn/xxgk/nb/t1.html",
+    "https://www.dg.gov.cn/x", "http://tjj.dg.gov.cn/nb.pdf", "http://DG.GOV.CN./nb.pdf", "http://www.dg.gov.cn:8080/",
+    "http://dg.gov.cn.evil.com/", "http://evil-dg.gov.cn/", "http://tj.www.sz.gov.cn/", "http://sz.gov.cn:8080/",
+    "http://hz.gov.cn:8080/", "http://tj.hz.gov.cn:8080/", "http://gov.cn/", "http://localhost:8001/",
+    "http://[::1]/", "ftp://127.0.0.1:8001/", "http://127.0.0.1:bad/",
+])
+def test_a_request_of_no_agency_may_go_where_any_agency_may_go(url: str) -> None:
+    agencies = [FARM, GOV, WWW, ODD_PORT]
+    assert AnyPlace(agencies).allows(url) is any(p.allows(url) for p in agencies)
 
 
 def test_www_of_a_public_suffix_is_not_widened_to_it() -> None:
