@@ -159,9 +159,10 @@ def percentiles(values: list[float]) -> dict[float, float]:
 _MODEL_BATCH = 500
 
 
-def sync_figures(session: Session) -> list[tuple[str, int]]:
-    """Figures of every (agency, year) whose latest version is not the one they were read from; those pairs."""
-    stale = stored.stale_versions(session)
+def sync_figures(session: Session, agency_ids: Collection[str] | None = None) -> list[tuple[str, int]]:
+    """Figures of every (agency, year) whose latest version is not the one they were read from (of these
+    agencies only, when given); those pairs."""
+    stale = stored.stale_versions(session, agency_ids)
     for start in range(0, len(stale), _MODEL_BATCH):
         batch = stale[start:start + _MODEL_BATCH]
         models = stored.version_models(session, [version_id for _, _, version_id in batch])
@@ -177,14 +178,16 @@ def refresh(session: Session, settings: BenchmarkSettings, changed: Collection[s
     """Figures brought up to date, then the rates, percentiles and warnings of the agencies and the quartiles of
     the regions recomputed (in the caller's transaction). Returns the number of agency rows written.
 
-    `changed` (the agencies the status roll-up recomputes; None: all) limits the work to the (region, year)
-    groups a change can move: those of the figures read anew and those of the agencies whose name, region or
-    level (or being watched) differs from their stored rows, in their old region and their new one. Only
-    those groups' rows and quartiles are rewritten, and the every-region quartiles of their years; the rows
-    are those a full refresh writes."""
-    stale = sync_figures(session)
+    `changed` (the agencies the status roll-up recomputes, among them every agency with a new version since the
+    last refresh; None: all) limits the work to these agencies' figures and to the (region, year) groups a
+    change can move: those of the figures read anew and those of the agencies whose name, region or level (or
+    being watched) differs from their stored rows, in their old region and their new one. Only those groups'
+    rows and quartiles are rewritten, and the every-region quartiles of their years; the rows are those a
+    full refresh writes."""
     if changed is None or not stored.has_rates(session):
+        sync_figures(session)
         return _refresh_all(session, settings)
+    stale = sync_figures(session, changed)
     groups = _touched_groups(session, stale, changed)
     return sum(_refresh_groups(session, settings, year, regions) for year, regions in sorted(groups.items()))
 
@@ -226,10 +229,8 @@ def _refresh_groups(session: Session, settings: BenchmarkSettings, year: int, re
     rows = [_rate_row(row, settings, limits) for row in stored.figure_rows(session, year, regions)]
     quartile_rows = [q for q in _rank(rows, settings) if q["region"] != ALL_REGIONS]
     count = stored.replace_group_rates(session, year, regions, rows)
-    values = stored.year_values(session, year, BENCHMARK_RATES)
-    if values:  # a year without any agency row has no every-region row either
-        for i, rate in enumerate(BENCHMARK_RATES):
-            rated = [value for v in values if (value := v[i]) is not None]
+    if count or stored.has_rates(session, year):  # a year without any agency row has no every-region row
+        for rate, rated in zip(BENCHMARK_RATES, stored.year_values(session, year, BENCHMARK_RATES), strict=True):
             quartile_rows.append(_quartile_row(ALL_REGIONS, year, rate, rated, limits.get(rate)))
     stored.replace_group_quartiles(session, year, regions | {ALL_REGIONS}, quartile_rows)
     return count

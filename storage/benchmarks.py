@@ -33,24 +33,30 @@ RATE_ROW_FIELDS: tuple[str, ...] = ("agency_id", "year", "name", "region", "leve
 # --- the refresh --------------------------------------------------------------------------------------------
 
 
-def _latest_versions() -> Any:
-    latest = (select(Version.report_id, func.max(Version.number).label("number"))
-              .group_by(Version.report_id).subquery())
+def _latest_versions(agency_ids: Collection[str] | None) -> Any:
+    latest = select(Version.report_id, func.max(Version.number).label("number")).group_by(Version.report_id)
+    if agency_ids is not None:
+        latest = latest.join(Report, Report.id == Version.report_id).where(Report.agency_id.in_(list(agency_ids)))
+    found = latest.subquery()
     return (select(Report.agency_id, Report.year, Version.id.label("version_id"), Report.id.label("report_id"))
-            .join(latest, latest.c.report_id == Report.id)
-            .join(Version, (Version.report_id == Report.id) & (Version.number == latest.c.number)))
+            .join(found, found.c.report_id == Report.id)
+            .join(Version, (Version.report_id == Report.id) & (Version.number == found.c.number)))
 
 
-def stale_versions(s: Session) -> list[tuple[str, int, int]]:
-    """(agency, year, latest version id) whose figures are missing or were read from an older version."""
-    latest = _latest_versions().subquery()
+def stale_versions(s: Session, agency_ids: Collection[str] | None = None) -> list[tuple[str, int, int]]:
+    """(agency, year, latest version id) whose figures are missing or were read from an older version; of
+    every agency, or of some (those a new version can have made stale)."""
     f = benchmark_figures
-    rows = s.execute(
-        select(latest.c.agency_id, latest.c.year, latest.c.version_id)
-        .outerjoin(f, and_(f.c.agency_id == latest.c.agency_id, f.c.year == latest.c.year))
-        .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
-    ).all()
-    return [(agency_id, year, version_id) for agency_id, year, version_id in rows]
+    found: list[tuple[str, int, int]] = []
+    for chunk in [None] if agency_ids is None else _chunks(agency_ids):
+        latest = _latest_versions(chunk).subquery()
+        rows = s.execute(
+            select(latest.c.agency_id, latest.c.year, latest.c.version_id)
+            .outerjoin(f, and_(f.c.agency_id == latest.c.agency_id, f.c.year == latest.c.year))
+            .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
+        ).all()
+        found.extend((agency_id, year, version_id) for agency_id, year, version_id in rows)
+    return found
 
 
 def version_models(s: Session, version_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -116,14 +122,22 @@ def stored_identities(s: Session, agency_ids: Collection[str]) -> dict[tuple[str
     return found
 
 
-def has_rates(s: Session) -> bool:
-    return s.scalar(select(benchmark_rates.c.year).limit(1)) is not None
+def has_rates(s: Session, year: int | None = None) -> bool:
+    """Whether any rates row is stored (of a year)."""
+    stmt = select(benchmark_rates.c.year).limit(1)
+    return s.scalar(stmt if year is None else stmt.where(benchmark_rates.c.year == year)) is not None
 
 
-def year_values(s: Session, year: int, rates: Sequence[str]) -> list[tuple[float | None, ...]]:
-    """Every stored agency's rates of a year (the quartiles of every region), in one query."""
+def year_values(s: Session, year: int, rates: Sequence[str]) -> list[list[float]]:
+    """The rated values of each rate of every stored agency of a year (the quartiles of every region), in one
+    query: on PostgreSQL as one array per rate (300,000 rows a year read as rows cost seconds)."""
     b = benchmark_rates
-    return [tuple(row) for row in s.execute(select(*(b.c[rate] for rate in rates)).where(b.c.year == year))]
+    if s.get_bind().dialect.name == "postgresql":
+        arrays = s.execute(select(*(func.array_agg(b.c[rate]).filter(b.c[rate].is_not(None)) for rate in rates))
+                           .where(b.c.year == year)).one()
+        return [list(values or ()) for values in arrays]
+    rows = s.execute(select(*(b.c[rate] for rate in rates)).where(b.c.year == year)).all()
+    return [[value for row in rows if (value := row[i]) is not None] for i in range(len(rates))]
 
 
 def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
