@@ -1,12 +1,13 @@
 """The dashboard roll-up after a crawl: full rebuild against the incremental one, on PostgreSQL.
 
-    python3 bench/rollup.py [--agencies 100000] [--years 5] [--changed 0.01]
+    python3 bench/rollup.py [--agencies 100000] [--years 5] [--changed 0.01] [--prefix nianbao_bench]
 
-Fills a fresh database nianbao_bench_<random> as bench/dashboard.py does, builds the roll-up once, then
+Fills a fresh database <prefix>_<random> as bench/dashboard.py does, builds the roll-up once, then
 plays a crawl that changed `--changed` of the agencies (a new version of one of their reports, a new report
 for a year they had none, a site error for a tenth of them, in a new finished run) and times the
-incremental update, then a full rebuild of the same data, and checks that both wrote the same rows.
-Prints one line for README.md. Drops the database at the end.
+incremental update, then a full rebuild of the same data, and checks that both wrote the same rows (the
+statuses and the benchmark rates and quartiles). Each time also says the benchmarks' share (横向对比,
+monitor/benchmarks.py). Prints one line for README.md. Drops the database at the end.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from nianbao.monitor import benchmarks  # noqa: E402
 from nianbao.monitor.rollup import refresh, status_table  # noqa: E402
 from nianbao.settings import Settings  # noqa: E402
+from nianbao.storage.models import benchmark_rates, benchmark_regions  # noqa: E402
 from nianbao.storage.store import Store  # noqa: E402
 
 # bench/dashboard.py by its path: `dashboard` on sys.path is the project's dashboard package.
@@ -74,16 +77,34 @@ def play_crawl(dbname: str, agencies: int, share: float, seed: int = 11) -> int:
     return len(chosen)
 
 
-def rows(store: Store) -> set[tuple[Any, ...]]:
+def rows(store: Store) -> list[set[tuple[Any, ...]]]:
     with store.read_session() as s:
-        return {tuple(r) for r in s.execute(select(status_table))}
+        return [{tuple(r) for r in s.execute(select(table))}
+                for table in (status_table, benchmark_rates, benchmark_regions)]
 
 
-def timed_refresh(store: Store, settings: Settings, *, full: bool) -> tuple[float, int]:
+BENCHMARKS_SECONDS: list[float] = []
+_benchmarks_refresh = benchmarks.refresh
+
+
+def _timed_benchmarks(*args: Any, **kwargs: Any) -> int:
+    started = time.perf_counter()
+    try:
+        return _benchmarks_refresh(*args, **kwargs)
+    finally:
+        BENCHMARKS_SECONDS.append(time.perf_counter() - started)
+
+
+benchmarks.refresh = _timed_benchmarks  # the roll-up calls it through the module: its share of each refresh
+
+
+def timed_refresh(store: Store, settings: Settings, *, full: bool) -> tuple[float, int, float]:
+    """Seconds of the whole roll-up, rows written, seconds of the benchmarks' part."""
+    BENCHMARKS_SECONDS.clear()
     started = time.perf_counter()
     with store.session() as s:
         written = refresh(store, s, TODAY, settings, full=full)
-    return time.perf_counter() - started, written
+    return time.perf_counter() - started, written, sum(BENCHMARKS_SECONDS)
 
 
 def main() -> None:
@@ -91,8 +112,9 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=100_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument("--prefix", default="nianbao_bench", help="of the database's name")
     args = parser.parse_args()
-    dbname = f"nianbao_bench_{secrets.token_hex(4)}"
+    dbname = f"{args.prefix}_{secrets.token_hex(4)}"
     with psycopg.connect(**PG, dbname="postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{dbname}"')
     try:
@@ -101,16 +123,16 @@ def main() -> None:
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
         settings = Settings(database_url=url)
         store = Store(url, tempfile.mkdtemp())
-        first, total = timed_refresh(store, settings, full=True)
+        first, total, _ = timed_refresh(store, settings, full=True)
         changed = play_crawl(dbname, args.agencies, args.changed)
-        incremental, written = timed_refresh(store, settings, full=False)
+        incremental, written, incremental_rates = timed_refresh(store, settings, full=False)
         after_incremental = rows(store)
-        full, _ = timed_refresh(store, settings, full=True)
+        full, _, full_rates = timed_refresh(store, settings, full=True)
         assert rows(store) == after_incremental, "the incremental rows differ from the full rebuild's"
         store.close()
         print(f"{args.agencies:,} agencies x {args.years} years ({total:,} rows; first build {first:.1f} s), a crawl "
-              f"that changed {changed:,} agencies: incremental {incremental:.2f} s ({written:,} rows), "
-              f"full {full:.1f} s, same rows")
+              f"that changed {changed:,} agencies: incremental {incremental:.2f} s ({written:,} rows; benchmarks "
+              f"{incremental_rates:.2f} s), full {full:.1f} s (benchmarks {full_rates:.1f} s), same rows")
     finally:
         with psycopg.connect(**PG, dbname="postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

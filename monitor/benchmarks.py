@@ -16,14 +16,15 @@ three applications says nothing about an agency. Quartiles and percentiles are o
 
 `figures` and `rates` are pure (a stored model in, numbers out). `refresh` runs with the dashboard's roll-up
 (monitor/rollup.py): it reads the models of versions stored since the last refresh only, then recomputes
-the rates, percentiles and quartiles of every agency and region into tables the page reads by index.
+the rates, percentiles and quartiles into tables the page reads by index: of every agency and region after
+a full roll-up, of the (region, year) groups a change touched after an incremental one.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,9 +159,10 @@ def percentiles(values: list[float]) -> dict[float, float]:
 _MODEL_BATCH = 500
 
 
-def sync_figures(session: Session) -> int:
-    """Figures of every (agency, year) whose latest version is not the one they were read from; their number."""
-    stale = stored.stale_versions(session)
+def sync_figures(session: Session, agency_ids: Collection[str] | None = None) -> list[tuple[str, int]]:
+    """Figures of every (agency, year) whose latest version is not the one they were read from (of these
+    agencies only, when given); those pairs."""
+    stale = stored.stale_versions(session, agency_ids)
     for start in range(0, len(stale), _MODEL_BATCH):
         batch = stale[start:start + _MODEL_BATCH]
         models = stored.version_models(session, [version_id for _, _, version_id in batch])
@@ -169,23 +171,69 @@ def sync_figures(session: Session) -> int:
              **figures(models.get(version_id) or {})}
             for agency_id, year, version_id in batch
         ])
-    return len(stale)
+    return [(agency_id, year) for agency_id, year, _ in stale]
 
 
-def refresh(session: Session, settings: BenchmarkSettings) -> int:
-    """Figures brought up to date, then every agency's rates, percentiles and warnings and every region's
-    quartiles recomputed (in the caller's transaction). Returns the number of agency rows."""
-    sync_figures(session)
+def refresh(session: Session, settings: BenchmarkSettings, changed: Collection[str] | None = None) -> int:
+    """Figures brought up to date, then the rates, percentiles and warnings of the agencies and the quartiles of
+    the regions recomputed (in the caller's transaction). Returns the number of agency rows written.
+
+    `changed` (the agencies the status roll-up recomputes, among them every agency with a new version since the
+    last refresh; None: all) limits the work to these agencies' figures and to the (region, year) groups a
+    change can move: those of the figures read anew and those of the agencies whose name, region or level (or
+    being watched) differs from their stored rows, in their old region and their new one. Only those groups'
+    rows and quartiles are rewritten, and the every-region quartiles of their years; the rows are those a
+    full refresh writes."""
+    if changed is None or not stored.has_rates(session):
+        sync_figures(session)
+        return _refresh_all(session, settings)
+    stale = sync_figures(session, changed)
+    groups = _touched_groups(session, stale, changed)
+    return sum(_refresh_groups(session, settings, year, regions) for year, regions in sorted(groups.items()))
+
+
+def _rate_row(row: Mapping[str, Any], settings: BenchmarkSettings, limits: Mapping[str, float]) -> dict[str, Any]:
+    values = rates(row, settings)
+    return {**{k: row[k] for k in stored.RATE_ROW_FIELDS}, **values,
+            "warnings": len(warnings(values, limits)), "excess": excess(values, limits)}
+
+
+def _refresh_all(session: Session, settings: BenchmarkSettings) -> int:
     limits = settings.thresholds()
-    rows = []
-    for row in stored.figure_rows(session):
-        values = rates(row, settings)
-        rows.append({**{k: row[k] for k in stored.RATE_ROW_FIELDS}, **values,
-                     "warnings": len(warnings(values, limits)), "excess": excess(values, limits)})
+    rows = [_rate_row(row, settings, limits) for row in stored.figure_rows(session)]
     regions = _rank(rows, settings)
     stored.replace_rates(session, rows)
     stored.replace_regions(session, regions)
     return len(rows)
+
+
+def _touched_groups(session: Session, stale: list[tuple[str, int]], changed: Collection[str]
+                    ) -> dict[int, set[str]]:
+    """year -> the regions whose rows a full refresh would now write differently."""
+    agencies = set(changed) | {agency_id for agency_id, _ in stale}
+    now = stored.current_identities(session, agencies)
+    before = stored.stored_identities(session, agencies)
+    keys = set(stale) | {key for key in now.keys() | before.keys() if now.get(key) != before.get(key)}
+    groups: dict[int, set[str]] = defaultdict(set)
+    for key in keys:
+        for identity in (now.get(key), before.get(key)):
+            if identity is not None:
+                groups[key[1]].add(identity[1])
+    return groups
+
+
+def _refresh_groups(session: Session, settings: BenchmarkSettings, year: int, regions: set[str]) -> int:
+    """Rewrite the rows and quartiles of some regions of a year, then the year's every-region quartiles from
+    the stored rates of the year."""
+    limits = settings.thresholds()
+    rows = [_rate_row(row, settings, limits) for row in stored.figure_rows(session, year, regions)]
+    quartile_rows = [q for q in _rank(rows, settings) if q["region"] != ALL_REGIONS]
+    count = stored.replace_group_rates(session, year, regions, rows)
+    if count or stored.has_rates(session, year):  # a year without any agency row has no every-region row
+        for rate, rated in zip(BENCHMARK_RATES, stored.year_values(session, year, BENCHMARK_RATES), strict=True):
+            quartile_rows.append(_quartile_row(ALL_REGIONS, year, rate, rated, limits.get(rate)))
+    stored.replace_group_quartiles(session, year, regions | {ALL_REGIONS}, quartile_rows)
+    return count
 
 
 def _rank(rows: list[dict[str, Any]], settings: BenchmarkSettings) -> list[dict[str, Any]]:
@@ -203,9 +251,12 @@ def _rank(rows: list[dict[str, Any]], settings: BenchmarkSettings) -> list[dict[
                 ranks = percentiles(values)
                 for r in members:
                     r[f"{rate}_pct"] = ranks[r[rate]] if r[rate] is not None else None
-            q = quartiles(values)
-            limit = thresholds.get(rate)
-            regions.append({"region": region, "year": year, "rate": rate, "rated": len(values),
-                            "p25": q[0] if q else None, "p50": q[1] if q else None, "p75": q[2] if q else None,
-                            "above": sum(1 for v in values if limit is not None and v > limit)})
+            regions.append(_quartile_row(region, year, rate, values, thresholds.get(rate)))
     return regions
+
+
+def _quartile_row(region: str, year: int, rate: str, values: list[float], limit: float | None) -> dict[str, Any]:
+    q = quartiles(values)
+    return {"region": region, "year": year, "rate": rate, "rated": len(values),
+            "p25": q[0] if q else None, "p50": q[1] if q else None, "p75": q[2] if q else None,
+            "above": sum(1 for v in values if limit is not None and v > limit)}

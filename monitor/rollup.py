@@ -206,9 +206,9 @@ def refresh(store: Any, session: Session, today: dt.date, settings: Any, *, full
         count = stored.replace_agency_rows(session, changed,
                                            compute_rows(store, session, today, settings, changed) if changed else ())
     if changed is None or changed:
-        # The rates across agencies: figures are read only from versions new since the last refresh, then the
-        # percentiles and quartiles are recomputed (the larger part of an incremental refresh at 100,000 agencies).
-        benchmarks.refresh(session, settings.benchmarks)
+        # The rates across agencies: figures are read only from versions new since the last refresh; after an
+        # incremental roll-up only the (region, year) groups those and the changed agencies touch are rewritten.
+        benchmarks.refresh(session, settings.benchmarks, changed)
     stored.set_meta(session, "stamp", stamp)
     stored.set_meta(session, MARKS, json.dumps(marks))
     return count

@@ -6,7 +6,7 @@ Core statements in batches, as the status roll-up (storage/rollup.py): no row is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text
@@ -33,24 +33,30 @@ RATE_ROW_FIELDS: tuple[str, ...] = ("agency_id", "year", "name", "region", "leve
 # --- the refresh --------------------------------------------------------------------------------------------
 
 
-def _latest_versions() -> Any:
-    latest = (select(Version.report_id, func.max(Version.number).label("number"))
-              .group_by(Version.report_id).subquery())
+def _latest_versions(agency_ids: Collection[str] | None) -> Any:
+    latest = select(Version.report_id, func.max(Version.number).label("number")).group_by(Version.report_id)
+    if agency_ids is not None:
+        latest = latest.join(Report, Report.id == Version.report_id).where(Report.agency_id.in_(list(agency_ids)))
+    found = latest.subquery()
     return (select(Report.agency_id, Report.year, Version.id.label("version_id"), Report.id.label("report_id"))
-            .join(latest, latest.c.report_id == Report.id)
-            .join(Version, (Version.report_id == Report.id) & (Version.number == latest.c.number)))
+            .join(found, found.c.report_id == Report.id)
+            .join(Version, (Version.report_id == Report.id) & (Version.number == found.c.number)))
 
 
-def stale_versions(s: Session) -> list[tuple[str, int, int]]:
-    """(agency, year, latest version id) whose figures are missing or were read from an older version."""
-    latest = _latest_versions().subquery()
+def stale_versions(s: Session, agency_ids: Collection[str] | None = None) -> list[tuple[str, int, int]]:
+    """(agency, year, latest version id) whose figures are missing or were read from an older version; of
+    every agency, or of some (those a new version can have made stale)."""
     f = benchmark_figures
-    rows = s.execute(
-        select(latest.c.agency_id, latest.c.year, latest.c.version_id)
-        .outerjoin(f, and_(f.c.agency_id == latest.c.agency_id, f.c.year == latest.c.year))
-        .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
-    ).all()
-    return [(agency_id, year, version_id) for agency_id, year, version_id in rows]
+    found: list[tuple[str, int, int]] = []
+    for chunk in [None] if agency_ids is None else _chunks(agency_ids):
+        latest = _latest_versions(chunk).subquery()
+        rows = s.execute(
+            select(latest.c.agency_id, latest.c.year, latest.c.version_id)
+            .outerjoin(f, and_(f.c.agency_id == latest.c.agency_id, f.c.year == latest.c.year))
+            .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
+        ).all()
+        found.extend((agency_id, year, version_id) for agency_id, year, version_id in rows)
+    return found
 
 
 def version_models(s: Session, version_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -68,8 +74,10 @@ def upsert_figures(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         set_={c: statement.excluded[c] for c in columns}), list(rows))
 
 
-def figure_rows(s: Session) -> Iterator[dict[str, Any]]:
-    """Every figures row of an active agency, with the agency's name, region and level and the report's id."""
+def figure_rows(s: Session, year: int | None = None, regions: Collection[str] | None = None
+                ) -> Iterator[dict[str, Any]]:
+    """Every figures row of an active agency, with the agency's name, region and level and the report's id;
+    or only those of a year in some regions (an incremental refresh)."""
     f = benchmark_figures
     stmt = (
         select(f, Agency.name, Agency.region, Agency.level, Report.id.label("report_id"))
@@ -77,16 +85,80 @@ def figure_rows(s: Session) -> Iterator[dict[str, Any]]:
         .outerjoin(Report, (Report.agency_id == f.c.agency_id) & (Report.year == f.c.year))
         .where(Agency.active.is_(True))
     )
+    if year is not None:
+        stmt = stmt.where(f.c.year == year)
+    if regions is not None:
+        stmt = stmt.where(func.coalesce(Agency.region, "").in_(list(regions)))
     for row in s.execute(stmt).yield_per(BATCH_ROWS):
         item = dict(row._mapping)
         item["region"], item["level"] = item["region"] or "", item["level"] or ""
         yield item
 
 
+Identity = tuple[str, str, str]  # the agency's name, region and level a rates row was written with
+
+
+def current_identities(s: Session, agency_ids: Collection[str]) -> dict[tuple[str, int], Identity]:
+    """(agency, year) -> the registry's name, region and level, for the figures rows of these agencies that a
+    full refresh rates (active agencies)."""
+    f = benchmark_figures
+    found: dict[tuple[str, int], Identity] = {}
+    for chunk in _chunks(agency_ids):
+        rows = s.execute(select(f.c.agency_id, f.c.year, Agency.name, Agency.region, Agency.level)
+                         .join(Agency, Agency.id == f.c.agency_id)
+                         .where(Agency.active.is_(True), f.c.agency_id.in_(chunk)))
+        found.update({(a, y): (name, region or "", level or "") for a, y, name, region, level in rows})
+    return found
+
+
+def stored_identities(s: Session, agency_ids: Collection[str]) -> dict[tuple[str, int], Identity]:
+    """(agency, year) -> the name, region and level of the stored rates rows of these agencies."""
+    b = benchmark_rates
+    found: dict[tuple[str, int], Identity] = {}
+    for chunk in _chunks(agency_ids):
+        rows = s.execute(select(b.c.agency_id, b.c.year, b.c.name, b.c.region, b.c.level)
+                         .where(b.c.agency_id.in_(chunk)))
+        found.update({(a, y): (name, region, level) for a, y, name, region, level in rows})
+    return found
+
+
+def has_rates(s: Session, year: int | None = None) -> bool:
+    """Whether any rates row is stored (of a year)."""
+    stmt = select(benchmark_rates.c.year).limit(1)
+    return s.scalar(stmt if year is None else stmt.where(benchmark_rates.c.year == year)) is not None
+
+
+def year_values(s: Session, year: int, rates: Sequence[str]) -> list[list[float]]:
+    """The rated values of each rate of every stored agency of a year (the quartiles of every region), in one
+    query: on PostgreSQL as one array per rate (300,000 rows a year read as rows cost seconds)."""
+    b = benchmark_rates
+    if s.get_bind().dialect.name == "postgresql":
+        arrays = s.execute(select(*(func.array_agg(b.c[rate]).filter(b.c[rate].is_not(None)) for rate in rates))
+                           .where(b.c.year == year)).one()
+        return [list(values or ()) for values in arrays]
+    rows = s.execute(select(*(b.c[rate] for rate in rates)).where(b.c.year == year)).all()
+    return [[value for row in rows if (value := row[i]) is not None] for i in range(len(rates))]
+
+
+def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), BATCH_ROWS):
+        yield ordered[start:start + BATCH_ROWS]
+
+
 def _replace(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
     s.execute(delete(table))
+    # Every row is new: without fresh statistics the planner reads the page's indexed lookups as scans
+    # until autovacuum gets round to the table (the first minutes after each refresh).
+    return _insert(s, table, rows, analyze=True)
+
+
+def _insert(s: Session, table: Any, rows: Iterable[Mapping[str, Any]], *, analyze: bool) -> int:
     if s.get_bind().dialect.name == "postgresql":
-        return _copy(s, table, rows)
+        count = _copy(s, table, rows)
+        if analyze:
+            s.execute(text(f"ANALYZE {table.name}"))
+        return count
     batch: list[Mapping[str, Any]] = []
     count = 0
     for row in rows:
@@ -109,9 +181,6 @@ def _copy(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
         for row in rows:
             copy.write_row([row.get(c) for c in columns])
             count += 1
-        # Every row is new: without fresh statistics the planner reads the page's indexed lookups as scans
-        # until autovacuum gets round to the table (the first minutes after each refresh).
-    s.execute(text(f"ANALYZE {table.name}"))
     return count
 
 
@@ -121,6 +190,22 @@ def replace_rates(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
 
 def replace_regions(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
     return _replace(s, benchmark_regions, rows)
+
+
+def replace_group_rates(s: Session, year: int, regions: Collection[str], rows: Iterable[Mapping[str, Any]]) -> int:
+    """The rates rows of some regions of a year rewritten. No ANALYZE: a few groups of rows replaced by about
+    as many leave the table's statistics as they were."""
+    b = benchmark_rates
+    s.execute(delete(b).where(b.c.year == year, b.c.region.in_(list(regions))))
+    return _insert(s, b, rows, analyze=False)
+
+
+def replace_group_quartiles(s: Session, year: int, regions: Collection[str],
+                            rows: Iterable[Mapping[str, Any]]) -> int:
+    """The quartile rows of some regions of a year rewritten ("" among them: every agency's)."""
+    r = benchmark_regions
+    s.execute(delete(r).where(r.c.year == year, r.c.region.in_(list(regions))))
+    return _insert(s, r, rows, analyze=False)
 
 
 # --- the page's reads ---------------------------------------------------------------------------------------
