@@ -205,10 +205,14 @@ def refresh(store: Any, session: Session, today: dt.date, settings: Any, *, full
     else:
         count = stored.replace_agency_rows(session, changed,
                                            compute_rows(store, session, today, settings, changed) if changed else ())
-    if changed is None or changed:
+    # Rates are judged by the benchmark settings (thresholds, minimum sizes): new ones rewrite every group.
+    rules = settings.benchmarks.model_dump_json()
+    same_rules = session.scalar(select(meta_table.c.value).where(meta_table.c.key == BENCHMARK_RULES)) == rules
+    if changed is None or changed or not same_rules:
         # The rates across agencies: figures are read only from versions new since the last refresh; after an
         # incremental roll-up only the (region, year) groups those and the changed agencies touch are rewritten.
-        benchmarks.refresh(session, settings.benchmarks, changed)
+        benchmarks.refresh(session, settings.benchmarks, changed if same_rules else None)
+    stored.set_meta(session, BENCHMARK_RULES, rules)
     stored.set_meta(session, "stamp", stamp)
     stored.set_meta(session, MARKS, json.dumps(marks))
     return count
@@ -224,6 +228,7 @@ def refresh(store: Any, session: Session, today: dt.date, settings: Any, *, full
 # committed between a rebuild's marks and its reads.
 
 MARKS = "marks"
+BENCHMARK_RULES = "benchmark_rules"  # the benchmark settings the stored rates were computed with
 STATUSES_OF_HISTORY = ("unchecked", "unreachable")  # 未找到 moves only with a site error, seen above
 INCREMENTAL_MAX = 20000  # agencies; more: the full rebuild (bounded IN lists, and no faster anyway)
 INCREMENTAL_SHARE = 0.25  # of the active agencies

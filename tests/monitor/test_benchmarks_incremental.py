@@ -118,3 +118,15 @@ def test_only_the_touched_groups_are_rewritten_and_nothing_when_nothing_changed(
 def marked(store: Store, table: Any) -> list[dict[str, Any]]:
     with store.read_session() as s:
         return [dict(r._mapping) for r in s.execute(select(table))]
+
+
+def test_new_benchmark_settings_rewrite_every_group_though_no_report_changed(store: Store) -> None:
+    populate(store)
+    stricter = SETTINGS.model_copy(update={"benchmarks": SETTINGS.benchmarks.model_copy(
+        update={"refused_rate_above": 0.01})})
+    with store.session() as s:
+        refresh(store, s, TODAY, stricter)
+    incremental = tables(store)
+    with store.session() as s:
+        refresh(store, s, TODAY, stricter, full=True)
+    assert incremental == tables(store)
