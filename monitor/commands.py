@@ -100,12 +100,24 @@ def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: S
 def _print_json(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> None:
     # Streamed, one agency a line: the document is the same JSON, but neither it nor an indented copy of
     # it is ever held in memory (json's indent also forces its pure-Python encoder, ~2x slower).
-    click.echo(f'{{"year": {year}, "as_of": "{day.isoformat()}", "agencies": [', nl=False)
-    separator = "\n"
-    for row in rows:
-        click.echo(separator + json.dumps(row, ensure_ascii=False), nl=False)
-        separator = ",\n"
-    click.echo("\n]}")
+    lines = (json.dumps(row, ensure_ascii=False) for row in rows)
+    head = f'{{"year": {year}, "as_of": "{day.isoformat()}", "agencies": ['
+    body = ((",\n" if n else "\n") + line for n, line in enumerate(lines))
+    _echo_chunks(itertools.chain([head], body), "\n]}")
+
+
+def _echo_chunks(pieces: Iterable[str], tail: str) -> None:
+    """Writes `pieces` as they come, a thousand to a write (one echo per agency cost as much as its JSON)."""
+    for chunk in _batched(pieces, 1000):
+        click.echo("".join(chunk), nl=False)
+    if tail:
+        click.echo(tail)
+
+
+def _batched(pieces: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(pieces)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
 
 
 # More rows than this are printed as plain aligned lines: rich lays out a table by measuring every cell of
@@ -125,13 +137,13 @@ def _print_table(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> Non
     if len(first) <= TABLE_ROWS:
         console.print(_rich_table(first, title))
     else:
-        click.echo(title)
-        click.echo(_line_header())
-        for r in first:
-            click.echo(_line(r))
-        for r in it:
-            counts[r["status"]] += 1
-            click.echo(_line(r))
+        def counted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for r in rows:
+                counts[r["status"]] += 1
+                yield r
+
+        lines = (_line(r) + "\n" for r in itertools.chain(first, counted(it)))
+        _echo_chunks(itertools.chain([title + "\n", _line_header() + "\n"], lines), "")
     console.print("  ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items() if v or k in ("on_time", "late", "missing")))
 
 
