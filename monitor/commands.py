@@ -85,7 +85,7 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, regi
             _print_table(rows, year, day)
 
 
-def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: Scope) -> Iterator[AgencyStatus]:
+def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: Scope) -> Iterable[AgencyStatus]:
     """The statuses of `year` as of `day`: read off the roll-up when it was built for that day from the data
     as it is now (the daemon keeps it so: a national registry's 300,000 rows are then one query), else
     computed (another day, a year it does not hold, no daemon)."""
@@ -94,7 +94,7 @@ def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: S
             select(dashboard_status.c.year).where(dashboard_status.c.year == year).limit(1)) is not None
     if fresh:
         return statuses_from_rollup(store, year, day, settings, scope)
-    return iter(compute_statuses(store, year, day, settings, scope))
+    return compute_statuses(store, year, day, settings, scope)
 
 
 def _print_json(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> None:
