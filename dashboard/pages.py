@@ -102,7 +102,7 @@ def not_found(detail: str) -> HTTPException:
 # --- the pages --------------------------------------------------------------------------------------------
 
 
-# The worst regions the overview charts; the regions page lists them all. A national registry has ~3,600
+# The worst regions the overview charts; the regions page lists them all. A national registry has ~3,000
 # regions, and labelling every one on each request was the larger part of the cached overview's time.
 OVERVIEW_REGIONS = 12
 

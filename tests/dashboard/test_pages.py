@@ -151,7 +151,7 @@ def test_regions_page_shows_a_page_of_regions_worst_first_and_the_export_all(cli
 
 
 def test_overview_charts_the_worst_regions_and_the_regions_page_lists_them_all(client: Client, monkeypatch) -> None:
-    # ~3,600 regions in a national registry: the overview labels and draws only the worst few on each request.
+    # ~3,000 regions in a national registry: the overview labels and draws only the worst few on each request.
     from nianbao.dashboard import pages
 
     every = [r["key"] for r in _page_and_json(client, "/regions?year=2020")[1]["rows"]]
