@@ -150,7 +150,8 @@ def test_regions_page_shows_a_page_of_regions_worst_first_and_the_export_all(cli
     assert status == 200 and len(json.loads(body)) == 4
 
 
-def test_overview_charts_the_worst_regions_and_the_regions_page_lists_them_all(client: Client, monkeypatch) -> None:
+def test_overview_charts_the_worst_regions_and_the_regions_page_lists_them_all(client: Client,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # ~3,000 regions in a national registry: the overview labels and draws only the worst few on each request.
     from nianbao.dashboard import pages
 
