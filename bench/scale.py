@@ -82,10 +82,12 @@ def build(dbname: str, agencies: int, years: int) -> None:
     t0 = time.perf_counter()
     with psycopg.connect(**PG, dbname=dbname) as conn, conn.cursor() as cur:
         # Imported (`nianbao agencies import`: the settings file never deactivates them); a third of the
-        # agencies in a county (level county = i % 3 == 2); ten agencies per host.
+        # agencies in a county (level county = i % 3 == 2), eight counties a city; ten agencies per host.
+        # The city is i % 400 and the county agencies of a city are 1,200 apart: the district is counted in
+        # steps of 1,200 (i / 30 gave every county agency of a city the same district: 400 in all).
         cur.execute(
             "UPDATE agencies SET source = 'registry', region = CASE WHEN level = 'county' "
-            "THEN region || '/第' || (substr(id, 3)::int / 30 % 8 + 1) || '区' ELSE region END, "
+            "THEN region || '/第' || (substr(id, 3)::int / 1200 % 8 + 1) || '区' ELSE region END, "
             f"host = 'h' || (substr(id, 3)::int / {AGENCIES_PER_HOST}) || '.example', "
             "start_urls = json_build_array('http://h' || "
             f"(substr(id, 3)::int / {AGENCIES_PER_HOST}) || '.example/' || id || '/')")

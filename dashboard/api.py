@@ -55,7 +55,8 @@ _YEAR = [("year", "integer", "Report year")]
 
 # What each page's JSON (/api/<path> and <path>.json) is: summary, query parameters, response schema.
 PAGE_DOCS: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
-    "overview": ("Counts and rates for a year, by region and level; worst offenders", _YEAR, "Overview"),
+    "overview": ("Counts and rates for a year, by level and for the 12 worst regions (every region: /api/regions); "
+                 "worst offenders", _YEAR, "Overview"),
     "regions": ("Status counts per region (or per level with by=level)",
                 _YEAR + [("by", "string", "region | level")], "Grouped"),
     "agencies": ("Agencies with their status for a year, filtered, worst first", _FILTERS, "AgencyPage"),

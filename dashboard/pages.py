@@ -102,6 +102,11 @@ def not_found(detail: str) -> HTTPException:
 # --- the pages --------------------------------------------------------------------------------------------
 
 
+# The worst regions the overview charts; the regions page lists them all. A national registry has ~3,000
+# regions, and labelling every one on each request was the larger part of the cached overview's time.
+OVERVIEW_REGIONS = 12
+
+
 def overview(ask: Ask) -> Context:
     year = ask.year()
     # Q.overview is cached: the label helpers copy its rows, never change them.
@@ -109,16 +114,16 @@ def overview(ask: Ask) -> Context:
     return {
         "year": year, "years": Q.years(ask.session), "today": ask.today, "last_crawl": Q.last_crawl(ask.session),
         "totals": data["totals"] if data else None,
-        "regions": group_rows(data["regions"], "region") if data else [],
+        "regions": group_rows(data["regions"][:OVERVIEW_REGIONS], "region") if data else [],
         "levels": group_rows(data["levels"], "level") if data else [],
         "worst": [status_row(r) for r in data["worst"]] if data else [],
     }
 
 
-def overview_chart(context: Context, limit: int = 12) -> Context:
-    """Stacked bars (share of each status) for the worst regions, drawn server-side as SVG."""
+def overview_chart(context: Context) -> Context:
+    """Stacked bars (share of each status) for the worst regions (the overview's), drawn server-side as SVG."""
     bars = []
-    for row in context["regions"][:limit]:
+    for row in context["regions"]:
         x = 0.0
         segments = []
         for status in L.STATUS_ORDER:

@@ -489,6 +489,7 @@ def _prefix(text: str) -> str:
 def last_crawl(session: Session) -> dict[str, Any] | None:
     row = session.execute(
         select(CrawlRun.id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.status).order_by(CrawlRun.id.desc())
+        .limit(1)  # first() alone fetches every run of the years kept
     ).first()
     return dict(row._mapping) if row else None
 

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
-from nianbao.monitor.status import STATUSES, AgencyStatus, compute_statuses, scope_of
+from nianbao.monitor.rollup import data_stamp, stored_stamp
+from nianbao.monitor.status import (
+    STATUSES,
+    AgencyStatus,
+    Scope,
+    compute_statuses,
+    scope_of,
+    statuses_from_rollup,
+)
 from nianbao.report.deadlines import latest_due_year, report_year_problem
 from nianbao.report.printed import STATUS_LABELS
-from nianbao.settings import settings_from_context
+from nianbao.settings import Settings, settings_from_context
+from nianbao.storage.models import dashboard_status
 from nianbao.storage.store import Store
 
 STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "unreachable": "magenta", "unchecked": "cyan",
@@ -54,7 +67,7 @@ def year_option(ctx: click.Context, param: click.Parameter, value: int | None) -
 @click.option("--region", "regions", multiple=True, metavar="REGION",
               help="Only the agencies of this region and the regions below it (广东省 covers 广东省/广州市); "
                    "repeat for several.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table (one agency a line).")
 @click.pass_context
 def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, regions: tuple[str, ...],
            as_json: bool) -> None:
@@ -65,16 +78,78 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, regi
     with Store.from_settings(settings) as store:
         store.sync_agencies(settings.agencies)
         scope = scope_of(regions) if regions else None  # read in the database, not filtered after
-        rows = [status_row(s) for s in compute_statuses(store, year, day, settings, scope)]
-    if as_json:
-        click.echo(json.dumps({"year": year, "as_of": day.isoformat(), "agencies": rows}, ensure_ascii=False, indent=2))
-        return
-    _print_table(rows, year, day)
+        rows = (status_row(s) for s in statuses(store, year, day, settings, scope))
+        if as_json:
+            _print_json(rows, year, day)
+        else:
+            _print_table(rows, year, day)
 
 
-def _print_table(rows: list[dict[str, Any]], year: int, day: dt.date) -> None:
-    # Fits 80 columns (a terminal, a cron mail): the reason wraps in the last column.
-    table = Table(title=f"{year} 年度报告 · 截至 {day.isoformat()}", expand=False)
+def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: Scope) -> Iterable[AgencyStatus]:
+    """The statuses of `year` as of `day`: read off the roll-up when it was built for that day from the data
+    as it is now (the daemon keeps it so: a national registry's 300,000 rows are then one query), else
+    computed (another day, a year it does not hold, no daemon)."""
+    with store.read_session() as s:
+        fresh = stored_stamp(s) == data_stamp(s, day) and s.scalar(
+            select(dashboard_status.c.year).where(dashboard_status.c.year == year).limit(1)) is not None
+    if fresh:
+        return statuses_from_rollup(store, year, day, settings, scope)
+    return compute_statuses(store, year, day, settings, scope)
+
+
+def _print_json(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> None:
+    # Streamed, one agency a line: the document is the same JSON, but neither it nor an indented copy of
+    # it is ever held in memory (json's indent also forces its pure-Python encoder, ~2x slower).
+    lines = (json.dumps(row, ensure_ascii=False) for row in rows)
+    head = f'{{"year": {year}, "as_of": "{day.isoformat()}", "agencies": ['
+    body = ((",\n" if n else "\n") + line for n, line in enumerate(lines))
+    _echo_chunks(itertools.chain([head], body), "\n]}")
+
+
+def _echo_chunks(pieces: Iterable[str], tail: str) -> None:
+    """Writes `pieces` as they come, a thousand to a write (one echo per agency cost as much as its JSON)."""
+    for chunk in _batched(pieces, 1000):
+        click.echo("".join(chunk), nl=False)
+    if tail:
+        click.echo(tail)
+
+
+def _batched(pieces: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(pieces)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+# More rows than this are printed as plain aligned lines: rich lays out a table by measuring every cell of
+# every row first (a quarter of an hour for 100,000 agencies); lines are written as they are read.
+TABLE_ROWS = 500
+LINE_WIDTH = 80  # a terminal, a cron mail
+
+
+def _print_table(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> None:
+    console = Console()  # off a terminal rich lays out 80 columns
+    title = f"{year} 年度报告 · 截至 {day.isoformat()}"
+    counts = dict.fromkeys(STATUSES, 0)
+    it = iter(rows)
+    first = list(itertools.islice(it, TABLE_ROWS + 1))
+    for r in first:
+        counts[r["status"]] += 1
+    if len(first) <= TABLE_ROWS:
+        console.print(_rich_table(first, title))
+    else:
+        def counted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for r in rows:
+                counts[r["status"]] += 1
+                yield r
+
+        lines = (_line(r) + "\n" for r in itertools.chain(first, counted(it)))
+        _echo_chunks(itertools.chain([title + "\n", _line_header() + "\n"], lines), "")
+    console.print("  ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items() if v or k in ("on_time", "late", "missing")))
+
+
+def _rich_table(rows: list[dict[str, Any]], title: str) -> Table:
+    # Fits 80 columns: the reason wraps in the last column.
+    table = Table(title=title, expand=False)
     for header in ("机关", "状态", "截止日期", "发布日期", "错误", "说明"):
         table.add_column(header, no_wrap=header in ("截止日期", "发布日期", "错误"))
     for r in rows:
@@ -85,7 +160,38 @@ def _print_table(rows: list[dict[str, Any]], year: int, day: dt.date) -> None:
             f"{r['agency']}\n[dim]{r['region'] or ''}[/]", f"[{style}]{label}[/]", r["due"], r["judged_on"] or "—",
             str(r["errors"]) if report else "—", r["reason"],
         )
-    console = Console()  # off a terminal rich lays out 80 columns
-    console.print(table)
-    counts = {k: sum(1 for r in rows if r["status"] == k) for k in STATUSES}
-    console.print("  ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items() if v or k in ("on_time", "late", "missing")))
+    return table
+
+
+# The plain lines' columns, in terminal cells (a Chinese character takes two): 机关 状态 截止日期 发布日期 错误,
+# then the region and the reason on an indented line.
+_COLUMNS = ((30, "机关"), (12, "状态"), (10, "截止日期"), (10, "发布日期"), (4, "错误"))
+
+
+def _cells(text: str, width: int) -> str:
+    """`text` cut or padded to `width` terminal cells."""
+    return set_cell_size(text, width)
+
+
+def _line_header() -> str:
+    return " ".join(_cells(name, width) for width, name in _COLUMNS).rstrip()
+
+
+def _line(r: dict[str, Any]) -> str:
+    report = r["report"] or {}
+    label = r["status_label"] + ("·未能读全" if report.get("fully_read") is False else "")
+    values = (r["agency"], label, r["due"], r["judged_on"] or "—", str(r["errors"]) if report else "—")
+    first = " ".join(_cells(v, width) for v, (width, _) in zip(values, _COLUMNS, strict=True)).rstrip()
+    detail = "  " + "：".join(part for part in (r["region"], r["reason"]) if part)
+    return first + "\n" + "\n    ".join(_wrap(detail, LINE_WIDTH))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` in pieces of at most `width` cells (Chinese has no spaces to break at)."""
+    pieces, piece = [], ""
+    for char in text:
+        if cell_len(piece + char) > width:
+            pieces.append(piece)
+            piece = "  "
+        piece += char
+    return [*pieces, piece]

@@ -148,3 +148,16 @@ def test_regions_page_shows_a_page_of_regions_worst_first_and_the_export_all(cli
     assert _page_and_json(client, "/regions?year=2020&page=9")[1]["page"] == 2
     status, _, body = client.request("/export/regions.json?year=2020")
     assert status == 200 and len(json.loads(body)) == 4
+
+
+def test_overview_charts_the_worst_regions_and_the_regions_page_lists_them_all(client: Client,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # ~3,000 regions in a national registry: the overview labels and draws only the worst few on each request.
+    from nianbao.dashboard import pages
+
+    every = [r["key"] for r in _page_and_json(client, "/regions?year=2020")[1]["rows"]]
+    monkeypatch.setattr(pages, "OVERVIEW_REGIONS", 2)
+    page, data = _page_and_json(client, "/overview?year=2020")
+    assert [r["key"] for r in data["regions"]] == every[:2]
+    _shown(page, *(r["label"] for r in data["regions"]))
+    assert page.count('class="barlabel"') == 2
