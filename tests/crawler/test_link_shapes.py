@@ -175,6 +175,7 @@ def spider() -> ReportSpider:
     agency = {"id": "dg", "name": "东莞市统计局", "start_urls": [f"{BASE}/"]}
     made = ReportSpider(agencies=[agency])
     made.max_depth, made.max_list_pages = 3, 50
+    made.max_pictures, made.max_picture_bytes = 20, 8 * 1024 * 1024
     made.budget = SiteBudget(max_pages=3000, max_bytes=500 * 1024 * 1024)
     return made
 
