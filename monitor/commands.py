@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
-from rich.cells import cell_len, set_cell_size
+from rich.cells import chop_cells, set_cell_size
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -187,11 +187,6 @@ def _line(r: dict[str, Any]) -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """`text` in pieces of at most `width` cells (Chinese has no spaces to break at)."""
-    pieces, piece = [], ""
-    for char in text:
-        if cell_len(piece + char) > width:
-            pieces.append(piece)
-            piece = "  "
-        piece += char
-    return [*pieces, piece]
+    """`text` in pieces of at most `width` cells (Chinese has no spaces to break at), the later ones indented."""
+    first, *rest = chop_cells(text, width) or [""]
+    return [first, *("  " + piece for piece in chop_cells("".join(rest), width - 2))]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, chop_cells, set_cell_size
 
 from nianbao.report.budget import check_in_budget
 from nianbao.report.check import CheckResult
@@ -144,17 +144,6 @@ def _cells(values: list[Any], width: int = 7) -> str:
     return "".join(" " * max(0, width - cell_len(text)) + text for text in map(_fmt, values))
 
 
-def _chunks(text: str, width: int) -> list[str]:
-    """`text` cut into pieces of at most `width` terminal cells (Chinese has no spaces to wrap at)."""
-    pieces, piece = [], ""
-    for char in text:
-        if cell_len(piece + char) > width:
-            pieces.append(piece)
-            piece = ""
-        piece += char
-    return pieces + [piece] if piece else pieces
-
-
 def _wrap(prefix: str, parts: list[str], indent: str = "       ") -> list[str]:
     """`prefix` then the parts joined by two spaces, wrapped at 80 columns."""
     lines, line = [], prefix
@@ -166,9 +155,9 @@ def _wrap(prefix: str, parts: list[str], indent: str = "       ") -> list[str]:
             lines.append(line)
             line = indent + part
         else:  # longer than any line: cut it, starting where we are
-            first, *rest = _chunks(part, room)
+            first, *rest = chop_cells(part, room)
             lines.append((f"{line}  " if line.strip() else line) + first)
-            *full, last = _chunks("".join(rest), WIDTH - len(indent)) or [""]
+            *full, last = chop_cells("".join(rest), WIDTH - len(indent)) or [""]
             lines += [indent + piece for piece in full]
             line = indent + last
     return lines + [line]
