@@ -53,8 +53,10 @@ def status_row(s: AgencyStatus) -> dict[str, Any]:
 
 
 def year_option(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    """A report year from 2008 (the 条例) to next year; `status --year 20` is a mistake, not year 20."""
-    if value is not None and (problem := report_year_problem(value, dt.date.today())):
+    """A report year from 2008 (the 条例) to next year; `status --year 20` is a mistake, not year 20. "Next
+    year" is counted in the settings' time zone (Beijing), not the machine's: on 31 December from 16:00 UTC
+    Beijing is already in the new year."""
+    if value is not None and (problem := report_year_problem(value, settings_from_context(ctx).clock.today())):
         raise click.BadParameter(problem)
     return value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 from rich.console import Console
@@ -27,7 +27,8 @@ def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
 
 
 def _year(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and (problem := report_year_problem(value, date.today())):
+    # Today in the settings' time zone (Beijing), as every status is judged, not the machine's.
+    if value is not None and (problem := report_year_problem(value, settings_from_context(ctx).clock.today())):
         raise click.BadParameter(problem)
     return value
 

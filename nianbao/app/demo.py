@@ -7,7 +7,6 @@ week's digest to the outbox folder (.eml + .html per recipient) and prints what 
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import shutil
 import tempfile
@@ -115,6 +114,7 @@ def run_demo(folder: Path, echo: Any = click.echo) -> dict[str, Any]:
     outbox = [write_eml(settings.outbox_dir, one, settings.smtp.sender) for one in built]
     return {"folder": folder, "config": config, "crawls": crawls, "derived": derived.added, "statuses": statuses,
             "reports": reports, "events": event_counts, "digests": built, "outbox": outbox, "year": DEMO_YEAR,
+            "today": today,
             "login": {"name": DEMO_USER, "password": password, "url": str(settings.dashboard.base_url)}}
 
 
@@ -177,5 +177,4 @@ def demo(folder: Path | None) -> None:
     click.echo(f"演示文件夹：{folder}")
     result = run_demo(folder)
     print_summary(result)
-    today = dt.date.today().isoformat()
-    click.echo(f"完成（{today}）。")
+    click.echo(f"完成（{result['today'].isoformat()}，北京时间）。")
