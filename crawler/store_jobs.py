@@ -28,10 +28,9 @@ from urllib.parse import unquote, urlsplit
 
 from nianbao.crawler.discovery import agency_matches, text_agency
 from nianbao.crawler.items import ReportCandidate
-from nianbao.report import CheckResult, UnreadableDocument, check_in_budget
+from nianbao.report import CheckResult, UnreadableDocument, check_in_budget, read_in_budget
 from nianbao.report.limits import Limits
 from nianbao.report.model import Report
-from nianbao.report.readers import read_document
 from nianbao.report.readers.pictures import web_archive
 from nianbao.report.validate import year_chain as year_chain_rule
 from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
@@ -201,8 +200,8 @@ def _joined(parts: list[ReportCandidate]) -> ReportCandidate:
         return _bundled(parts)
     texts = []
     for part in parts:
-        try:
-            texts.append(read_document(part.body, part.filename).text)
+        try:  # each part within one document's budget, as the joined whole is checked after
+            texts.append(read_in_budget(part.body, part.filename, _current().limits).text)
         except UnreadableDocument as exc:
             log.warning("part %s of %s unreadable: %s", part.url, first.part_of[0], exc)
     urls = " ".join(part.url for part in parts)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # `as` marks each name as re-exported for the type checker
     from nianbao.report.budget import OverBudget as OverBudget
     from nianbao.report.budget import check_in_budget as check_in_budget
+    from nianbao.report.budget import read_in_budget as read_in_budget
     from nianbao.report.check import CheckResult as CheckResult
     from nianbao.report.check import check_bytes as check_bytes
     from nianbao.report.check import check_document as check_document
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # `as` marks each name as re-exported for the type checker
 _PUBLIC = {
     "OverBudget": "nianbao.report.budget",
     "check_in_budget": "nianbao.report.budget",
+    "read_in_budget": "nianbao.report.budget",
     "CheckResult": "nianbao.report.check",
     "check_bytes": "nianbao.report.check",
     "check_document": "nianbao.report.check",

@@ -17,12 +17,15 @@ import importlib
 import multiprocessing
 import multiprocessing.connection
 import resource
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from nianbao.report.check import CheckResult, check_bytes
+from nianbao.report.check import CheckResult, check_bytes, read_with_limits
 from nianbao.report.limits import Limits
-from nianbao.report.readers import UnreadableDocument
+from nianbao.report.readers import Document, UnreadableDocument
+
+T = TypeVar("T")
 
 # Imported in the parent once, so that every child starts with the readers loaded.
 _PRELOAD = ["nianbao.report.check", "nianbao.report.readers.html", "nianbao.report.readers.docx",
@@ -47,11 +50,21 @@ def _too_large(limits: Limits) -> str:
 def check_in_budget(data: bytes, filename: str | None = None, limits: Limits | None = None) -> CheckResult:
     """`check_bytes` bounded by `limits.max_memory` (bytes of address space) and `limits.check_timeout`
     (seconds). Raises UnreadableDocument, OverBudget when over budget."""
-    limits = limits or Limits()
+    return _in_budget(check_bytes, CheckResult, data, filename, limits or Limits())
+
+
+def read_in_budget(data: bytes, filename: str | None = None, limits: Limits | None = None) -> Document:
+    """The document's text and tables, read (not checked) within the same budget: for the parts of a report
+    split over several attachments, which are joined before the whole is checked."""
+    return _in_budget(read_with_limits, Document, data, filename, limits or Limits())
+
+
+def _in_budget(work: Callable[[bytes, str | None, Limits], T], kind: type[T], data: bytes, filename: str | None,
+               limits: Limits) -> T:
     _preload()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, data, filename, limits), daemon=True)
+    child = context.Process(target=_child, args=(sender, work, data, filename, limits), daemon=True)
     child.start()
     sender.close()
     try:
@@ -61,7 +74,7 @@ def check_in_budget(data: bytes, filename: str | None = None, limits: Limits | N
         if child.is_alive():
             child.kill()
         child.join()
-    if isinstance(outcome, CheckResult):
+    if isinstance(outcome, kind):
         return outcome
     if outcome is None:
         raise OverBudget(f"{_too_large(limits)}（读取进程退出码{child.exitcode}）")
@@ -78,27 +91,27 @@ def _preload() -> None:
         importlib.import_module(module)
 
 
-def _wait(receiver: multiprocessing.connection.Connection, child: Any, timeout: float) -> CheckResult | _Failed | None:
+def _wait(receiver: multiprocessing.connection.Connection, child: Any, timeout: float) -> Any:
     """The child's answer; None when it died without one (killed by the memory cap)."""
     if not receiver.poll(timeout):
         if child.is_alive():
             raise OverBudget(f"读取超时：超过{timeout:g}秒仍未读完")
         return None
     try:
-        answer: CheckResult | _Failed = receiver.recv()
+        answer = receiver.recv()
     except (EOFError, OSError):
         return None
     return answer
 
 
-def _child(sender: multiprocessing.connection.Connection, data: bytes, filename: str | None,
-           limits: Limits) -> None:
+def _child(sender: multiprocessing.connection.Connection, work: Callable[[bytes, str | None, Limits], Any],
+           data: bytes, filename: str | None, limits: Limits) -> None:
     faulthandler.disable()  # a C library aborting at the cap is the expected end, not a crash to dump
     # Soft limit only: LibreOffice, started by the office reader, lifts it again for itself.
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, hard))
     try:
-        answer: CheckResult | _Failed = check_bytes(data, filename, limits)
+        answer = work(data, filename, limits)
     except MemoryError:
         answer = _Failed(True, "MemoryError", over_memory=True)
     except UnreadableDocument as exc:

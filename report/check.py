@@ -63,8 +63,10 @@ def check_document(document: Document) -> CheckResult:
 def check_bytes(data: bytes, filename: str | None = None, limits: Limits | None = None) -> CheckResult:
     """Parse and validate one published document in this process (report.budget bounds its memory and
     time). Raises UnreadableDocument (or NotAReport)."""
-    limits = limits or Limits()
-    document = read_document(data, filename, max_bytes=limits.max_bytes, max_pages=limits.max_pages,
-                             max_decompressed=limits.max_decompressed,
-                             conversion_timeout=limits.conversion_timeout)
-    return check_document(document)
+    return check_document(read_with_limits(data, filename, limits or Limits()))
+
+
+def read_with_limits(data: bytes, filename: str | None, limits: Limits) -> Document:
+    """read_document with the limits of one document (its size, pages, inflation and conversion time)."""
+    return read_document(data, filename, max_bytes=limits.max_bytes, max_pages=limits.max_pages,
+                         max_decompressed=limits.max_decompressed, conversion_timeout=limits.conversion_timeout)

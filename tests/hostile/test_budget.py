@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from nianbao.crawler import store_jobs
+from nianbao.crawler.items import ReportCandidate
 from nianbao.report import OverBudget, check_bytes, check_in_budget
 from nianbao.report.limits import Limits
 from nianbao.settings.models import DocumentSettings
@@ -42,6 +43,30 @@ def test_the_crawler_stores_an_over_budget_document_as_unreadable_with_the_reaso
     monkeypatch.setattr(store_jobs, "_state", SimpleNamespace(limits=SMALL))
     parsed = store_jobs.parse_content(pdf_bomb(300 * 2**20), "bomb.pdf")
     assert parsed.model is None and parsed.unreadable and parsed.unreadable.startswith("文件过大")
+
+
+def _parts(*bodies: tuple[bytes, str]) -> list[ReportCandidate]:
+    return [ReportCandidate("gz-tjj", f"http://gz.example.gov.cn/files/{name}", body, {}, filename=name,
+                            part_of=("http://gz.example.gov.cn/nb/t1.html", index, len(bodies)))
+            for index, (body, name) in enumerate(bodies)]
+
+
+def test_the_parts_of_a_split_report_are_joined_in_page_order(monkeypatch):
+    monkeypatch.setattr(store_jobs, "_state", SimpleNamespace(limits=Limits()))
+    first, second = CORPUS_REPORT[:2000], CORPUS_REPORT[2000:4000]
+    joined = store_jobs._joined(_parts((first.encode(), "nb-1.txt"), (second.encode(), "nb-2.txt")))
+    text = joined.body.decode()
+    assert text.index(first.strip()[:40]) < text.index(second.strip()[:40])
+    assert joined.url.endswith("#attachments")
+
+
+def test_each_part_of_a_split_report_is_read_within_the_budget_and_one_over_it_is_left_out(monkeypatch, caplog):
+    # Read in the crawl's own process, with no budget, the bomb's 60 MB of XML would be read (and joined).
+    monkeypatch.setattr(store_jobs, "_state", SimpleNamespace(limits=SMALL))
+    first = CORPUS_REPORT[:2000]
+    joined = store_jobs._joined(_parts((first.encode(), "nb-1.txt"), (docx_bomb(60 * 2**20), "nb-2.docx")))
+    assert joined.body.decode().strip() == first.strip()
+    assert "文件过大" in caplog.text
 
 
 def test_the_document_settings_default_to_the_report_librarys_limits():
