@@ -36,5 +36,6 @@ class SiteErrorItem:
     agency_id: str
     url: str
     kind: str  # connection | timeout | http_status | blocked | too_large | parse | other | robots | offsite | budget
+    # | private_address
     message: str
     status_code: int | None = None

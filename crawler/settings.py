@@ -36,6 +36,9 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "NIANBAO_PAGER_CLICK_SETTLE": crawl.pager_click_settle,
         "NIANBAO_MAX_PICTURES_PER_PAGE": crawl.max_pictures_per_page,
         "NIANBAO_MAX_PICTURE_BYTES": crawl.max_picture_bytes,
+        "NIANBAO_PRIVATE_ADDRESSES": crawl.private_addresses,
+        # Names resolving off the public internet are refused (crawler.addresses).
+        "TWISTED_DNS_RESOLVER": "nianbao.crawler.addresses.PublicNameResolver",
         "DEPTH_LIMIT": 0,  # the spider counts hops itself: pagination does not deepen a list
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,

@@ -204,7 +204,8 @@ def parse_date(value: Any) -> dt.date | None:
 # Site errors that mean the site itself could not be read, or not all of it (not just one broken link on
 # it): robots.txt forbids the start page, a report link answered too large (or a compression bomb) or led
 # off the site, the crawl budget ran out. In each we could not look, so an absent report proves nothing.
-SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked", "robots", "too_large", "offsite", "budget")
+SITE_LEVEL_ERRORS = ("connection", "timeout", "blocked", "robots", "too_large", "offsite", "budget",
+                     "private_address")
 
 
 # Finer names read off the raw error text (Twisted's and Chromium's English): matched in order, first wins.
@@ -218,7 +219,7 @@ _FAILURE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _KIND_FAILURE = {"connection": "连接失败", "timeout": "超时", "blocked": "反爬验证", "http_status": "网站返回错误",
                  "robots": "robots.txt 禁止抓取", "too_large": "文件过大或压缩炸弹", "offsite": "跳转到站外",
-                 "budget": "超出每站抓取上限", "parse": "页面无法解析", "other": "其他错误"}
+                 "budget": "超出每站抓取上限", "private_address": "域名指向内网地址（已拒绝）", "parse": "页面无法解析", "other": "其他错误"}
 
 
 def failure_name(kind: str | None, message: str | None = None, status_code: int | None = None) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from nianbao.storage.models import CrawlRun, SiteError, utcnow
 
 SITE_ERROR_KINDS = ("connection", "timeout", "http_status", "blocked", "too_large", "parse", "other",
-                    "robots", "offsite", "budget")
+                    "robots", "offsite", "budget", "private_address")
 CRAWL_STATUSES = ("running", "finished", "interrupted", "failed")
 # A crawl writes a heartbeat this often; a run silent for STALE_RUN_SECONDS is taken for dead.
 HEARTBEAT_SECONDS = 30.0

@@ -30,8 +30,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from nianbao.crawler import addresses, store_jobs
 from nianbao.crawler import discovery as d
-from nianbao.crawler import store_jobs
 from nianbao.crawler.browser import click_next
 from nianbao.crawler.budget import SiteBudget
 from nianbao.crawler.confine import AnyPlace, places
@@ -69,6 +69,7 @@ class ReportSpider(scrapy.Spider):
     click_settle: float  # seconds a pager click may show nothing before it is taken for a dead control
     max_pictures: int  # pictures fetched with a report page whose tables are pictures
     max_picture_bytes: int
+    private_addresses: bool  # names resolving to private addresses may be asked (crawler.addresses)
     known: KnownUrls
     budget: SiteBudget  # set by from_crawler, from the crawl settings
 
@@ -86,6 +87,7 @@ class ReportSpider(scrapy.Spider):
         self.requested: set[str] = set()  # URLs asked for in this crawl (Scrapy would drop repeats later)
         self.seen_urls: set[str] = set()  # pages read, or followed from what is known, in this crawl
         self.reported: set[tuple[str, str]] = set()  # (agency, kind) of site errors recorded once per crawl
+        self.public_names: dict[str, bool] = {}  # host -> resolves to public addresses only (the browser's check)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReportSpider:
@@ -97,6 +99,7 @@ class ReportSpider(scrapy.Spider):
         spider.click_settle = float(_option(crawler, "NIANBAO_PAGER_CLICK_SETTLE"))
         spider.max_pictures = int(_option(crawler, "NIANBAO_MAX_PICTURES_PER_PAGE"))
         spider.max_picture_bytes = int(_option(crawler, "NIANBAO_MAX_PICTURE_BYTES"))
+        spider.private_addresses = bool(_option(crawler, "NIANBAO_PRIVATE_ADDRESSES"))
         spider.budget = SiteBudget(int(_option(crawler, "NIANBAO_MAX_PAGES_PER_SITE")),
                                    int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
@@ -478,6 +481,8 @@ class ReportSpider(scrapy.Spider):
         # Scrapy calls an errback with a Failure made from an exception: its value is never None.
         assert exc is not None
         kind = error_kind(exc)
+        if kind in ("connection", "other") and (refusal := addresses.refused(request.url)):
+            kind, exc = "private_address", RuntimeError(refusal)  # the resolver's or the browser's refusal
         if kind == "robots":
             # robots.txt forbids it. A page deep in the site: not an error of the site. A start URL: we may
             # not look at the site at all, so an absent report proves nothing.
@@ -489,7 +494,7 @@ class ReportSpider(scrapy.Spider):
             self._over_budget(agency_id, request.url)
             return
         message = {"too_large": f"响应超过大小上限（或解压后超过，疑似压缩炸弹），未读取：{exc}",
-                   "offsite": str(exc)}.get(kind, f"{type(exc).__name__}: {exc}")
+                   "offsite": str(exc), "private_address": str(exc)}.get(kind, f"{type(exc).__name__}: {exc}")
         self.site_error(SiteErrorItem(agency_id, request.url, kind, message[:500]))
 
     def _over_budget(self, agency_id: str, url: str) -> None:
@@ -551,7 +556,7 @@ class ReportSpider(scrapy.Spider):
         stats = self.crawler.stats
 
         async def route(route: Any, browser_request: Any) -> None:
-            if allows(browser_request.url):
+            if allows(browser_request.url) and await self._public(browser_request.url):
                 await route.fallback()
             else:
                 stats.inc_value("nianbao/browser_offsite_blocked")
@@ -566,6 +571,12 @@ class ReportSpider(scrapy.Spider):
 
         await page.route("**", route)
         await page.route_web_socket("**", socket)
+
+    async def _public(self, url: str) -> bool:
+        """The address check of crawler.addresses for a request of Chromium's (Scrapy's own requests are
+        checked by the resolver)."""
+        host = urlsplit(url).hostname
+        return self.private_addresses or host is None or await addresses.public_name(host, self.public_names)
 
     async def _close_page(self, response: Response) -> None:
         """Close the browser tab at once; restart the browser every N rendered pages (memory)."""

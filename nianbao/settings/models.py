@@ -226,6 +226,10 @@ class CrawlSettings(Section):
     # A report page whose tables are pictures: the article's pictures fetched with it (read by OCR).
     max_pictures_per_page: PositiveInt = MAX_PICTURES
     max_picture_bytes: PositiveInt = MAX_PICTURE_BYTES  # a larger picture is not downloaded
+    # A host name that resolves to a loopback, private or reserved address is refused (a lapsed domain
+    # pointed at an intranet, DNS rebinding): true only where the agencies' sites are on an intranet. A
+    # start URL written as an address (http://10.0.0.5/) is the registry's choice and always allowed.
+    private_addresses: Boolean = False
 
 
 class ScheduleSettings(Section):

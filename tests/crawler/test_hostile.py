@@ -49,10 +49,13 @@ def outside() -> Iterator[SiteServer]:
 
 
 class Crawl:
-    def __init__(self, tmp_path: Path, site: SiteServer, render: str = "auto", **crawl: Any) -> None:
+    def __init__(self, tmp_path: Path, site: SiteServer, render: str = "auto", host: str | None = None,
+                 **crawl: Any) -> None:
         self.database_url = f"sqlite:///{tmp_path / 'nianbao.db'}"
-        self.config = write_config(tmp_path / "config", self.database_url,
-                                   [hostile.agency(AGENCY, site, render=render)], **crawl)
+        agency = hostile.agency(AGENCY, site, render=render)
+        if host is not None:  # the site under a name instead of its address
+            agency["start_urls"] = [f"http://{host}:{site.port}/nb/"]
+        self.config = write_config(tmp_path / "config", self.database_url, [agency], **crawl)
         self.blobs = tmp_path / "blobs"
         self.summary: CrawlSummary = run_crawl(self.config)
         assert self.summary.ok, self.summary.log[-4000:]
@@ -106,6 +109,31 @@ def test_rendered_page_reaches_no_other_server(tmp_path: Path, site: SiteServer,
     assert site.count("/api/list.json") >= 1  # the page's own data was fetched: the browser did run it
     assert crawl.reports() == {(AGENCY, REPORT_YEAR)}
     assert outside.count() == 0, [h.path for h in outside.hits]
+
+
+# A name is checked by the address it resolves to: "localhost" is this machine (/etc/hosts), as a lapsed
+# agency domain pointed at an intranet, or a rebinding DNS answer, would be.
+
+@pytest.mark.parametrize("render", ["auto", pytest.param("browser", marks=pytest.mark.browser)])
+def test_a_name_resolving_to_this_machine_is_refused_before_any_request(
+        tmp_path: Path, site: SiteServer, render: str) -> None:
+    hostile.plain_report(site)
+    crawl = Crawl(tmp_path, site, render=render, host="localhost")
+    assert site.count() == 0, [h.path for h in site.hits]  # not robots.txt, not the page, by Scrapy or Chromium
+    assert crawl.reports() == set()
+    kinds = {kind for kind, _ in crawl.site_errors()}
+    assert "private_address" in kinds
+    [message] = [message for kind, message in crawl.site_errors() if kind == "private_address"][:1]
+    assert "localhost" in message and "127.0.0.1" in message and "非公网地址" in message
+    status = crawl.status()
+    assert status.status == "unreachable" and "内网地址" in status.reason
+
+
+def test_an_intranet_deployment_may_crawl_names_of_private_addresses(tmp_path: Path, site: SiteServer) -> None:
+    hostile.plain_report(site)
+    crawl = Crawl(tmp_path, site, host="localhost", private_addresses=True)
+    assert crawl.reports() == {(AGENCY, REPORT_YEAR)}
+    assert crawl.site_errors() == []
 
 
 # --- 8: budgets and pagination traps --------------------------------------------------------------------

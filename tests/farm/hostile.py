@@ -30,6 +30,12 @@ def report_list(site: SiteServer, href: str) -> None:
     site.set_page("/nb/index.html", list_page("年报", [(REPORT_TITLE, href)]))
 
 
+def plain_report(site: SiteServer) -> None:
+    """/nb/ lists the report, an HTML article."""
+    report_list(site, "/art/2021/nb.html")
+    site.set_page("/art/2021/nb.html", docs.html_article(REPORT_TITLE, docs.seed_text("dongguan")))
+
+
 def redirect_out(site: SiteServer, outside: SiteServer) -> None:
     """The report link answers 302 to a page on another port that looks like the report."""
     report_list(site, "/art/2021/nb.html")
