@@ -49,11 +49,8 @@ def _model() -> tuple[Any, list[str]]:
     import onnxruntime  # imported on first use: only scanned pages need it
 
     options = onnxruntime.SessionOptions()
-    # The arena reuses its buffers from batch to batch: without it every large tensor (the classifier's
-    # logits over ~18k classes) was fresh memory from the system, and its page faults were ~25% of the
-    # recogniser's CPU (peak memory is lower with it too). Memory patterns plan one layout per input
-    # shape, and every batch has a shape of its own: off.
-    options.enable_cpu_mem_arena = True
+    # Every batch has a shape of its own: the arena and memory pattern would keep a buffer for each.
+    options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     # One thread: the crawl's parallelism decides how many cores are busy.
