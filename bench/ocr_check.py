@@ -1,7 +1,7 @@
 """Benchmark: `nianbao check` on a 6-page scanned report, as a user runs it (a new process, one core).
 
     python3 bench/ocr_check.py                # 5 runs of `taskset -c 0 nianbao check FILE`
-    python3 bench/ocr_check.py --runs 3 --noise clean
+    python3 bench/ocr_check.py --runs 3 --noise clean --typeface serif
     python3 bench/ocr_check.py --profile      # cProfile of check_bytes in this process, by step
 
 The report is printed the way agencies print one (headless Chromium, A4): a page of prose (part 一), the
@@ -16,7 +16,9 @@ children), its wall time and peak RSS, and whether every cell of the tables came
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
+import json
 import pstats
 import random
 import resource
@@ -70,13 +72,16 @@ CLOSING = (
     "本年度本机关未收取信息处理费。本机关认真落实政务公开工作要点，全年办理人大代表建议{a}件、政协委员提案{b}件，"
     "办结率百分之百，建议提案办理复文均已按要求公开。",
 )
+# The typeface the report is printed in: the browser's default (a sans-serif CJK face, as the tests' scans)
+# or a Song face (宋体-like, as many agencies print).
+TYPEFACES = {"sans": "", "serif": "body{font-family:'Noto Serif CJK SC',serif}"}
 CSS = ("body{font-size:16px;line-height:1.8;margin:0 20px}"
        "h1{font-size:22px;text-align:center} p{text-indent:2em;margin:0}"
        "table{border-collapse:collapse;width:100%;font-size:13px;line-height:1.3} td,th{border:1px solid #000;"
        "padding:1px 3px} .page{break-before:page} .sign{text-align:right;margin-top:4em}")
 
 
-def report_html(report: Report) -> bytes:
+def report_html(report: Report, typeface: str) -> bytes:
     """The report as a document printed page by page (each part that starts a printed page: class page)."""
     # Part 一's figures of applications agree with table 三 (the check compares them).
     figures = {"year": report.year, "a": 1286, "b": report.applications["new_received"][6],
@@ -93,16 +98,16 @@ def report_html(report: Report) -> bytes:
             '<div class="page">', *(f"<p>{esc(text.format(**figures))}</p>" for text in CLOSING), "</div>",
             f'<div class="page sign"><p>{esc(report.agency)}</p>',
             f"<p>{report.date[:4]}年{int(report.date[5:7])}月{int(report.date[8:])}日</p></div>"]
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{CSS}</style></head>'
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{CSS}{TYPEFACES[typeface]}</style></head>'
             f"<body>{''.join(body)}</body></html>").encode()
 
 
-def scanned_report(noise: Noise) -> Path:
+def scanned_report(noise: Noise, typeface: str) -> Path:
     """The 6-page scan (generated once), the seal stamped over the signature."""
-    target = CACHE / f"report-{noise.name}.pdf"
+    target = CACHE / f"report-{noise.name}-{typeface}.pdf"
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        printed = pdfium.PdfDocument(print_pdf(report_html(consistent_report(SEED))))
+        printed = pdfium.PdfDocument(print_pdf(report_html(consistent_report(SEED), typeface)))
         rng = random.Random(SEED)
         last = len(printed) - 1
         pages = [scanned(printed[i].render(scale=noise.dpi / 72).to_pil().convert("RGB"), noise, rng,
@@ -135,29 +140,113 @@ def accuracy(path: Path) -> tuple[int, int, int]:
     return out.right, out.doubtful, out.wrong
 
 
-def profile(path: Path) -> None:
-    from nianbao.report.check import check_bytes
+# The steps of reading a scan, by the function that does each (cumulative CPU under cProfile).
+STEPS = (
+    ("render the pages (pdfium, 150 dpi)", "render"),
+    ("skew search", "skew_angle"),
+    ("ruling runs", "_ruling_runs"),
+    ("ink mask", "ink_mask"),
+    ("ink lines", "find_lines"),
+    ("table finding on the rulings", "table_cells"),
+    ("recogniser: model load", "_model"),
+    ("recogniser: the model run (onnxruntime)", "_run"),
+    ("recogniser in all (scaling, strips, model, decoding)", "recognise"),
+    ("whole check_bytes (read, parse, check)", "check_bytes"),
+)
 
-    check_bytes(path.read_bytes(), path.name)  # warm: the model loaded, as in every later document
+
+def profile(path: Path) -> None:
+    """CPU by step of one cold check_bytes, each in a fresh process on one core: the imports, cProfile's
+    steps, onnxruntime's own profile of its operators."""
+    _print_load()
+    for step in ("imports", "steps", "operators"):
+        subprocess.run(["taskset", "-c", "0", sys.executable, __file__, "--profile-step", step, str(path)], check=True)
+
+
+def profile_step(step: str, path: Path) -> None:
+    if step == "imports":
+        start = time.process_time()
+        import nianbao.app.check  # noqa: F401, PLC0415 - the import is what is measured
+        from nianbao.report.budget import _preload  # noqa: PLC0415
+        from nianbao.settings.load import load_settings  # noqa: PLC0415
+
+        _preload()
+        load_settings(None)
+        print(f"| imports of the check command and the readers, settings loaded | {time.process_time() - start:.2f} s |")
+    elif step == "steps":
+        _profile_steps(path)
+    else:
+        _profile_operators(path)
+
+
+def _profile_steps(path: Path) -> None:
+    from nianbao.report.check import check_bytes  # noqa: PLC0415
+
     profiler = cProfile.Profile()
-    profiler.enable()
+    profiler.runcall(check_bytes, path.read_bytes(), path.name)
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for label, function in STEPS:
+        seconds = [cumulative for (_, _, name), (_, _, _, cumulative, _) in stats.items() if name == function]
+        print(f"| {label} | {max(seconds, default=0.0):.2f} s |")
+
+
+def _profile_operators(path: Path) -> None:
+    """onnxruntime's per-operator profile (SessionOptions.enable_profiling): its share of each kind of
+    operator, and of the final classifier (the MatMul to ~18k classes, its bias Add and the Softmax)."""
+    import onnxruntime  # noqa: PLC0415
+
+    from nianbao.report.check import check_bytes  # noqa: PLC0415
+    from nianbao.report.readers import recogniser  # noqa: PLC0415
+
+    session_class = onnxruntime.InferenceSession
+
+    def profiled(model: str, sess_options: onnxruntime.SessionOptions, **kwargs: object) -> object:
+        sess_options.enable_profiling = True
+        sess_options.profile_file_prefix = str(CACHE / "onnxruntime")
+        return session_class(model, sess_options=sess_options, **kwargs)
+
+    onnxruntime.InferenceSession = profiled  # type: ignore[assignment,misc]
     check_bytes(path.read_bytes(), path.name)
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    events = json.loads(Path(recogniser._model()[0].end_profiling()).read_text())
+    kernels = [(event["args"]["op_name"], event["name"], event["dur"]) for event in events
+               if event.get("cat") == "Node" and event["name"].endswith("_kernel_time")]
+    total = sum(duration for _, _, duration in kernels)
+    by_kind: collections.Counter[str] = collections.Counter()
+    for kind, _, duration in kernels:
+        by_kind[kind] += duration
+    for kind, duration in by_kind.most_common(6):
+        print(f"| operators {kind} | {100 * duration / total:.0f}% |")
+    head = sum(duration for kind, name, duration in kernels if kind in ("Softmax", "FusedMatMul", "MatMul", "Add")
+               and not name.split("_")[0].endswith("nchwc") and _is_head(name, kernels))
+    print(f"| the final classifier (MatMul to the classes, bias, Softmax) | {100 * head / total:.0f}% |")
+
+
+def _is_head(name: str, kernels: list[tuple[str, str, int]]) -> bool:
+    """The classifier's nodes are the few slowest non-convolution nodes: the largest tensors of the model."""
+    slowest = collections.Counter[str]()
+    for kind, node, duration in kernels:
+        if kind in ("Softmax", "FusedMatMul", "MatMul", "Add") and "nchwc" not in node:
+            slowest[node] += duration
+    return name in {node for node, _ in slowest.most_common(3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--noise", choices=sorted(NOISES), default="office")
+    parser.add_argument("--typeface", choices=sorted(TYPEFACES), default="sans")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-step", choices=("imports", "steps", "operators"), help=argparse.SUPPRESS)
+    parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    path = scanned_report(NOISES[args.noise])
+    if args.profile_step:
+        profile_step(args.profile_step, args.file)
+        return
+    path = scanned_report(NOISES[args.noise], args.typeface)
     if args.profile:
         profile(path)
         return
-    with open("/proc/loadavg", encoding="ascii") as load:
-        print("load average:", " ".join(load.read().split()[:3]))
+    _print_load()
     runs = [run_check(path) for _ in range(args.runs)]
     for cpu, wall, rss, _ in runs:
         print(f"CPU {cpu:.2f} s  wall {wall:.2f} s  peak RSS {rss:.0f} MB")
@@ -165,6 +254,11 @@ def main() -> None:
           f"`taskset -c 0 nianbao check` on {path.name}")
     right, doubtful, wrong = accuracy(path)
     print(f"cells right / doubtful / wrong: {right} / {doubtful} / {wrong} of {len(list(_cells()))}")
+
+
+def _print_load() -> None:
+    with open("/proc/loadavg", encoding="ascii") as load:
+        print("load average:", " ".join(load.read().split()[:3]))
 
 
 def _cells() -> list[object]:
