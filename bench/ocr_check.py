@@ -2,7 +2,7 @@
 
     python3 bench/ocr_check.py                # 5 runs of `taskset -c 0 nianbao check FILE`
     python3 bench/ocr_check.py --runs 3 --noise clean --typeface serif
-    python3 bench/ocr_check.py --profile      # cProfile of check_bytes in this process, by step
+    python3 bench/ocr_check.py --profile      # CPU by step (cProfile) and by onnxruntime operator
 
 The report is printed the way agencies print one (headless Chromium, A4): a page of prose (part 一), the
 tables of part 二, table 三, table 四, a page of prose (parts 五 and 六), the signature and date under the
