@@ -198,12 +198,12 @@ def _profile_operators(path: Path) -> None:
     from nianbao.report.check import check_bytes  # noqa: PLC0415
     from nianbao.report.readers import recogniser  # noqa: PLC0415
 
-    session_class = onnxruntime.InferenceSession
+    make_inference = onnxruntime.InferenceSession
 
     def profiled(model: str, sess_options: onnxruntime.SessionOptions, **kwargs: object) -> object:
         sess_options.enable_profiling = True
         sess_options.profile_file_prefix = str(CACHE / "onnxruntime")
-        return session_class(model, sess_options=sess_options, **kwargs)
+        return make_inference(model, sess_options=sess_options, **kwargs)
 
     onnxruntime.InferenceSession = profiled  # type: ignore[assignment,misc]
     check_bytes(path.read_bytes(), path.name)
