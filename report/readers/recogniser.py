@@ -49,8 +49,13 @@ def _model() -> tuple[Any, list[str]]:
     import onnxruntime  # imported on first use: only scanned pages need it
 
     options = onnxruntime.SessionOptions()
-    # Every batch has a shape of its own: the arena and memory pattern would keep a buffer for each.
-    options.enable_cpu_mem_arena = False
+    # The arena reuses its buffers from batch to batch. Without it each large tensor (the classifier's
+    # ~18k probabilities a column) came from malloc, and whether glibc reused freed pages or handed out
+    # fresh ones (each faulted in again) depended on the heap's layout: the same code installed in two
+    # folders took 93k or 145-270k page faults for a 6-page scan, up to 1.4 s more CPU and ~60 MB more
+    # memory (bench/ocr_check.py). Memory patterns plan one layout per input shape, and every batch has a
+    # shape of its own: off.
+    options.enable_cpu_mem_arena = True
     options.enable_mem_pattern = False
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     # One thread: the crawl's parallelism decides how many cores are busy.
