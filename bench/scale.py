@@ -101,9 +101,9 @@ def build(dbname: str, agencies: int, years: int) -> None:
 
     settings = Settings(database_url=url_of(dbname))
     store = Store(settings.database_url, tempfile.mkdtemp())
-    seconds, rows = bench_rollup.timed_refresh(store, settings, full=True)
+    seconds, rows, rates = bench_rollup.timed_refresh(store, settings, full=True)
     store.close()
-    print(f"roll-up: {rows:,} rows in {seconds:.0f} s (load {load()})", flush=True)
+    print(f"roll-up: {rows:,} rows in {seconds:.0f} s (benchmarks {rates:.0f} s; load {load()})", flush=True)
 
 
 def fetch_rows(cur: Any, agencies: int) -> None:
@@ -242,7 +242,7 @@ def measure_rollup(dbname: str, agencies: int, share: float) -> None:
     settings = Settings(database_url=url_of(dbname))
     store = Store(settings.database_url, tempfile.mkdtemp())
     changed = bench_rollup.play_crawl(dbname, agencies, share, seed=random.randrange(1 << 30))
-    seconds, written = bench_rollup.timed_refresh(store, settings, full=False)
+    seconds, written, _ = bench_rollup.timed_refresh(store, settings, full=False)
     store.close()
     print(f"| incremental roll-up, a crawl that changed {changed:,} agencies | {seconds * 1000:,.0f} | | {load()} | "
           f"{written:,} rows rewritten |", flush=True)

@@ -174,7 +174,7 @@ def _row(agency: Any, status: AgencyStatus, version: LatestVersion | None,
         "published_date": status.judged_on, "due": status.due, "days_late": status.days_late,
         "error_count": version.error_count if version else 0,
         "warning_count": version.warning_count if version else 0,
-        "open_errors": errors, "score": _score(status.status, status.days_late, errors),
+        "open_errors": errors, "score": _score(status.status, status.days_late, errors), "reason": status.reason,
     }
 
 

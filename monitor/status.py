@@ -403,51 +403,36 @@ def statuses_from_rollup(store: Any, year: int, as_of: dt.date, settings: Settin
     """compute_statuses read off the roll-up (dashboard_status), streamed in the order of compute_statuses.
 
     Only valid when the roll-up was built for `as_of` from the data as it is now (the caller checks its
-    stamp): its verdicts are compute_statuses_by_year's. One query of prepared rows, joined to the few
-    columns the roll-up does not keep (the report's address, its own date); each row goes through
-    agency_status again so the reason is worded by the same rules, and an unreachable site's failure is
-    read for those agencies only."""
+    stamp): its rows are compute_statuses_by_year's verdicts, with their reasons as worded then. One query of
+    prepared rows, joined to the few columns the roll-up does not keep (the report's address, its own date);
+    nothing is judged again."""
     ds = dashboard_status
     stmt = _only(
         select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, ds.c.status, ds.c.fully_read, ds.c.report_id,
                ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Agency.added,
-               Report.first_seen, Version.url, Version.published_date, Version.model["published_date"].as_string())
+               Report.first_seen, Version.url, Version.published_date, Version.model["published_date"].as_string(),
+               ds.c.reason, ds.c.due, ds.c.days_late)
         .join(Agency, Agency.id == ds.c.agency_id)
         .outerjoin(Version, Version.id == ds.c.version_id)
         .outerjoin(Report, Report.id == ds.c.report_id)
         .where(ds.c.year == year), ds.c.agency_id, agency_ids).order_by(Agency.region, Agency.id)
     with store.read_session() as s:
-        failures = _unreachable_failures(s, year, as_of, settings, agency_ids)
         for row in s.execute(stmt).yield_per(5000):
-            yield _status_of_row(row, year, as_of, settings, failures)
+            yield _status_of_row(row, year, settings)
 
 
-def _unreachable_failures(session: Any, year: int, as_of: dt.date, settings: Settings,
-                          agency_ids: Scope) -> dict[str, str | None]:
-    ds = dashboard_status
-    unreachable = _only(select(ds.c.agency_id).where(ds.c.year == year, ds.c.status == "unreachable"),
-                        ds.c.agency_id, agency_ids)
-    if session.scalar(select(unreachable.exists())) is False:
-        return {}
-    history = site_read_history(session, end_of_day(as_of, settings.clock), unreachable)
-    return {agency_id: runs[-1][2] for agency_id, runs in history.items() if runs}
-
-
-def _status_of_row(row: Any, year: int, as_of: dt.date, settings: Settings,
-                   failures: dict[str, str | None]) -> AgencyStatus:
-    (agency_id, name, region, kind, stored, fully_read, report_id, version_count, title, errors, warnings, added,
-     first_seen, url, page_or_own_date, model_date) = row
-    info = AgencyInfo(id=agency_id, name=name, kind=kind, region=region, added=added)
-    report = None
+def _status_of_row(row: Any, year: int, settings: Settings) -> AgencyStatus:
+    (agency_id, name, region, kind, status, fully_read, report_id, version_count, title, errors, warnings, added,
+     first_seen, url, page_or_own_date, model_date, reason, due, days_late) = row
+    report = judged_on = basis = None
     if report_id is not None and first_seen is not None:
         own = parse_date(model_date)
         report = ReportInfo(
             report_id=report_id, year=year, first_seen=first_seen.astimezone(settings.clock.zone).date(),
             published_date=own, page_date=None if own else page_or_own_date, title=title, url=url,
             version_count=version_count, error_count=errors, warning_count=warnings, fully_read=fully_read)
-    # Without a report the stored status is what the crawl history said (尚未检查, 网站无法访问, 未找到).
-    status = agency_status(info, year, report, now=as_of, deadlines=settings.deadlines,
-                           site_readable=stored != "unreachable", site_failure=failures.get(agency_id),
-                           site_checked=stored != "unchecked")
-    status.extra["region"] = region
-    return status
+        judged_on, basis = publication_evidence(report)  # as agency_status judged it
+    owed = is_owed(AgencyInfo(id=agency_id, name=name, kind=kind, region=region, added=added), year)
+    return AgencyStatus(agency_id=agency_id, agency_name=name, year=year, status=status, due=due, owed=owed,
+                        reason=reason, judged_on=judged_on, basis=basis, days_late=days_late, report=report,
+                        extra={"region": region})

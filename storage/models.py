@@ -363,6 +363,8 @@ dashboard_status = Table(
     Column("warning_count", Integer, nullable=False, default=0),
     Column("open_errors", Integer, nullable=False, default=0),
     Column("score", Integer, nullable=False, default=0),
+    # The status's reason (monitor.status wording): `nianbao status` and the digest read it as stored.
+    Column("reason", Text, nullable=False, default="", server_default=""),
     # Worst-first lists of a year, optionally within a region/level/status, read straight off an index.
     Index("ix_dashboard_status_year_score", "year", "score"),
     Index("ix_dashboard_status_year_region_score", "year", "region", "score"),
