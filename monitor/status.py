@@ -268,12 +268,12 @@ def site_read_history(session: Any, before: dt.datetime, agency_ids: Scope = Non
         select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status == "finished").order_by(CrawlRun.id)
     ).all()
     start_urls = {agency_id: set(urls or [])
-                  for agency_id, urls in session.execute(_only(select(Agency.id, Agency.start_urls), Agency.id,
+                  for agency_id, urls in session.execute(only_agencies(select(Agency.id, Agency.start_urls), Agency.id,
                                                                agency_ids))}
     history: dict[str, list[tuple[int, bool, str | None]]] = {}
     for run in runs:
         failures: dict[str, str] = {}
-        errors = _only(select(SiteError).where(SiteError.crawl_run_id == run.id), SiteError.agency_id, agency_ids)
+        errors = only_agencies(select(SiteError).where(SiteError.crawl_run_id == run.id), SiteError.agency_id, agency_ids)
         for err in session.scalars(errors.order_by(SiteError.id)):
             if err.agency_id and (err.kind in SITE_LEVEL_ERRORS or err.url in start_urls.get(err.agency_id, ())):
                 failures[err.agency_id] = f"{err.kind}: {err.message}"[:300]
@@ -297,7 +297,7 @@ def scope_of(regions: Sequence[str] = (), agency_ids: Sequence[str] = ()) -> Sel
     return select(Agency.id).where(or_(*wanted) if wanted else false())
 
 
-def _only(stmt: Any, column: Any, agency_ids: Scope) -> Any:
+def only_agencies(stmt: Any, column: Any, agency_ids: Scope) -> Any:
     """`stmt` restricted to the agencies of `agency_ids` (all when None)."""
     if agency_ids is None:
         return stmt
@@ -312,7 +312,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock,
     every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
 
 
-    rows = session.execute(_only(
+    rows = session.execute(only_agencies(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
                Version.error_count, Version.warning_count, Version.model["published_date"].as_string(), Version.id)
         .join(Version, Version.report_id == Report.id)
@@ -351,7 +351,7 @@ def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
     if year is not None:
         stmt = (stmt.join(Version, Version.id == Finding.version_id).join(Report, Report.id == Version.report_id)
                 .where(Report.year == year))
-        stmt = _only(stmt, Report.agency_id, agency_ids)
+        stmt = only_agencies(stmt, Report.agency_id, agency_ids)
     reasons: dict[int, str] = {}
     for version_id, message in session.execute(stmt.order_by(Finding.id)):
         reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
@@ -376,7 +376,7 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date, setti
     with store.read_session() as s:
         # `added` from the registry row: the settings file's and imported agencies' dates alike (the
         # row's created_at is only when we first synced it).
-        agencies = s.execute(_only(
+        agencies = s.execute(only_agencies(
             select(Agency.id, Agency.name, Agency.kind, Agency.region, Agency.added)
             .where(Agency.active.is_(True)), Agency.id, agency_ids).order_by(Agency.region, Agency.id)
         ).all()
@@ -407,7 +407,7 @@ def statuses_from_rollup(store: Any, year: int, as_of: dt.date, settings: Settin
     prepared rows, joined to the few columns the roll-up does not keep (the report's address, its own date);
     nothing is judged again."""
     ds = dashboard_status
-    stmt = _only(
+    stmt = only_agencies(
         select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, ds.c.status, ds.c.fully_read, ds.c.report_id,
                ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Agency.added,
                Report.first_seen, Version.url, Version.published_date, Version.model["published_date"].as_string(),
