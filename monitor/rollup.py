@@ -182,6 +182,7 @@ def _row(agency: Any, status: AgencyStatus, version: LatestVersion | None,
         "error_count": version.error_count if version else 0,
         "warning_count": version.warning_count if version else 0,
         "open_errors": errors, "score": _score(status.status, status.days_late, errors), "reason": status.reason,
+        "basis": status.basis,
     }
 
 

@@ -403,15 +403,14 @@ def statuses_from_rollup(store: Any, year: int, as_of: dt.date, settings: Settin
     """compute_statuses read off the roll-up (dashboard_status), streamed in the order of compute_statuses.
 
     Only valid when the roll-up was built for `as_of` from the data as it is now (the caller checks its
-    stamp): its rows are compute_statuses_by_year's verdicts, with their reasons as worded then. One query of
-    prepared rows, joined to the few columns the roll-up does not keep (the report's address, its own date);
-    nothing is judged again."""
+    stamp): its rows are compute_statuses_by_year's verdicts, with their reasons and the basis of their dates
+    as judged then. One query of prepared rows, joined by key to the two columns the roll-up does not keep
+    (the report's address and first sighting); nothing is judged again, no model is read."""
     ds = dashboard_status
     stmt = only_agencies(
-        select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, ds.c.status, ds.c.fully_read, ds.c.report_id,
-               ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Agency.added,
-               Report.first_seen, Version.url, Version.published_date, Version.model["published_date"].as_string(),
-               ds.c.reason, ds.c.due, ds.c.days_late)
+        select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, Agency.added, ds.c.status, ds.c.reason,
+               ds.c.due, ds.c.days_late, ds.c.published_date, ds.c.basis, ds.c.fully_read, ds.c.report_id,
+               ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Report.first_seen, Version.url)
         .join(Agency, Agency.id == ds.c.agency_id)
         .outerjoin(Version, Version.id == ds.c.version_id)
         .outerjoin(Report, Report.id == ds.c.report_id)
@@ -422,17 +421,16 @@ def statuses_from_rollup(store: Any, year: int, as_of: dt.date, settings: Settin
 
 
 def _status_of_row(row: Any, year: int, settings: Settings) -> AgencyStatus:
-    (agency_id, name, region, kind, status, fully_read, report_id, version_count, title, errors, warnings, added,
-     first_seen, url, page_or_own_date, model_date, reason, due, days_late) = row
-    report = judged_on = basis = None
+    (agency_id, name, region, kind, added, status, reason, due, days_late, judged_on, basis, fully_read, report_id,
+     version_count, title, errors, warnings, first_seen, url) = row
+    report = None
     if report_id is not None and first_seen is not None:
-        own = parse_date(model_date)
         report = ReportInfo(
             report_id=report_id, year=year, first_seen=first_seen.astimezone(settings.clock.zone).date(),
-            published_date=own, page_date=None if own else page_or_own_date, title=title, url=url,
+            published_date=judged_on if basis == "published_date" else None,
+            page_date=judged_on if basis == "page_date" else None, title=title, url=url,
             version_count=version_count, error_count=errors, warning_count=warnings, fully_read=fully_read)
-        judged_on, basis = publication_evidence(report)  # as agency_status judged it
     owed = is_owed(AgencyInfo(id=agency_id, name=name, kind=kind, region=region, added=added), year)
     return AgencyStatus(agency_id=agency_id, agency_name=name, year=year, status=status, due=due, owed=owed,
-                        reason=reason, judged_on=judged_on, basis=basis, days_late=days_late, report=report,
-                        extra={"region": region})
+                        reason=reason, judged_on=judged_on if report else None, basis=basis, days_late=days_late,
+                        report=report, extra={"region": region})
