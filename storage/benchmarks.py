@@ -59,6 +59,17 @@ def stale_versions(s: Session, agency_ids: Collection[str] | None = None) -> lis
     return found
 
 
+def stored_figures(s: Session, agency_ids: Collection[str]) -> dict[tuple[str, int], tuple[int | None, ...]]:
+    """(agency, year) -> the stored figures (FIGURES' order) of these agencies."""
+    f = benchmark_figures
+    found: dict[tuple[str, int], tuple[int | None, ...]] = {}
+    for chunk in _chunks(agency_ids):
+        rows = s.execute(select(f.c.agency_id, f.c.year, *(f.c[name] for name in FIGURES))
+                         .where(f.c.agency_id.in_(chunk)))
+        found.update({(row[0], row[1]): tuple(row[2:]) for row in rows})
+    return found
+
+
 def version_models(s: Session, version_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     rows = s.execute(select(Version.id, Version.model).where(Version.id.in_(list(version_ids))))
     return {version_id: model or {} for version_id, model in rows}

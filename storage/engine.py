@@ -4,6 +4,7 @@ inserts (COPY on PostgreSQL)."""
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,11 +87,13 @@ def _copy(s: Any, table: Table, batch: Sequence[Mapping[str, Any]]) -> int:
     defaults = {c.name: getattr(c.default, "arg", None) for c in table.c
                 if c.default is not None and c.default.is_scalar}
     columns = [c.name for c in table.c]
+    columns_set = set(columns)
     driver = s.connection().connection.driver_connection
     assert driver is not None
+    values = operator.itemgetter(*columns)  # in C: a row's values by name cost more than its COPY did
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in batch:
-            copy.write_row([row.get(c, defaults.get(c)) for c in columns])
+            copy.write_row(values(row) if row.keys() >= columns_set else [row.get(c, defaults.get(c)) for c in columns])
     return len(batch)
 
 
