@@ -7,6 +7,7 @@ digest for any past period can be rebuilt. Each recipient sees only the agencies
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from nianbao.monitor.rollup import status_lines
 from nianbao.monitor.status import (
     NOT_OWED_YET,
-    AgencyStatus,
-    compute_statuses,
     scope_of,
     site_failure_name,
     unread_reasons,
@@ -375,11 +375,14 @@ def build_digests(store: Any, settings: Settings, *, as_of: dt.date, since: dt.d
     # The year of the overall line: by default the one every view defaults to (report.deadlines).
     year = year or latest_due_year(as_of, settings.deadlines.due)
     recipients = settings.recipients
-    statuses = compute_statuses(store, year, as_of, settings, _scope(recipients))
+    # Off the dashboard's roll-up when it holds the day (the daemon keeps it so): a national recipient's
+    # summary is then one narrow query, not every agency's status judged again.
+    lines = status_lines(store, year, as_of, settings, _scope(recipients))
     built = []
     for recipient in recipients or (Recipient(email="preview@localhost"),):
         mine = [i for i in items if recipient.covers(i.agency_id, i.region)]
-        overall = overall_of([st for st in statuses if recipient.covers(st.agency_id, st.extra.get("region"))], year)
+        overall = overall_of([(region, status) for agency_id, region, status in lines
+                              if recipient.covers(agency_id, region)], year)
         content = DigestContent(period_start=start, period_end=end, as_of=as_of, sections=group_items(mine, base),
                                 dashboard_url=base, recipient_name=recipient.name, overall=overall)
         one = BuiltDigest(recipient=recipient, rendered=render(content), content=content)
@@ -397,19 +400,20 @@ def _scope(recipients: tuple[Recipient, ...]) -> Any:
     return scope_of([x for r in recipients for x in r.regions], [x for r in recipients for x in r.agencies])
 
 
-def overall_of(statuses: list[AgencyStatus], year: int) -> Overall:
-    """The recipient's agencies for `year`, per region (the statuses of monitor.status, as `nianbao status`)."""
+def overall_of(statuses: Iterable[tuple[str | None, str]], year: int) -> Overall:
+    """The recipient's agencies for `year`, per region, from their (region, status) (the statuses of
+    monitor.status, as `nianbao status`)."""
     regions: dict[str, RegionLine] = {}
-    for st in statuses:
-        name = st.extra.get("region") or "（未填地区）"
+    for region, status in statuses:
+        name = region or "（未填地区）"
         line = regions.setdefault(name, RegionLine(region=name))
         line.agencies += 1
-        if st.status not in NOT_OWED_YET:
+        if status not in NOT_OWED_YET:
             line.due += 1
-        if st.status in ("on_time", "late"):
+        if status in ("on_time", "late"):
             line.published += 1
-        if st.status in ("on_time", "late", "missing", "unreachable"):
-            setattr(line, st.status, getattr(line, st.status) + 1)
+        if status in ("on_time", "late", "missing", "unreachable"):
+            setattr(line, status, getattr(line, status) + 1)
     # Worst first: most missing, then most late.
     ordered = sorted(regions.values(), key=lambda r: (-r.missing, -r.late, -r.unreachable, r.region))
     return Overall(year=year, regions=ordered)

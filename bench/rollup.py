@@ -50,8 +50,10 @@ def date_first_run(dbname: str) -> None:
         conn.execute("UPDATE crawl_runs SET started_at = %s, finished_at = %s", (EARLIER, EARLIER))
 
 
-def play_crawl(dbname: str, agencies: int, share: float, seed: int = 11) -> int:
-    """A finished run that changed `share` of the agencies; returns how many."""
+def play_crawl(dbname: str, agencies: int, share: float, seed: int = 11, *, new_figures: bool = False) -> int:
+    """A finished run that changed `share` of the agencies; returns how many. The new versions carry the
+    figures of the one before (a report published again), or with `new_figures` another 予以公开 total (a
+    corrected table: the rates of its region and year move)."""
     rng = random.Random(seed)
     chosen = rng.sample(range(agencies), max(1, int(agencies * share)))
     with psycopg.connect(**PG, dbname=dbname) as conn, conn.cursor() as cur:
@@ -70,9 +72,11 @@ def play_crawl(dbname: str, agencies: int, share: float, seed: int = 11) -> int:
             cur.execute(
                 "INSERT INTO versions (report_id, number, sha256, size, url, headers, fetched_at, source_format, "
                 "published_date, model, error_count, warning_count, crawl_run_id) "
-                "SELECT report_id, number + 1, %s, size, url, headers, %s, source_format, published_date, model, "
+                "SELECT report_id, number + 1, %s, size, url, headers, %s, source_format, published_date, "
+                + ("jsonb_set(model::jsonb, '{applications,granted,total}', to_jsonb(%s::int))::json"
+                   if new_figures else "model") + ", "
                 "0, 0, %s FROM versions WHERE report_id = %s ORDER BY number DESC LIMIT 1",
-                (secrets.token_hex(32), CRAWLED, run_id, report[0]))
+                (secrets.token_hex(32), CRAWLED, *([rng.randint(0, 60)] if new_figures else []), run_id, report[0]))
         cur.execute("ANALYZE")
     return len(chosen)
 
@@ -112,6 +116,7 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=100_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument("--new-figures", action="store_true", help="the new versions' tables differ")
     parser.add_argument("--prefix", default="nianbao_bench", help="of the database's name")
     args = parser.parse_args()
     dbname = f"{args.prefix}_{secrets.token_hex(4)}"
@@ -124,7 +129,7 @@ def main() -> None:
         settings = Settings(database_url=url)
         store = Store(url, tempfile.mkdtemp())
         first, total, _ = timed_refresh(store, settings, full=True)
-        changed = play_crawl(dbname, args.agencies, args.changed)
+        changed = play_crawl(dbname, args.agencies, args.changed, new_figures=args.new_figures)
         incremental, written, incremental_rates = timed_refresh(store, settings, full=False)
         after_incremental = rows(store)
         full, _, full_rates = timed_refresh(store, settings, full=True)

@@ -101,9 +101,9 @@ def build(dbname: str, agencies: int, years: int) -> None:
 
     settings = Settings(database_url=url_of(dbname))
     store = Store(settings.database_url, tempfile.mkdtemp())
-    seconds, rows = bench_rollup.timed_refresh(store, settings, full=True)
+    seconds, rows, rates = bench_rollup.timed_refresh(store, settings, full=True)
     store.close()
-    print(f"roll-up: {rows:,} rows in {seconds:.0f} s (load {load()})", flush=True)
+    print(f"roll-up: {rows:,} rows in {seconds:.0f} s (benchmarks {rates:.0f} s; load {load()})", flush=True)
 
 
 def fetch_rows(cur: Any, agencies: int) -> None:
@@ -236,16 +236,23 @@ def measure_digest(dbname: str, repeat: int) -> None:
 
 
 def measure_rollup(dbname: str, agencies: int, share: float) -> None:
+    """Two crawls in turn: new versions with the figures of the old (a report published again), then with
+    other figures (the 横向对比 of their regions re-ranked)."""
     from nianbao.settings import Settings
     from nianbao.storage.store import Store
 
     settings = Settings(database_url=url_of(dbname))
     store = Store(settings.database_url, tempfile.mkdtemp())
-    changed = bench_rollup.play_crawl(dbname, agencies, share, seed=random.randrange(1 << 30))
-    seconds, written = bench_rollup.timed_refresh(store, settings, full=False)
+    for new_figures in (False, True):
+        changed = bench_rollup.play_crawl(dbname, agencies, share, seed=random.randrange(1 << 30),
+                                          new_figures=new_figures)
+        cpu = time.process_time()
+        seconds, written, rates = bench_rollup.timed_refresh(store, settings, full=False)
+        cpu = time.process_time() - cpu
+        kind = "other figures" if new_figures else "the same figures"
+        print(f"| incremental roll-up, a crawl that changed {changed:,} agencies ({kind}) | {seconds * 1000:,.0f} | | "
+              f"{load()} | {written:,} rows rewritten; 横向对比 {rates:.1f} s; {cpu:.1f} s CPU |", flush=True)
     store.close()
-    print(f"| incremental roll-up, a crawl that changed {changed:,} agencies | {seconds * 1000:,.0f} | | {load()} | "
-          f"{written:,} rows rewritten |", flush=True)
 
 
 def measure_crawl_start(dbname: str) -> None:

@@ -170,26 +170,24 @@ def overview(session: Session, year: int, worst_limit: int = 15) -> dict[str, An
 
 
 def _overview(session: Session, year: int, worst_limit: int) -> dict[str, Any]:
-    base = select(ds.c.status, func.count(), _bad_sum()).where(ds.c.year == year)
-    totals = _counts(session.execute(base.group_by(ds.c.status)).all())
+    # One scan of the year's rows (300,000 at national scale: ~0.6 s each) counted by region, level and
+    # status; the totals, regions and levels are sums of those few thousand counts.
+    stmt = (select(ds.c.region, ds.c.level, ds.c.status, func.count(), _bad_sum()).where(ds.c.year == year)
+            .group_by(ds.c.region, ds.c.level, ds.c.status))
+    counts = session.execute(stmt).all()
     return {
         "year": year,
-        "totals": totals,
-        "regions": grouped(session, year, ds.c.region),
-        "levels": grouped(session, year, ds.c.level),
+        "totals": _counts([(status, n, bad) for _, _, status, n, bad in counts]),
+        "regions": _grouped([(region, status, n, bad) for region, _, status, n, bad in counts]),
+        "levels": _grouped([(level, status, n, bad) for _, level, status, n, bad in counts]),
         "worst": agency_rows(session, ListFilters(year=year), limit=worst_limit)["rows"],
     }
 
 
-def grouped(session: Session, year: int, column: Any) -> list[dict[str, Any]]:
-    """Status counts per value of column (region or level), worst rate of non-compliance first."""
-    stmt = (
-        select(column, ds.c.status, func.count(), _bad_sum())
-        .where(ds.c.year == year)
-        .group_by(column, ds.c.status)
-    )
+def _grouped(counts: Sequence[Any]) -> list[dict[str, Any]]:
+    """(key, status, agencies, inconsistent) counts summed per key, worst rate of non-compliance first."""
     buckets: dict[str, list[Any]] = {}
-    for key, status, n, bad in session.execute(stmt):
+    for key, status, n, bad in counts:
         buckets.setdefault(key or "", []).append((status, n, bad))
     rows = [{"key": key, **_counts(items)} for key, items in buckets.items()]
     rows.sort(key=lambda r: (-sum(r["rates"][s] or 0.0 for s in ("missing", "late", "unreachable")), r["key"]))

@@ -161,17 +161,21 @@ _MODEL_BATCH = 500
 
 def sync_figures(session: Session, agency_ids: Collection[str] | None = None) -> list[tuple[str, int]]:
     """Figures of every (agency, year) whose latest version is not the one they were read from (of these
-    agencies only, when given); those pairs."""
+    agencies only, when given); the pairs whose figures differ from those stored (or had none): a report
+    published again with the same tables, the usual new version, moves no rate."""
     stale = stored.stale_versions(session, agency_ids)
+    before = stored.stored_figures(session, {agency_id for agency_id, _, _ in stale}) if agency_ids is not None else {}
+    moved: list[tuple[str, int]] = []
     for start in range(0, len(stale), _MODEL_BATCH):
         batch = stale[start:start + _MODEL_BATCH]
         models = stored.version_models(session, [version_id for _, _, version_id in batch])
-        stored.upsert_figures(session, [
-            {"agency_id": agency_id, "year": year, "version_id": version_id,
-             **figures(models.get(version_id) or {})}
-            for agency_id, year, version_id in batch
-        ])
-    return [(agency_id, year) for agency_id, year, _ in stale]
+        read = {(agency_id, year): (version_id, figures(models.get(version_id) or {}))
+                for agency_id, year, version_id in batch}
+        stored.upsert_figures(session, [{"agency_id": agency_id, "year": year, "version_id": version_id, **figs}
+                                        for (agency_id, year), (version_id, figs) in read.items()])
+        moved += [key for key, (_, figs) in read.items()
+                  if before.get(key) != tuple(figs[name] for name in stored.FIGURES)]
+    return moved
 
 
 def refresh(session: Session, settings: BenchmarkSettings, changed: Collection[str] | None = None) -> int:
@@ -187,8 +191,8 @@ def refresh(session: Session, settings: BenchmarkSettings, changed: Collection[s
     if changed is None or not stored.has_rates(session):
         sync_figures(session)
         return _refresh_all(session, settings)
-    stale = sync_figures(session, changed)
-    groups = _touched_groups(session, stale, changed)
+    moved = sync_figures(session, changed)
+    groups = _touched_groups(session, moved, changed)
     return sum(_refresh_groups(session, settings, year, regions) for year, regions in sorted(groups.items()))
 
 
@@ -207,13 +211,14 @@ def _refresh_all(session: Session, settings: BenchmarkSettings) -> int:
     return len(rows)
 
 
-def _touched_groups(session: Session, stale: list[tuple[str, int]], changed: Collection[str]
+def _touched_groups(session: Session, moved: list[tuple[str, int]], changed: Collection[str]
                     ) -> dict[int, set[str]]:
-    """year -> the regions whose rows a full refresh would now write differently."""
-    agencies = set(changed) | {agency_id for agency_id, _ in stale}
+    """year -> the regions whose rows a full refresh would now write differently: those of figures that moved
+    and of agencies whose name, region or level (or being watched) differs from their stored rows."""
+    agencies = set(changed) | {agency_id for agency_id, _ in moved}
     now = stored.current_identities(session, agencies)
     before = stored.stored_identities(session, agencies)
-    keys = set(stale) | {key for key in now.keys() | before.keys() if now.get(key) != before.get(key)}
+    keys = set(moved) | {key for key in now.keys() | before.keys() if now.get(key) != before.get(key)}
     groups: dict[int, set[str]] = defaultdict(set)
     for key in keys:
         for identity in (now.get(key), before.get(key)):

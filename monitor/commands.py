@@ -12,21 +12,12 @@ import click
 from rich.cells import chop_cells, set_cell_size
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from nianbao.monitor.rollup import data_stamp, stored_stamp
-from nianbao.monitor.status import (
-    STATUSES,
-    AgencyStatus,
-    Scope,
-    compute_statuses,
-    scope_of,
-    statuses_from_rollup,
-)
+from nianbao.monitor.rollup import statuses
+from nianbao.monitor.status import STATUSES, AgencyStatus, scope_of
 from nianbao.report.deadlines import latest_due_year, report_year_problem
 from nianbao.report.printed import STATUS_LABELS
-from nianbao.settings import Settings, settings_from_context
-from nianbao.storage.models import dashboard_status
+from nianbao.settings import settings_from_context
 from nianbao.storage.store import Store
 
 STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "unreachable": "magenta", "unchecked": "cyan",
@@ -85,18 +76,6 @@ def status(ctx: click.Context, year: int | None, as_of: dt.datetime | None, regi
             _print_json(rows, year, day)
         else:
             _print_table(rows, year, day)
-
-
-def statuses(store: Store, year: int, day: dt.date, settings: Settings, scope: Scope) -> Iterable[AgencyStatus]:
-    """The statuses of `year` as of `day`: read off the roll-up when it was built for that day from the data
-    as it is now (the daemon keeps it so: a national registry's 300,000 rows are then one query), else
-    computed (another day, a year it does not hold, no daemon)."""
-    with store.read_session() as s:
-        fresh = stored_stamp(s) == data_stamp(s, day) and s.scalar(
-            select(dashboard_status.c.year).where(dashboard_status.c.year == year).limit(1)) is not None
-    if fresh:
-        return statuses_from_rollup(store, year, day, settings, scope)
-    return compute_statuses(store, year, day, settings, scope)
 
 
 def _print_json(rows: Iterable[dict[str, Any]], year: int, day: dt.date) -> None:

@@ -23,7 +23,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nianbao.monitor import benchmarks
-from nianbao.monitor.status import AgencyStatus, compute_statuses_by_year
+from nianbao.monitor.status import (
+    AgencyStatus,
+    Scope,
+    compute_statuses,
+    compute_statuses_by_year,
+    only_agencies,
+    statuses_from_rollup,
+)
 from nianbao.report.grouping import count_groups
 from nianbao.storage import rollup as stored
 from nianbao.storage.models import (
@@ -174,7 +181,8 @@ def _row(agency: Any, status: AgencyStatus, version: LatestVersion | None,
         "published_date": status.judged_on, "due": status.due, "days_late": status.days_late,
         "error_count": version.error_count if version else 0,
         "warning_count": version.warning_count if version else 0,
-        "open_errors": errors, "score": _score(status.status, status.days_late, errors),
+        "open_errors": errors, "score": _score(status.status, status.days_late, errors), "reason": status.reason,
+        "basis": status.basis,
     }
 
 
@@ -295,6 +303,40 @@ def _moved_by_new_runs(session: Session, since_iso: str | None) -> set[str]:
 
 def stored_stamp(session: Session) -> str | None:
     return session.scalar(select(meta_table.c.value).where(meta_table.c.key == "stamp"))
+
+
+# --- reading the statuses off the roll-up -------------------------------------------------------------------
+
+
+def holds(store: Any, year: int, day: dt.date) -> bool:
+    """Whether the roll-up was built for `day` from the data as it is now and holds `year`: its rows are then
+    compute_statuses' verdicts (the daemon keeps it so)."""
+    with store.read_session() as s:
+        return stored_stamp(s) == data_stamp(s, day) and s.scalar(
+            select(status_table.c.year).where(status_table.c.year == year).limit(1)) is not None
+
+
+def statuses(store: Any, year: int, day: dt.date, settings: Any, scope: Scope) -> Iterable[AgencyStatus]:
+    """The statuses of `year` as of `day`: read off the roll-up when it holds them (a national registry's
+    300,000 rows are then one query), else computed (another day, a year it does not hold, no daemon)."""
+    if holds(store, year, day):
+        return statuses_from_rollup(store, year, day, settings, scope)
+    return compute_statuses(store, year, day, settings, scope)
+
+
+def status_lines(store: Any, year: int, day: dt.date, settings: Any,
+                 scope: Scope) -> list[tuple[str, str | None, str]]:
+    """(agency, region, status) of each agency of `scope` for `year` as of `day`, as `statuses` judges them:
+    what a summary counts. Off the roll-up it is three columns of one table (the digest's national summary
+    at 300,000 agencies), nothing joined or judged."""
+    if not holds(store, year, day):
+        return [(st.agency_id, st.extra.get("region"), st.status)
+                for st in compute_statuses(store, year, day, settings, scope)]
+    ds = status_table
+    stmt = only_agencies(select(ds.c.agency_id, ds.c.region, ds.c.status).where(ds.c.year == year),
+                         ds.c.agency_id, scope)
+    with store.read_session() as s:
+        return [(agency_id, region or None, status) for agency_id, region, status in s.execute(stmt)]
 
 
 def update_open_errors(session: Session, version_id: int) -> None:

@@ -269,12 +269,12 @@ def site_read_history(session: Any, before: dt.datetime, agency_ids: Scope = Non
         select(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status == "finished").order_by(CrawlRun.id)
     ).all()
     start_urls = {agency_id: set(urls or [])
-                  for agency_id, urls in session.execute(_only(select(Agency.id, Agency.start_urls), Agency.id,
+                  for agency_id, urls in session.execute(only_agencies(select(Agency.id, Agency.start_urls), Agency.id,
                                                                agency_ids))}
     history: dict[str, list[tuple[int, bool, str | None]]] = {}
     for run in runs:
         failures: dict[str, str] = {}
-        errors = _only(select(SiteError).where(SiteError.crawl_run_id == run.id), SiteError.agency_id, agency_ids)
+        errors = only_agencies(select(SiteError).where(SiteError.crawl_run_id == run.id), SiteError.agency_id, agency_ids)
         for err in session.scalars(errors.order_by(SiteError.id)):
             if err.agency_id and (err.kind in SITE_LEVEL_ERRORS or err.url in start_urls.get(err.agency_id, ())):
                 failures[err.agency_id] = f"{err.kind}: {err.message}"[:300]
@@ -298,7 +298,7 @@ def scope_of(regions: Sequence[str] = (), agency_ids: Sequence[str] = ()) -> Sel
     return select(Agency.id).where(or_(*wanted) if wanted else false())
 
 
-def _only(stmt: Any, column: Any, agency_ids: Scope) -> Any:
+def only_agencies(stmt: Any, column: Any, agency_ids: Scope) -> Any:
     """`stmt` restricted to the agencies of `agency_ids` (all when None)."""
     if agency_ids is None:
         return stmt
@@ -313,7 +313,7 @@ def _report_infos(session: Any, year: int, before: dt.datetime, clock: Clock,
     every agency on each dashboard roll-up, so its cost must not grow with a query per report."""
 
 
-    rows = session.execute(_only(
+    rows = session.execute(only_agencies(
         select(Report.id, Report.agency_id, Report.first_seen, Report.title, Version.url, Version.published_date,
                Version.error_count, Version.warning_count, Version.model["published_date"].as_string(), Version.id)
         .join(Version, Version.report_id == Report.id)
@@ -352,7 +352,7 @@ def unread_reasons(session: Any, version_ids: list[int] | None = None, *,
     if year is not None:
         stmt = (stmt.join(Version, Version.id == Finding.version_id).join(Report, Report.id == Version.report_id)
                 .where(Report.year == year))
-        stmt = _only(stmt, Report.agency_id, agency_ids)
+        stmt = only_agencies(stmt, Report.agency_id, agency_ids)
     reasons: dict[int, str] = {}
     for version_id, message in session.execute(stmt.order_by(Finding.id)):
         reasons[version_id] = f"{reasons[version_id]}；{message}" if version_id in reasons else message
@@ -377,7 +377,7 @@ def compute_statuses_by_year(store: Any, years: list[int], as_of: dt.date, setti
     with store.read_session() as s:
         # `added` from the registry row: the settings file's and imported agencies' dates alike (the
         # row's created_at is only when we first synced it).
-        agencies = s.execute(_only(
+        agencies = s.execute(only_agencies(
             select(Agency.id, Agency.name, Agency.kind, Agency.region, Agency.added)
             .where(Agency.active.is_(True)), Agency.id, agency_ids).order_by(Agency.region, Agency.id)
         ).all()
@@ -404,51 +404,34 @@ def statuses_from_rollup(store: Any, year: int, as_of: dt.date, settings: Settin
     """compute_statuses read off the roll-up (dashboard_status), streamed in the order of compute_statuses.
 
     Only valid when the roll-up was built for `as_of` from the data as it is now (the caller checks its
-    stamp): its verdicts are compute_statuses_by_year's. One query of prepared rows, joined to the few
-    columns the roll-up does not keep (the report's address, its own date); each row goes through
-    agency_status again so the reason is worded by the same rules, and an unreachable site's failure is
-    read for those agencies only."""
+    stamp): its rows are compute_statuses_by_year's verdicts, with their reasons and the basis of their dates
+    as judged then. One query of prepared rows, joined by key to the two columns the roll-up does not keep
+    (the report's address and first sighting); nothing is judged again, no model is read."""
     ds = dashboard_status
-    stmt = _only(
-        select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, ds.c.status, ds.c.fully_read, ds.c.report_id,
-               ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Agency.added,
-               Report.first_seen, Version.url, Version.published_date, Version.model["published_date"].as_string())
+    stmt = only_agencies(
+        select(ds.c.agency_id, Agency.name, Agency.region, Agency.kind, Agency.added, ds.c.status, ds.c.reason,
+               ds.c.due, ds.c.days_late, ds.c.published_date, ds.c.basis, ds.c.fully_read, ds.c.report_id,
+               ds.c.version_count, ds.c.title, ds.c.error_count, ds.c.warning_count, Report.first_seen, Version.url)
         .join(Agency, Agency.id == ds.c.agency_id)
         .outerjoin(Version, Version.id == ds.c.version_id)
         .outerjoin(Report, Report.id == ds.c.report_id)
         .where(ds.c.year == year), ds.c.agency_id, agency_ids).order_by(Agency.region, Agency.id)
     with store.read_session() as s:
-        failures = _unreachable_failures(s, year, as_of, settings, agency_ids)
         for row in s.execute(stmt).yield_per(5000):
-            yield _status_of_row(row, year, as_of, settings, failures)
+            yield _status_of_row(row, year, settings)
 
 
-def _unreachable_failures(session: Any, year: int, as_of: dt.date, settings: Settings,
-                          agency_ids: Scope) -> dict[str, str | None]:
-    ds = dashboard_status
-    unreachable = _only(select(ds.c.agency_id).where(ds.c.year == year, ds.c.status == "unreachable"),
-                        ds.c.agency_id, agency_ids)
-    if session.scalar(select(unreachable.exists())) is False:
-        return {}
-    history = site_read_history(session, end_of_day(as_of, settings.clock), unreachable)
-    return {agency_id: runs[-1][2] for agency_id, runs in history.items() if runs}
-
-
-def _status_of_row(row: Any, year: int, as_of: dt.date, settings: Settings,
-                   failures: dict[str, str | None]) -> AgencyStatus:
-    (agency_id, name, region, kind, stored, fully_read, report_id, version_count, title, errors, warnings, added,
-     first_seen, url, page_or_own_date, model_date) = row
-    info = AgencyInfo(id=agency_id, name=name, kind=kind, region=region, added=added)
+def _status_of_row(row: Any, year: int, settings: Settings) -> AgencyStatus:
+    (agency_id, name, region, kind, added, status, reason, due, days_late, judged_on, basis, fully_read, report_id,
+     version_count, title, errors, warnings, first_seen, url) = row
     report = None
     if report_id is not None and first_seen is not None:
-        own = parse_date(model_date)
         report = ReportInfo(
             report_id=report_id, year=year, first_seen=first_seen.astimezone(settings.clock.zone).date(),
-            published_date=own, page_date=None if own else page_or_own_date, title=title, url=url,
+            published_date=judged_on if basis == "published_date" else None,
+            page_date=judged_on if basis == "page_date" else None, title=title, url=url,
             version_count=version_count, error_count=errors, warning_count=warnings, fully_read=fully_read)
-    # Without a report the stored status is what the crawl history said (尚未检查, 网站无法访问, 未找到).
-    status = agency_status(info, year, report, now=as_of, deadlines=settings.deadlines,
-                           site_readable=stored != "unreachable", site_failure=failures.get(agency_id),
-                           site_checked=stored != "unchecked")
-    status.extra["region"] = region
-    return status
+    owed = is_owed(AgencyInfo(id=agency_id, name=name, kind=kind, region=region, added=added), year)
+    return AgencyStatus(agency_id=agency_id, agency_name=name, year=year, status=status, due=due, owed=owed,
+                        reason=reason, judged_on=judged_on if report else None, basis=basis, days_late=days_late,
+                        report=report, extra={"region": region})

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from nianbao.storage.engine import dialect_insert
+from nianbao.storage.engine import dialect_insert, insert_rows
 from nianbao.storage.models import (
     Agency,
     Report,
@@ -56,6 +56,17 @@ def stale_versions(s: Session, agency_ids: Collection[str] | None = None) -> lis
             .where(or_(f.c.version_id.is_(None), f.c.version_id != latest.c.version_id))
         ).all()
         found.extend((agency_id, year, version_id) for agency_id, year, version_id in rows)
+    return found
+
+
+def stored_figures(s: Session, agency_ids: Collection[str]) -> dict[tuple[str, int], tuple[int | None, ...]]:
+    """(agency, year) -> the stored figures (FIGURES' order) of these agencies."""
+    f = benchmark_figures
+    found: dict[tuple[str, int], tuple[int | None, ...]] = {}
+    for chunk in _chunks(agency_ids):
+        rows = s.execute(select(f.c.agency_id, f.c.year, *(f.c[name] for name in FIGURES))
+                         .where(f.c.agency_id.in_(chunk)))
+        found.update({(row[0], row[1]): tuple(row[2:]) for row in rows})
     return found
 
 
@@ -154,33 +165,9 @@ def _replace(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
 
 
 def _insert(s: Session, table: Any, rows: Iterable[Mapping[str, Any]], *, analyze: bool) -> int:
-    if s.get_bind().dialect.name == "postgresql":
-        count = _copy(s, table, rows)
-        if analyze:
-            s.execute(text(f"ANALYZE {table.name}"))
-        return count
-    batch: list[Mapping[str, Any]] = []
-    count = 0
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH_ROWS:
-            s.execute(insert(table), batch)
-            count, batch = count + len(batch), []
-    if batch:
-        s.execute(insert(table), batch)
-    return count + len(batch)
-
-
-def _copy(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:
-    """PostgreSQL: every row by COPY in the session's transaction (5x an executemany of 500,000 rows)."""
-    columns = [c.name for c in table.c]
-    driver = s.connection().connection.driver_connection
-    assert driver is not None
-    count = 0
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row.get(c) for c in columns])
-            count += 1
+    count = insert_rows(s, table, rows)
+    if analyze and s.get_bind().dialect.name == "postgresql":
+        s.execute(text(f"ANALYZE {table.name}"))
     return count
 
 

@@ -1,12 +1,16 @@
-"""The database engine: SQLite pragmas, the PostgreSQL pool, and the dialect's INSERT (ON CONFLICT)."""
+"""The database engine: SQLite pragmas, the PostgreSQL pool, the dialect's INSERT (ON CONFLICT) and bulk
+inserts (COPY on PostgreSQL)."""
 
 from __future__ import annotations
 
+import itertools
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -56,6 +60,41 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
 def dialect_insert(dialect: str) -> Any:
     """The dialect's INSERT construct, the one that knows ON CONFLICT (both SQLite and PostgreSQL do)."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+BATCH_ROWS = 5000  # rows per executemany where COPY is not available: memory stays flat
+
+
+def insert_rows(s: Any, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Every row of `rows` inserted in the session's transaction, a batch at a time; how many. PostgreSQL: each
+    batch by COPY (5-10x an executemany, which sends each row as a statement). A batch is gathered before it
+    is written: `rows` may read through the same connection, which is busy while a COPY is open."""
+    write = _copy if s.get_bind().dialect.name == "postgresql" else _executemany
+    count = 0
+    it = iter(rows)
+    while batch := list(itertools.islice(it, BATCH_ROWS)):
+        count += write(s, table, batch)
+    return count
+
+
+def _executemany(s: Any, table: Table, batch: Sequence[Mapping[str, Any]]) -> int:
+    s.execute(insert(table), list(batch))
+    return len(batch)
+
+
+def _copy(s: Any, table: Table, batch: Sequence[Mapping[str, Any]]) -> int:
+    # A column a row leaves out gets its Python-side default, as an INSERT through SQLAlchemy would.
+    defaults = {c.name: getattr(c.default, "arg", None) for c in table.c
+                if c.default is not None and c.default.is_scalar}
+    columns = [c.name for c in table.c]
+    columns_set = set(columns)
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    values = operator.itemgetter(*columns)  # in C: a row's values by name cost more than its COPY did
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in batch:
+            copy.write_row(values(row) if row.keys() >= columns_set else [row.get(c, defaults.get(c)) for c in columns])
+    return len(batch)
 
 
 def aware(moment: datetime) -> datetime:

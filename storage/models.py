@@ -363,6 +363,10 @@ dashboard_status = Table(
     Column("warning_count", Integer, nullable=False, default=0),
     Column("open_errors", Integer, nullable=False, default=0),
     Column("score", Integer, nullable=False, default=0),
+    # The status's reason (monitor.status wording) and where published_date came from (monitor.status Basis:
+    # the report's own date, its page's, the day it was found): `nianbao status` reads them as stored.
+    Column("reason", Text, nullable=False, default="", server_default=""),
+    Column("basis", String(20)),
     # Worst-first lists of a year, optionally within a region/level/status, read straight off an index.
     Index("ix_dashboard_status_year_score", "year", "score"),
     Index("ix_dashboard_status_year_region_score", "year", "region", "score"),

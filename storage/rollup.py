@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
+from nianbao.storage.engine import insert_rows
 from nianbao.storage.models import dashboard_meta, dashboard_status
 
 BATCH_ROWS = 5000  # rows per executemany: memory stays flat at 100,000 agencies
@@ -31,20 +32,8 @@ def replace_agency_rows(s: Session, agency_ids: Collection[str], rows: Iterable[
 
 
 def _insert_all(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    count = 0
-    batch: list[Mapping[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH_ROWS:
-            count += _insert(s, batch)
-            batch = []
-    return count + _insert(s, batch)
-
-
-def _insert(s: Session, batch: list[Mapping[str, Any]]) -> int:
-    if batch:
-        s.execute(insert(dashboard_status), batch)
-    return len(batch)
+    # By COPY on PostgreSQL: 1,800,000 rows of a national registry's first build as statements cost minutes.
+    return insert_rows(s, dashboard_status, rows)
 
 
 def update_status_row(s: Session, agency_id: str, year: int, **values: Any) -> None:

@@ -130,3 +130,20 @@ def test_new_benchmark_settings_rewrite_every_group_though_no_report_changed(sto
     with store.session() as s:
         refresh(store, s, TODAY, stricter, full=True)
     assert incremental == tables(store)
+
+
+def test_a_new_version_with_the_same_figures_rewrites_no_group(store: Store) -> None:
+    populate(store)
+    with store.session() as s:  # marks that a rewrite would erase
+        s.execute(update(benchmark_rates).values(warnings=-1))
+        s.execute(update(benchmark_regions).values(above=-1))
+    # Republished (another file, other words) with the figures it had: the rates cannot have moved.
+    store.save_version("nj-1", b"nj-1 2024 republished", url="http://nj-1.example/2024.html", headers={},
+                       fetched_at=utc(2025, 5, 1), parsed=ParsedContent(model=figures_of(1, 2024), year=2024))
+    rebuild(store)
+    assert {r["warnings"] for r in marked(store, benchmark_rates)} == {-1}
+    assert {r["above"] for r in marked(store, benchmark_regions)} == {-1}
+    save(store, "nj-1", 2024, 44, utc(2025, 5, 2))  # and with other figures, its group is
+    rebuild(store)
+    rewritten = {(r["agency_id"], r["year"]) for r in marked(store, benchmark_rates) if r["warnings"] != -1}
+    assert rewritten == {(f"nj-{i}", 2024) for i in range(5)}

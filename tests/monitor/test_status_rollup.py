@@ -11,7 +11,8 @@ import pytest
 from rich.cells import cell_len
 
 from nianbao.monitor import commands
-from nianbao.monitor.commands import status_row, statuses
+from nianbao.monitor.commands import status_row
+from nianbao.monitor.rollup import holds, status_lines, statuses
 from nianbao.monitor.status import compute_statuses, scope_of, statuses_from_rollup
 from tests.monitor.storekit import save, utc
 from tests.monitor.test_rollup_incremental import SETTINGS, TODAY, populate, rebuild
@@ -43,6 +44,20 @@ def test_a_stale_rollup_or_another_day_is_computed_not_read(store: Any) -> None:
     assert isinstance(fresh, list)
     assert {s.agency_id: s.status for s in fresh}["f"] == "late"
     assert isinstance(statuses(store, 2024, TODAY - dt.timedelta(days=1), SETTINGS, None), list)
+
+
+def test_the_summary_lines_off_the_rollup_are_those_computed_and_a_stale_one_is_not_read(store: Any) -> None:
+    populate(store)
+    save(store, "b", 2024, utc(2025, 5, 1), published=dt.date(2025, 4, 2))
+    rebuild(store)
+    assert holds(store, 2024, TODAY) and not holds(store, 2023, TODAY)
+    for scope in (None, scope_of(["山东省"]), scope_of([], ["d"])):
+        computed = [(s.agency_id, s.extra.get("region") or None, s.status)
+                    for s in compute_statuses(store, 2024, TODAY, SETTINGS, scope)]
+        assert sorted(status_lines(store, 2024, TODAY, SETTINGS, scope)) == sorted(computed)
+    save(store, "f", 2024, utc(2025, 5, 2))  # after the roll-up was built: computed, f late
+    assert not holds(store, 2024, TODAY)
+    assert ("f", "山东省/济南市", "late") in status_lines(store, 2024, TODAY, SETTINGS, None)
 
 
 def test_many_rows_print_as_plain_lines_within_80_columns(store: Any, capsys: pytest.CaptureFixture[str],
