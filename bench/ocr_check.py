@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,9 +109,9 @@ def scanned_report(noise: Noise, typeface: str) -> Path:
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         printed = pdfium.PdfDocument(print_pdf(report_html(consistent_report(SEED), typeface)))
-        rng = random.Random(SEED)
+        rng, grain = random.Random(SEED), np.random.default_rng(SEED)
         last = len(printed) - 1
-        pages = [scanned(printed[i].render(scale=noise.dpi / 72).to_pil().convert("RGB"), noise, rng,
+        pages = [scanned(printed[i].render(scale=noise.dpi / 72).to_pil().convert("RGB"), noise, rng, grain,
                          seal=noise.seal and i == last) for i in range(len(printed))]
         target.write_bytes(to_pdf(pages, noise.dpi))
     return target
