@@ -44,11 +44,11 @@ from tests.readers.producers import (  # noqa: E402
     plain_table,
     proactive_tables,
 )
-from tests.readers.scanned import LEVELS, Noise, consistent_report, print_pdf, to_pdf  # noqa: E402
+from tests.readers.scanned import LEVELS, OFFICE, SONG, Noise, consistent_report, print_pdf, to_pdf  # noqa: E402
 from tests.readers.scanned import _scanned as scanned  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "ocr_check"
-NOISES = {"clean": LEVELS[0], "office": Noise("200dpi+noise+skew0.5°+seal", dpi=200, sigma=12, skew=0.5, seal=True)}
+NOISES = {"clean": LEVELS[0], "office": OFFICE}
 SEED = 5
 # Paragraphs of part 一 as reports word them: long lines of prose with a few figures.
 PROSE = (
@@ -75,7 +75,7 @@ CLOSING = (
 )
 # The typeface the report is printed in: the browser's default (a sans-serif CJK face, as the tests' scans)
 # or a Song face (宋体-like, as many agencies print).
-TYPEFACES = {"sans": "", "serif": "body{font-family:'Noto Serif CJK SC',serif}"}
+TYPEFACES = {"sans": "", "serif": SONG}
 CSS = ("body{font-size:16px;line-height:1.8;margin:0 20px}"
        "h1{font-size:22px;text-align:center} p{text-indent:2em;margin:0}"
        "table{border-collapse:collapse;width:100%;font-size:13px;line-height:1.3} td,th{border:1px solid #000;"

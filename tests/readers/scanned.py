@@ -22,6 +22,10 @@ from nianbao.crawler.browser import CHROMIUM_LAUNCH_OPTIONS
 from tests.readers.producers import Report, cms_page, html_body, make_report
 
 SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"
+# Many agencies print in a Song face (宋体): thin horizontal strokes and hairline serifs, which a scan's grain
+# and a 150 dpi raster thin out further than a sans-serif face's.
+SONG_FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+SONG = "body{font-family:'Noto Serif CJK SC',serif}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ LEVELS = (
     Noise("200dpi+noise+skew1°+seal", dpi=200, sigma=18, skew=1.0, seal=True),
     Noise("150dpi+noise+skew2°+seal+blur", dpi=150, sigma=28, skew=-2.0, seal=True, blur=0.8),
 )
+OFFICE = Noise("200dpi+noise+skew0.5°+seal", dpi=200, sigma=12, skew=0.5, seal=True)  # an office scanner's
 
 
 def consistent_report(seed: int) -> Report:
