@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,11 +44,11 @@ from tests.readers.producers import (  # noqa: E402
     plain_table,
     proactive_tables,
 )
-from tests.readers.scanned import LEVELS, Noise, consistent_report, print_pdf, to_pdf  # noqa: E402
+from tests.readers.scanned import LEVELS, OFFICE, SONG, Noise, consistent_report, print_pdf, to_pdf  # noqa: E402
 from tests.readers.scanned import _scanned as scanned  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "ocr_check"
-NOISES = {"clean": LEVELS[0], "office": Noise("200dpi+noise+skew0.5°+seal", dpi=200, sigma=12, skew=0.5, seal=True)}
+NOISES = {"clean": LEVELS[0], "office": OFFICE}
 SEED = 5
 # Paragraphs of part 一 as reports word them: long lines of prose with a few figures.
 PROSE = (
@@ -74,7 +75,7 @@ CLOSING = (
 )
 # The typeface the report is printed in: the browser's default (a sans-serif CJK face, as the tests' scans)
 # or a Song face (宋体-like, as many agencies print).
-TYPEFACES = {"sans": "", "serif": "body{font-family:'Noto Serif CJK SC',serif}"}
+TYPEFACES = {"sans": "", "serif": SONG}
 CSS = ("body{font-size:16px;line-height:1.8;margin:0 20px}"
        "h1{font-size:22px;text-align:center} p{text-indent:2em;margin:0}"
        "table{border-collapse:collapse;width:100%;font-size:13px;line-height:1.3} td,th{border:1px solid #000;"
@@ -108,9 +109,9 @@ def scanned_report(noise: Noise, typeface: str) -> Path:
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         printed = pdfium.PdfDocument(print_pdf(report_html(consistent_report(SEED), typeface)))
-        rng = random.Random(SEED)
+        rng, grain = random.Random(SEED), np.random.default_rng(SEED)
         last = len(printed) - 1
-        pages = [scanned(printed[i].render(scale=noise.dpi / 72).to_pil().convert("RGB"), noise, rng,
+        pages = [scanned(printed[i].render(scale=noise.dpi / 72).to_pil().convert("RGB"), noise, rng, grain,
                          seal=noise.seal and i == last) for i in range(len(printed))]
         target.write_bytes(to_pdf(pages, noise.dpi))
     return target

@@ -6,7 +6,8 @@ teaching the parser about OCR, the document is parsed once more with every OCR'd
 distinct marker number: the cell of the model that holds marker i came from field i.
 
 Words in a count's cell of a scan are doubtful too: the text may be a neighbouring label's line read into that
-cell. A sum finding on OCR'd figures is not proven: the agency's figures may add up and the reading be wrong. It is
+cell; so is a fraction or a minus in a count (a speck read as a point or a minus, a neighbouring row's 收费金额
+misplaced). A sum finding on OCR'd figures is not proven: the agency's figures may add up and the reading be wrong. It is
 marked doubtful, and its message says why, when a cell on its row or column was read with low confidence,
 or when changing one digit of one OCR'd cell would make it hold (checked by validating again). Nothing is
 changed in the model: the overseer is told which cell to look at, not given a number OCR did not read.
@@ -73,6 +74,8 @@ def _judged(report: Report, finding: Finding, budget: list[int]) -> Finding:
         # Words where a count belongs, on a scan: a label's line the grain let into the next cell reads so.
         return replace(finding, doubtful=True,
                        message=f"{finding.message}（表格经OCR识读，{DOUBT_MARK}：文字可能来自相邻单元格）")
+    if finding.rule in _MISREAD_MARKS and location in report.ocr_cells:
+        return replace(finding, doubtful=True, message=f"{finding.message}（{_mark_doubt(report, finding)}）")
     if not location.startswith(_TABLES) or not _is_number(finding.expected) or not _is_number(finding.actual):
         return finding
     near = _near_cells(report, location)
@@ -90,6 +93,20 @@ def _judged(report: Report, finding: Finding, budget: list[int]) -> Finding:
         reasons.append("若" + "或".join(f"{location_name(p)}为{v}" for p, v in fixes[:3]) + "则相符")
     return replace(finding, doubtful=True,
                    message=f"{finding.message}（表格经OCR识读，{DOUBT_MARK}：{'；'.join(reasons)}）")
+
+
+# Findings on one cell's figure that a scan's speck, a ruling's remnant or a misplaced figure can make, and why:
+# a fraction in a count (a sub-table's 收费金额 given to a count row when the rulings were lost) or a minus.
+_MISREAD_MARKS = {
+    "integer_count": "小数点可能是扫描噪点，或数字来自相邻行的金额",
+    "non_negative": "负号可能是扫描噪点或残留的表格线",
+}
+
+
+def _mark_doubt(report: Report, finding: Finding) -> str:
+    confidence = report.ocr_cells[finding.location or ""]
+    said = f"表格经OCR识读，{DOUBT_MARK}：{_MISREAD_MARKS[finding.rule]}"
+    return f"{said}；该格置信度{confidence:.0%}" if confidence < LOW_CONFIDENCE else said
 
 
 def _is_number(value: object) -> bool:

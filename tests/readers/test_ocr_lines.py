@@ -33,8 +33,22 @@ def test_a_blank_cell_has_no_line_and_a_cell_of_two_lines_has_two() -> None:
     write(pixels, 34, 220, 90)
     in_cells, outside, height = lines_of(pixels, [cells])
     assert in_cells[0][0] == []
-    assert [(top, bottom) for _, top, _, bottom in in_cells[0][1]] == [(8, 24), (34, 50)]
+    # Each line with 2 px (LINE_PAD of the line height 16) of the cell's paper above and below.
+    assert [(top, bottom) for _, top, _, bottom in in_cells[0][1]] == [(6, 26), (32, 52)]
     assert outside == [] and height == 16
+
+
+def test_a_cells_line_keeps_the_hairlines_the_ink_mask_misses_and_stays_in_its_cell() -> None:
+    pixels = page()
+    cells = [(0, 0, 200, 60), (200, 0, 400, 60)]
+    write(pixels, 20, 40, 60)
+    pixels[18, 38:40] = 200  # a Song face's hairline, too faint for the ink mask, by the line's ink
+    write(pixels, 3, 203, 60)  # a line against its cell's top and left rulings
+    in_cells, _, height = lines_of(pixels, [cells])
+    assert height == 16 and not ink_lines.ink_mask(pixels, PAPER)[18, 38:40].any()
+    [(x0, top, _, _)] = in_cells[0][0]
+    assert x0 <= 38 and top <= 18  # the hairline is in the crop
+    assert [box[:2] for box in in_cells[0][1]] == [(202, 2)]  # within the cell: no ruling line in the crop
 
 
 def test_a_character_with_white_rows_between_its_strokes_is_one_line() -> None:

@@ -57,3 +57,22 @@ def test_words_in_a_count_of_a_scan_are_doubtful_and_of_a_text_document_an_error
         [finding] = [f for f in mark_doubtful(report, validate(report)) if f.rule == "text_in_number"]
         assert finding.doubtful is doubtful and finding.severity == "error"
         assert ("文字可能来自相邻单元格" in finding.message) is doubtful
+
+
+def test_a_fraction_in_a_count_of_a_scan_is_doubtful_and_of_a_text_document_an_error() -> None:
+    for ocr, doubtful in ((True, True), (False, False)):
+        report = report_with(6, 0.99, ocr=ocr)
+        report.proactive = {"punishment": {"decisions": 33.46}, "fees": {"amount_10k_yuan": None}}
+        if ocr:
+            report.ocr_cells["proactive.punishment.decisions"] = 0.0  # read from positions: no cell of its own
+        [finding] = [f for f in mark_doubtful(report, validate(report)) if f.rule == "integer_count"]
+        assert finding.doubtful is doubtful and finding.severity == "error"
+        assert ("数字来自相邻行的金额；该格置信度0%" in finding.message) is doubtful
+
+
+def test_a_minus_in_a_count_of_a_scan_is_doubtful_and_says_its_confident_reading_may_be_a_speck() -> None:
+    report = report_with(6, 0.99)
+    report.appeals["litigation_direct"]["upheld"] = -5
+    report.ocr_cells["appeals.litigation_direct.upheld"] = 0.97
+    [finding] = [f for f in mark_doubtful(report, validate(report)) if f.rule == "non_negative"]
+    assert finding.doubtful and finding.message.endswith("负号可能是扫描噪点或残留的表格线）")
