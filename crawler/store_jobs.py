@@ -29,9 +29,11 @@ from urllib.parse import unquote, urlsplit
 from nianbao.crawler.discovery import agency_matches, text_agency
 from nianbao.crawler.items import ReportCandidate
 from nianbao.report import CheckResult, UnreadableDocument, check_in_budget, read_in_budget
+from nianbao.report.check import unread_document
 from nianbao.report.limits import Limits
 from nianbao.report.model import Report
 from nianbao.report.readers.pictures import web_archive
+from nianbao.report.titles import classify_title
 from nianbao.report.validate import year_chain as year_chain_rule
 from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
 
@@ -155,7 +157,9 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
         report_id = state.seen[(item.agency_id, sha)]
         _record_fetch(item, sha, report_id)
         return Outcome("duplicate", report_id, None, item.url)
-    verdict, checked = _check_agency(item, state.agency_names[item.agency_id])
+    verdict, checked, reason = _check_agency(item, state.agency_names[item.agency_id])
+    if verdict == "unreadable" and (year := _claimed_year(item)) and not state.store.list_reports([item.agency_id], year):
+        return _save_unread(item, sha, year, reason)
     if verdict is not None:
         state.seen[(item.agency_id, sha)] = None
         _record_fetch(item, sha, None)
@@ -170,18 +174,41 @@ def _save(item: ReportCandidate, known: Any) -> Outcome:
     return Outcome(result.outcome, result.report_id, result.year, item.url)
 
 
-def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, CheckResult | None]:
-    """('other_agency', _) when the document names another agency; (None, parse result) to go on."""
+def _check_agency(item: ReportCandidate, configured: str) -> tuple[str | None, CheckResult | None, str]:
+    """('other_agency', _, _) when the document names another agency; ('unreadable', None, why) when it
+    cannot be read as a report; (None, parse result, '') to go on."""
     try:
         result = check_in_budget(item.body, item.filename, _current().limits)
-    except UnreadableDocument:
-        return "unreadable", None
+    except UnreadableDocument as exc:
+        return "unreadable", None, str(exc) or type(exc).__name__
     except Exception:  # a parser bug: store_report records it as a finding, nothing is lost
         log.exception("parser failed on %s", item.url)
-        return None, None
+        return None, None, ""
     document = getattr(result, "document", None)
     found = result.report.agency or text_agency(getattr(document, "text", "") or "")
-    return (None, result) if agency_matches(found, configured) else ("other_agency", None)
+    return (None, result, "") if agency_matches(found, configured) else ("other_agency", None, "")
+
+
+def _claimed_year(item: ReportCandidate) -> int | None:
+    """The year of the report the document's link (or article) title says it is; None when the title names
+    no report."""
+    verdict = classify_title(item.title)
+    return (verdict.year or item.year_hint) if verdict.is_report else None
+
+
+def _save_unread(item: ReportCandidate, sha: str, year: int, reason: str) -> Outcome:
+    """A document the agency published as its report for `year` (the title says so) that could not be read
+    as one (a scan beyond reading, a damaged or unknown file): while the agency has no report for that year,
+    it is that report, kept byte for byte with what could not be read, so that the agency is not taken
+    for one that published nothing. A readable version found later becomes the report's next version."""
+    state = _current()
+    parsed = ParsedContent(findings=[unread_document(reason).to_dict()], year=year, title=item.title)
+    result = state.store.save_version(
+        item.agency_id, item.body, url=item.url, headers=item.headers, fetched_at=datetime.now(UTC), parsed=parsed,
+        year_chain=year_chain, title=item.title, run_id=state.run_id, year_hint=year, status_code=item.status,
+        request_headers=item.request_headers)
+    state.seen[(item.agency_id, sha)] = result.report_id
+    return Outcome(result.outcome, result.report_id, result.year, item.url)
 
 
 def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from nianbao.crawler.runner import CrawlSummary, run_crawl
 from nianbao.monitor.status import AgencyStatus, compute_statuses
 from nianbao.settings import load_settings
-from nianbao.storage.models import SiteError
+from nianbao.storage.models import Finding, SiteError, Version
 from nianbao.storage.store import Store
 from tests.farm import hostile
 from tests.farm.agencies import write_config
@@ -134,6 +134,34 @@ def test_an_intranet_deployment_may_crawl_names_of_private_addresses(tmp_path: P
     crawl = Crawl(tmp_path, site, host="localhost", private_addresses=True)
     assert crawl.reports() == {(AGENCY, REPORT_YEAR)}
     assert crawl.site_errors() == []
+
+
+# --- a report published but unreadable is published, not missing ---------------------------------------
+
+DAMAGED_PDF = b"%PDF-1.4\n" + bytes(range(256)) * 64  # no xref, no objects: no reader can open it
+
+
+def test_a_report_whose_file_cannot_be_read_counts_as_published_with_its_bytes_kept(
+        tmp_path: Path, site: SiteServer) -> None:
+    hostile.report_list(site, "/upload/nb2020.pdf")  # the link's title names the agency's 2020 report
+    site.set_page("/upload/nb2020.pdf", DAMAGED_PDF, "application/pdf")
+    crawl = Crawl(tmp_path, site)
+    assert crawl.reports() == {(AGENCY, REPORT_YEAR)}
+    status = crawl.status()
+    assert status.status in ("on_time", "late") and status.report is not None
+    assert not status.report.fully_read and "内容未核对" in (status.report.unread_reason or "")
+    store = Store(crawl.database_url, crawl.blobs)
+    try:
+        with store.read_session() as s:
+            [version] = s.scalars(select(Version)).all()
+            findings = s.scalars(select(Finding).where(Finding.version_id == version.id)).all()
+        assert store.blobs.get(version.sha256) == DAMAGED_PDF  # nothing lost
+    finally:
+        store.close()
+    assert [(f.rule, f.severity) for f in findings] == [("unreadable", "warning")]  # not proven against it
+    assert "技术原因" in findings[0].message
+    again = Crawl(tmp_path, site)
+    assert again.summary.reports_new == 0 and again.summary.reports_changed == 0
 
 
 # --- 8: budgets and pagination traps --------------------------------------------------------------------
