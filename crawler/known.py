@@ -61,7 +61,6 @@ class KnownUrls:
     def __init__(self, records: dict[str, Any], *, recheck_days: float, now: datetime,
                  rules: dict[str, str]) -> None:
         self.records = records  # url -> storage.store.FetchRecord, of the hosts the crawl is at
-        self.peak = len(records)  # the most records held at once
         self.window = timedelta(days=recheck_days)
         self.slack = min(_MAX_SLACK, self.window / 2)
         self.now = now
@@ -72,7 +71,6 @@ class KnownUrls:
 
     def add(self, records: dict[str, Any]) -> None:
         self.records.update(records)
-        self.peak = max(self.peak, len(self.records))
 
     def drop(self, urls: list[str]) -> None:
         for url in urls:
