@@ -256,7 +256,8 @@ def measure_rollup(dbname: str, agencies: int, share: float) -> None:
 
 
 def measure_crawl_start(dbname: str) -> None:
-    """Peak RSS of a process doing what crawler.run does before Scrapy starts: registry rows, known URLs."""
+    """Peak RSS of a process doing what a crawl does before its first request: registry rows, the spider,
+    the known URLs of the first batch of hosts (bench/crawl_start.py)."""
     probe = ROOT / "bench" / "crawl_start.py"
     env = {**os.environ, "NIANBAO_DATABASE_URL": url_of(dbname), "PYTHONPATH": str(ROOT),
            "NIANBAO_CONFIG": str(_empty_settings())}
@@ -268,9 +269,10 @@ def measure_crawl_start(dbname: str) -> None:
         out = subprocess.run([sys.executable, str(probe), *args], env=env, check=True, capture_output=True,
                              text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
-        print(f"| {name} | {result['seconds'] * 1000:,.0f} | | {load()} | peak RSS {result['peak_mb']:,.0f} MB "
-              f"({result['baseline_mb']:,.0f} MB before), {result['agencies']:,} agencies, "
-              f"{result['known']:,} known URLs |", flush=True)
+        print(f"| {name} | {result['seconds'] * 1000:,.0f} | | {load()} | {result['cpu_seconds']:.1f} s CPU, "
+              f"peak RSS {result['peak_mb']:,.0f} MB ({result['baseline_mb']:,.0f} MB before), "
+              f"{result['agencies']:,} agencies, {result['known']:,} known URLs read before the first request |",
+              flush=True)
 
 
 def main() -> None:

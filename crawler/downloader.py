@@ -11,6 +11,7 @@ scheduled restores the limit (Scrapy's own _download adds it again, a no-op on a
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
 from time import monotonic
@@ -55,27 +56,39 @@ class HostQueue(DownloaderAwarePriorityQueue):
     hosts a third of the crawl's CPU). Most waiting hosts have nothing in flight (`concurrency` requests
     among hundreds of hosts), so the hosts are kept sorted by name and scanned on from the last one chosen
     to the first idle one: the host Scrapy would choose, found after at most `concurrency` busy ones.
-    Scrapy's full count decides only when every waiting host is busy."""
+    Scrapy's full count decides only when every waiting host is busy.
+
+    It also counts the queued requests of each agency: an agency with none queued and none in the engine
+    is finished (agencies_in_flight), and what the crawl knew of its URLs can be dropped."""
 
     def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(crawler, *args, **kwargs)
         self._names: list[str] = sorted(self.pqueues)  # the hosts with queued requests, by name
         self._downloader_interface = _IdleFirst(crawler, self)
+        self.agencies: Counter[str] = Counter()  # queued requests per agency
 
     def push(self, request: Request) -> None:
         slot = self._downloader_interface.get_slot_key(request)
         if slot not in self.pqueues:
             insort(self._names, slot)
         super().push(request)
+        self.agencies[request.meta.get("agency") or ""] += 1
 
     def pop(self) -> Request | None:
         request = super().pop()
+        if request is not None:
+            self._count_out(request.meta.get("agency") or "")
         slot = self._last_selected_slot
         if slot is not None and slot not in self.pqueues:  # its last request: Scrapy dropped its queue
             index = bisect_left(self._names, slot)
             if index < len(self._names) and self._names[index] == slot:
                 del self._names[index]
         return request
+
+    def _count_out(self, agency_id: str) -> None:
+        self.agencies[agency_id] -= 1
+        if self.agencies[agency_id] <= 0:
+            del self.agencies[agency_id]
 
     def first_idle(self) -> str | None:
         """The first host by name after the last one chosen (wrapping round) with nothing in flight."""
@@ -100,3 +113,14 @@ class _IdleFirst(DownloaderInterface):
     def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
         idle = self.queue.first_idle()
         return [(0, idle)] if idle is not None else super().stats(possible_slots)
+
+
+def agencies_in_flight(crawler: Any) -> set[str]:
+    """The agencies with a request queued, or in the engine: from the scheduler's pop until its response
+    went through the callback and every item of it through the pipeline (Scrapy's engine holds a request
+    in its slot's `inprogress` that long, and a request a callback or a middleware yields is queued
+    before the request it came from leaves). Any other agency of the crawl is finished or not begun."""
+    slot = crawler.engine._slot
+    queue = slot.scheduler.mqs  # crawler.settings: SCHEDULER_PRIORITY_QUEUE is HostQueue, in memory
+    in_engine = {request.meta.get("agency") for request in slot.inprogress}
+    return {*queue.agencies, *(agency for agency in in_engine if agency)}

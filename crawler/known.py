@@ -1,7 +1,8 @@
 """What a crawl already knows about each URL, and when it may skip one (incremental crawling).
 
-Loaded in one query when the crawl starts (Store.load_fetches), so that no request waits for the
-database. The rules, with N = crawl.recheck_known_after_days:
+Held for the hosts the crawl is at (crawler.known_hosts reads a host's rows before its first request and
+drops them once it is finished), so that no request waits for the database and memory does not grow
+with the registry. The rules, with N = crawl.recheck_known_after_days:
 
 - Start URLs and report documents are requested on every crawl, conditionally (If-None-Match /
   If-Modified-Since): a corrected report usually keeps its URL, and its list entry often stays as it
@@ -59,7 +60,7 @@ def entry_of(link: dict[str, Any]) -> Entry:
 class KnownUrls:
     def __init__(self, records: dict[str, Any], *, recheck_days: float, now: datetime,
                  rules: dict[str, str]) -> None:
-        self.records = records  # url -> storage.store.FetchRecord
+        self.records = records  # url -> storage.store.FetchRecord, of the hosts the crawl is at
         self.window = timedelta(days=recheck_days)
         self.slack = min(_MAX_SLACK, self.window / 2)
         self.now = now
@@ -67,6 +68,13 @@ class KnownUrls:
 
     def get(self, url: str) -> Any:
         return self.records.get(url)
+
+    def add(self, records: dict[str, Any]) -> None:
+        self.records.update(records)
+
+    def drop(self, urls: list[str]) -> None:
+        for url in urls:
+            self.records.pop(url, None)
 
     def links(self, agency_id: str, record: Any) -> list[dict[str, Any]] | None:
         """The links derived from the page last time, when the same rules derived them."""

@@ -2,7 +2,8 @@
 
 Incremental crawling, in one place (the rules of skipping are in crawler.known):
 - requests marked meta['conditional'] carry If-None-Match / If-Modified-Since from what the crawl knows
-  of their URL (loaded once at the start: no database call per request);
+  of their URL (read for the host before its first request, crawler.known_hosts: no database call
+  per request);
 - a 304 reaches the spider as is when it can be answered from what is known (a known report: Unchanged;
   a list page or article: the links it gave last time), and the URL is marked as confirmed;
 - a 304 for a page whose bytes the spider needs (a part of a split report, a page known from an older

@@ -148,7 +148,6 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     from nianbao.crawler.spiders.report_spider import ReportSpider
     from nianbao.crawler.writer import Heartbeat
 
-    known = load_known(store, agencies)
     heartbeat = Heartbeat(store, run_id)
     process = CrawlerProcess(scrapy_settings(settings.crawl), install_root_handler=True)
     crawler = process.create_crawler(ReportSpider)
@@ -158,16 +157,11 @@ def _crawl(settings: Settings, agencies: list[AgencyConfig], store: Any, writer:
     printer = ProgressPrinter(len(agencies)) if progress else None
     try:
         process.crawl(crawler, agencies=[agency_dict(a) for a in agencies], store=store, writer=writer,
-                      known=known, run_id=run_id, progress=printer)
+                      read_known=store.load_fetches, run_id=run_id, progress=printer)
         process.start()
     finally:
         heartbeat.stop()
     return crawler, printer
-
-
-def load_known(store: Any, agencies: list[AgencyConfig]) -> Any:
-    """The known-URL table of the pass's agencies, read in one query: no request waits for the database."""
-    return store.load_fetches([a.id for a in agencies])
 
 
 def _count_page(spider: Any, **_: Any) -> None:
@@ -212,6 +206,10 @@ def summarize(run_id: int, stats: CrawlStats, scrapy_stats: dict[str, Any], seco
         "seconds": round(seconds, 3),
         "crawl_seconds": float(scrapy_stats.get("elapsed_time_seconds", seconds)),
         "skipped_known": int(scrapy_stats.get("nianbao/skipped_known", 0)),
+        # What was known of the URLs, read host by host (crawler.known_hosts): reads, and the most held at once.
+        "known_reads": int(scrapy_stats.get("nianbao/known_reads", 0)),
+        "known_urls_held": int(scrapy_stats.get("nianbao/known_urls_held", 0)),
+        "known_hosts_dropped": int(scrapy_stats.get("nianbao/known_hosts_dropped", 0)),
         "browser_requests": int(scrapy_stats.get("nianbao/browser_requests", 0)),
         "script_pager_pages": int(scrapy_stats.get("nianbao/script_pager_pages", 0)),
         # CPU of this process and of the store process: where a crawl's time goes (bench/crawl.py).

@@ -46,6 +46,9 @@ class CrawlSummary:
     seconds: float = 0.0  # the whole child process, from its start (imports included) to its summary
     crawl_seconds: float = 0.0  # from spider open to close (Scrapy's elapsed_time_seconds)
     skipped_known: int = 0  # known pages not requested (crawler.known)
+    known_reads: int = 0  # queries for what is known of the URLs, a batch of hosts each (crawler.known_hosts)
+    known_urls_held: int = 0  # the most known URLs held at once
+    known_hosts_dropped: int = 0  # hosts whose known URLs were dropped once finished, during the crawl
     browser_requests: int = 0  # pages opened in Chromium (rendered lists, script pagers)
     script_pager_pages: int = 0  # list pages reached by clicking a script pager in Chromium
     cpu_seconds: float = 0.0  # CPU of the crawl process

@@ -33,6 +33,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "NIANBAO_MAX_BYTES_PER_SITE": crawl.max_bytes_per_site,
         "NIANBAO_BROWSER_RESTART_EVERY": crawl.browser_restart_pages,
         "NIANBAO_RECHECK_KNOWN_AFTER_DAYS": crawl.recheck_known_after_days,
+        "NIANBAO_KNOWN_AGENCIES_PER_READ": crawl.known_agencies_per_read,
+        "NIANBAO_KNOWN_AGENCIES_HELD": crawl.known_agencies_held,
         "NIANBAO_PAGER_CLICK_SETTLE": crawl.pager_click_settle,
         "NIANBAO_MAX_PICTURES_PER_PAGE": crawl.max_pictures_per_page,
         "NIANBAO_MAX_PICTURE_BYTES": crawl.max_picture_bytes,

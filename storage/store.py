@@ -222,8 +222,9 @@ class Store:
             return fetches.get_fetch(s, url)
 
     def load_fetches(self, agency_ids: Iterable[str] | None = None) -> dict[str, FetchRecord]:
-        """Every fetch row of the agencies (all when None), by URL: read once when a crawl starts, so
-        that deciding on each request (conditional headers, skipping) needs no database call."""
+        """Every fetch row of the agencies (all when None), by URL: read for a batch of hosts before the
+        crawl reaches them (crawler.known_hosts, in a thread), so that deciding on each request
+        (conditional headers, skipping) needs no database call. Thread-safe: a session of its own."""
         with self.read_session() as s:
             return fetches.load_fetches(s, agency_ids)
 

@@ -33,7 +33,8 @@ CHANGED = {
               "retries": 4, "retry_backoff": 2.5, "user_agent": "other-agent", "max_depth": 6,
               "max_list_pages": 9, "browser_restart_pages": 11, "browser_timeout": 7,
               "recheck_known_after_days": 2, "max_pages_per_site": 70, "max_bytes_per_site": 8000,
-              "max_pictures_per_page": 3, "max_picture_bytes": 5000},
+              "max_pictures_per_page": 3, "max_picture_bytes": 5000, "known_agencies_per_read": 17,
+              "known_agencies_held": 170},
     "schedule": {"timezone": "Pacific/Kiritimati"},  # UTC+14: its calendar day differs from Shanghai's
     "deadlines": {"department": "02-15", "government": "04-30", "grace_days": 3},
     "monitor": {"site_failing_runs": 6},
@@ -86,6 +87,8 @@ def crawler_uses(settings: Settings) -> dict[str, Any]:
         "max_bytes_per_site": spider.budget.max_bytes,
         "max_pictures_per_page": spider.max_pictures,
         "max_picture_bytes": spider.max_picture_bytes,
+        "known_agencies_per_read": options["NIANBAO_KNOWN_AGENCIES_PER_READ"],
+        "known_agencies_held": spider.known_hosts.held_limit,
     }
 
 

@@ -37,6 +37,7 @@ from nianbao.crawler.budget import SiteBudget
 from nianbao.crawler.confine import AnyPlace, places
 from nianbao.crawler.items import ReportCandidate, SiteErrorItem
 from nianbao.crawler.known import KnownUrls, entry_of, link_of, rules_fingerprint
+from nianbao.crawler.known_hosts import KnownHosts, Reader
 from nianbao.crawler.middlewares import OverBudget, error_kind
 from nianbao.crawler.stats import CrawlStats
 from nianbao.report.readers import UnreadableDocument
@@ -71,15 +72,16 @@ class ReportSpider(scrapy.Spider):
     max_picture_bytes: int
     private_addresses: bool  # names resolving to private addresses may be asked (crawler.addresses)
     known: KnownUrls
+    known_hosts: KnownHosts  # reads and drops `known` host by host
     budget: SiteBudget  # set by from_crawler, from the crawl settings
 
     def __init__(self, agencies: list[dict[str, Any]], store: Any = None, writer: Any = None,
-                 known: dict[str, Any] | None = None, **kwargs: Any) -> None:
+                 read_known: Reader | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.agencies = {a["id"]: a for a in agencies}
         self.store = store  # storage.Store (blobs of kept copies)
         self.writer = writer  # crawler.writer.StoreWriter: every database write, in the store process
-        self.known_records = known or {}  # url -> FetchRecord, loaded once at the start
+        self.read_known = read_known  # agency ids -> their fetch rows by URL (Store.load_fetches), in a thread
         self.places = {a["id"]: places(a["start_urls"], a.get("allowed_domains") or ()) for a in agencies}
         self.any_place = AnyPlace(self.places.values())  # where a request of no agency (robots.txt) may go
         self.crawl_stats = CrawlStats(on_change=kwargs.get("progress"))
@@ -104,19 +106,26 @@ class ReportSpider(scrapy.Spider):
                                    int(_option(crawler, "NIANBAO_MAX_BYTES_PER_SITE")))
         limits = {"max_depth": spider.max_depth, "max_list_pages": spider.max_list_pages}
         spider.known = KnownUrls(
-            spider.known_records, recheck_days=float(_option(crawler, "NIANBAO_RECHECK_KNOWN_AFTER_DAYS")),
+            {}, recheck_days=float(_option(crawler, "NIANBAO_RECHECK_KNOWN_AFTER_DAYS")),
             now=datetime.now(UTC), rules={a_id: rules_fingerprint(a, limits) for a_id, a in spider.agencies.items()})
+        spider.known_hosts = KnownHosts(
+            spider.agencies.values(), spider.known, spider.read_known, crawler,
+            per_read=int(_option(crawler, "NIANBAO_KNOWN_AGENCIES_PER_READ")),
+            held=int(_option(crawler, "NIANBAO_KNOWN_AGENCIES_HELD")))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for agency in self.agencies.values():
-            for url in agency["start_urls"]:
-                self.requested.add(url)
-                self.budget.schedule(agency["id"])
-                # Never filtered as a duplicate: two agencies may list their reports on one portal page,
-                # and a redirect loop must run into Scrapy's redirect limit (a site error), not vanish.
-                yield self.list_request(agency["id"], url, hops=0, pages=1,
-                                        render=agency.get("render") == "browser", start=True, dont_filter=True)
+        """Host by host, each host's known URLs read before its first request (crawler.known_hosts)."""
+        async for host in self.known_hosts.hosts():
+            for agency_id in host.agency_ids:
+                agency = self.agencies[agency_id]
+                for url in agency["start_urls"]:
+                    self.requested.add(url)
+                    self.budget.schedule(agency_id)
+                    # Never filtered as a duplicate: two agencies may list their reports on one portal page,
+                    # and a redirect loop must run into Scrapy's redirect limit (a site error), not vanish.
+                    yield self.list_request(agency_id, url, hops=0, pages=1,
+                                            render=agency.get("render") == "browser", start=True, dont_filter=True)
 
     # -- requests --------------------------------------------------------------------------------
 

@@ -223,6 +223,12 @@ class CrawlSettings(Section):
     # A known page behind an unchanged list entry is not requested again until this many days after the
     # site last confirmed it (0: every known URL on every crawl). Reports are always re-checked.
     recheck_known_after_days: NonNegativeNumber = 7.0
+    # What a crawl knows of its URLs (~1 KB each, ten or so an agency) is read for the agencies of a batch
+    # of hosts, this many agencies to a query, before their first request, and dropped when they are done.
+    known_agencies_per_read: PositiveInt = 200
+    # Agencies whose known URLs are held at once: no new host is begun while this many are in flight
+    # (far above the hosts `concurrency` keeps busy, so that a few slow sites do not hold up the crawl).
+    known_agencies_held: PositiveInt = 2000
     # A report page whose tables are pictures: the article's pictures fetched with it (read by OCR).
     max_pictures_per_page: PositiveInt = MAX_PICTURES
     max_picture_bytes: PositiveInt = MAX_PICTURE_BYTES  # a larger picture is not downloaded
