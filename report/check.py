@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from nianbao.report.limits import Limits
 from nianbao.report.model import Finding, Report
 from nianbao.report.ocr_marks import mark_cells, mark_doubtful
-from nianbao.report.parser import parse_document
+from nianbao.report.parser import NOT_A_REPORT, PRE_NATIONAL_FORMAT, parse_document
 from nianbao.report.readers import Document, read_document
 from nianbao.report.readers.ocr import UNREAD
 from nianbao.report.validate import validate
@@ -73,10 +73,10 @@ def read_with_limits(data: bytes, filename: str | None, limits: Limits) -> Docum
 
 
 # A document published as the report that could not be read at all. The reasons the readers and the parser
-# give (report.readers, report.parser.NotAReport; the budget's own are Chinese already), in an overseer's words.
+# give (report.readers, report.parser.NotAReport, report.budget), all Chinese, in an overseer's words.
 _UNREAD_DOCUMENT = (
-    ("not a report in the national format", "2019 年以前的报告没有全国统一的表格格式，表格未作校验"),
-    ("not an annual report", "文件中未读出年度报告的表格（可能是无法识读的扫描件，或链接指向的并非报告正文），内容未核对"),
+    (PRE_NATIONAL_FORMAT, "2019 年以前的报告没有全国统一的表格格式，表格未作校验"),
+    (NOT_A_REPORT, "文件中未读出年度报告的表格（可能是无法识读的扫描件，或链接指向的并非报告正文），内容未核对"),
 )
 
 
@@ -84,8 +84,6 @@ def unread_document(reason: str) -> Finding:
     """The finding of a document published as the agency's report (its link says so) that could not be read
     as one: the report counts as published, and what it says as not checked. A warning, as every
     "could not be read" is: nothing is proven against the agency."""
-    message = next((words for start, words in _UNREAD_DOCUMENT if reason.startswith(start)), None)
-    if message is None:
-        readable = any("\u4e00" <= char <= "\u9fff" for char in reason)  # the budget's reasons are Chinese
-        message = f"文件无法读取（{reason}），内容未核对" if readable else f"文件无法读取，内容未核对（技术原因：{reason}）"
+    message = next((words for start, words in _UNREAD_DOCUMENT if reason.startswith(start)),
+                   f"文件无法读取（{reason}），内容未核对")
     return Finding("unreadable", "warning", message)

@@ -24,6 +24,11 @@ class NotAReport(UnreadableDocument):
     """Readable, but not an annual report on open government information."""
 
 
+# How the reasons of NotAReport start: report.check matches them to what the overseer is told.
+PRE_NATIONAL_FORMAT = "不是全国统一格式的报告"
+NOT_A_REPORT = "不是年度报告"
+
+
 # Noise that conversions leave behind: Word bookmarks, page numbers ("- 3 -", "— 4 —", "第 2 页").
 _NOISE = re.compile(r"\[bookmark:[^\]]*\]|\u200b|\ufeff")
 # [ \t] at the ends, not \s: "^\s*" tried at every line start ran over all the blank lines after it
@@ -442,12 +447,12 @@ def _mark_tables_not_found(report: Report, sections: Sections) -> None:
 
 def _not_a_report_reason(report: Report) -> str:
     if report.year and report.year < FIRST_NATIONAL_FORMAT_YEAR:
-        return (f"not a report in the national format: a {report.year} report predates the 2019 table format "
-                "(free-form, no tables to read)")
+        return (f"{PRE_NATIONAL_FORMAT}：{report.year} 年的报告早于 2019 年起施行的统一表格格式"
+                "（自由行文，没有可读取的表格）")
     if report.title:
-        return f"not an annual report: '{report.title}' has none of the report's tables"
+        return f"{NOT_A_REPORT}：《{report.title}》中没有年度报告的任何表格"
     if any(key.startswith("applications.") for key in report.unreadable):
         # The template's row labels stand without a single number and nothing names a report: the blank
         # format itself (a notice's annex) looks the same, so this is not taken for a report.
-        return "not an annual report: the table rows stand blank and no report title names an agency or year"
-    return "not an annual report: no 政府信息公开工作年度报告 tables found"
+        return f"{NOT_A_REPORT}：表格各行均为空白，也没有标题写明机关或年度"
+    return f"{NOT_A_REPORT}：未找到政府信息公开工作年度报告的表格"

@@ -40,16 +40,16 @@ def read_document(
     """Read any supported document. Raises only `UnreadableDocument` (with a one-line reason)."""
     limits = Limits(max_bytes, max_pages, max_decompressed, MAX_COMPRESSION_RATIO, conversion_timeout)
     if len(data) > limits.max_bytes:
-        raise UnreadableDocument(f"file too large: {_mb(len(data))} (limit {_mb(limits.max_bytes)})")
+        raise UnreadableDocument(f"文件过大：{_mb(len(data))}（上限 {_mb(limits.max_bytes)}）")
     if not data.strip():
-        raise UnreadableDocument("empty file")
+        raise UnreadableDocument("空文件（没有任何内容）")
     kind = sniff_format(data, filename)
     try:
         return _READERS[kind](data, filename, limits)
     except UnreadableDocument:
         raise
     except Exception as exc:  # noqa: BLE001 - hostile input: any library failure is "unreadable"
-        raise UnreadableDocument(f"cannot read {kind}: {type(exc).__name__}: {_first_line(exc)}") from exc
+        raise UnreadableDocument(f"无法读取 {kind} 格式的文件（{type(exc).__name__}: {_first_line(exc)}）") from exc
 
 
 def read_path(path: str | os.PathLike[str], filename: str | None = None, **limits: float) -> Document:
@@ -58,9 +58,9 @@ def read_path(path: str | os.PathLike[str], filename: str | None = None, **limit
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise UnreadableDocument(f"cannot open file: {exc.strerror or exc}") from exc
+        raise UnreadableDocument(f"无法打开文件（{exc.strerror or exc}）") from exc
     if size > max_bytes:
-        raise UnreadableDocument(f"file too large: {_mb(size)} (limit {_mb(max_bytes)})")
+        raise UnreadableDocument(f"文件过大：{_mb(size)}（上限 {_mb(max_bytes)}）")
     data = Path(path).read_bytes()
     return read_document(data, filename or Path(path).name, **limits)  # type: ignore[arg-type]
 
@@ -165,7 +165,7 @@ def _read_ofd(data: bytes, filename: str | None, limits: Limits) -> Document:
 
 
 def _read_zip(data: bytes, filename: str | None, limits: Limits) -> Document:
-    raise UnreadableDocument("a ZIP archive that is not a Word document (.docx)")
+    raise UnreadableDocument("ZIP 压缩包，不是 Word 文档（.docx）")
 
 
 _READERS = {

@@ -65,7 +65,7 @@ def read_docx(data: bytes, *, max_decompressed: int, max_ratio: int, source_form
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise UnreadableDocument(f"broken .docx (not a valid zip): {exc}") from exc
+        raise UnreadableDocument(f"Word 文档（.docx）已损坏（不是有效的 ZIP 文件：{exc}）") from exc
     with archive:
         check_zip_limits(archive, max_decompressed=max_decompressed, max_ratio=max_ratio)
         names = set(archive.namelist())
@@ -95,10 +95,10 @@ def _read_parts(part: Callable[[str], etree._Element | None], source_format: str
                 picture: Callable[[str], bytes | None] | None = None) -> Document:
     root = part("word/document.xml")
     if root is None:
-        raise UnreadableDocument("broken .docx: word/document.xml is missing")
+        raise UnreadableDocument("Word 文档（.docx）已损坏：缺少 word/document.xml")
     body = root.find(f"{W}body")
     if body is None:
-        raise UnreadableDocument("broken .docx: no document body")
+        raise UnreadableDocument("Word 文档（.docx）已损坏：没有正文")
     normalise(body)
     number_paragraphs(body, part)
     if picture is None or body.find(f".//{_BLIP}") is None:
@@ -144,7 +144,7 @@ def _parse(xml: bytes, name: str) -> etree._Element:
     try:
         return etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise UnreadableDocument(f"broken .docx: {name} is not valid XML ({exc})") from exc
+        raise UnreadableDocument(f"Word 文档（.docx）已损坏：{name} 不是有效的 XML（{exc}）") from exc
 
 
 def check_zip_limits(archive: zipfile.ZipFile, *, max_decompressed: int, max_ratio: int) -> None:
@@ -155,11 +155,11 @@ def check_zip_limits(archive: zipfile.ZipFile, *, max_decompressed: int, max_rat
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MIN_BOMB_CHECK_BYTES and ratio > max_ratio:
             raise UnreadableDocument(
-                f"refused .docx: {info.filename} would expand {ratio:.0f}x (zip bomb?)"
+                f"拒绝读取 Word 文档（.docx）：{info.filename} 解压后将膨胀 {ratio:.0f} 倍（可能是压缩炸弹）"
             )
     if total > max_decompressed:
         raise UnreadableDocument(
-            f"refused .docx: {total / 1024 / 1024:.0f} MB uncompressed (limit {max_decompressed // 1024 // 1024} MB)"
+            f"拒绝读取 Word 文档（.docx）：解压后 {total / 1024 / 1024:.0f} MB（上限 {max_decompressed // 1024 // 1024} MB）"
         )
 
 
@@ -169,9 +169,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
             # The directory may lie about sizes: read at most limit + 1 bytes whatever it says.
             data = member.read(limit + 1)
     except KeyError as exc:
-        raise UnreadableDocument(f"broken .docx: {name} is missing") from exc
+        raise UnreadableDocument(f"Word 文档（.docx）已损坏：缺少 {name}") from exc
     if len(data) > limit:
-        raise UnreadableDocument(f"refused .docx: {name} expands beyond {limit // 1024 // 1024} MB")
+        raise UnreadableDocument(f"拒绝读取 Word 文档（.docx）：{name} 解压后超过 {limit // 1024 // 1024} MB")
     return data
 
 

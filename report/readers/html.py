@@ -110,7 +110,7 @@ def read_html(data: bytes, charset: str | None = None, *, pictures: Mapping[str,
     else:
         notes = []
     if not any(lines):
-        raise UnreadableDocument("HTML page without text")
+        raise UnreadableDocument("网页中没有正文文字")
     return Document(text=joined, source_format="html", page_date=page_date, page_title=page_title, notes=notes)
 
 
@@ -120,9 +120,9 @@ def _page_tree(data: bytes, charset: str | None) -> tuple[etree._Element, str]:
     try:
         root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
-        raise UnreadableDocument(f"cannot parse HTML: {exc}") from exc
+        raise UnreadableDocument(f"无法解析网页（{exc}）") from exc
     if root is None:
-        raise UnreadableDocument("HTML page without text")
+        raise UnreadableDocument("网页中没有正文文字")
     return root, text
 
 
@@ -154,7 +154,7 @@ def read_mht(data: bytes) -> Document:
         elif location and len(pictures) < 4 * MAX_PICTURES:
             pictures[picture_key(resolve(location, base))] = payload
     if page is None:
-        raise UnreadableDocument("web archive (.mht) without an HTML part")
+        raise UnreadableDocument("网页归档文件（.mht）中没有网页部分")
     return read_html(page[0], page[1], pictures=pictures, base_url=page[2])
 
 
@@ -662,7 +662,7 @@ def _read_pictures(top: etree._Element, content: etree._Element, headings: list[
     confidences: dict[tuple[int, int], float] = {}
     lines = headings + _flatten(scope, read, confidences)
     if not any(lines):
-        raise UnreadableDocument("HTML page without text" + (f"（{notes[0]}）" if notes else ""))
+        raise UnreadableDocument("网页中没有正文文字" + (f"（{notes[0]}）" if notes else ""))
     shift = len(headings)
     return Document(text="\n".join(lines), source_format="html",
                     notes=list(dict.fromkeys(notes))[:_MAX_NOTES],

@@ -68,18 +68,18 @@ def read_ofd(data: bytes, limits: Limits) -> Document:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise UnreadableDocument(f"broken .ofd (not a valid zip): {exc}") from exc
+        raise UnreadableDocument(f"OFD 文件已损坏（不是有效的 ZIP 文件：{exc}）") from exc
     with archive:
         _check_zip_limits(archive, limits)
         package = _Package(archive, limits.max_decompressed)
         pages = package.pages()
         if not pages:
-            raise UnreadableDocument("OFD without pages")
+            raise UnreadableDocument("OFD 文件没有页面")
         if len(pages) > limits.max_pages:
-            raise UnreadableDocument(f"OFD too long: {len(pages)} pages (limit {limits.max_pages})")
+            raise UnreadableDocument(f"OFD 文件页数过多：{len(pages)} 页（上限 {limits.max_pages} 页）")
         read = [_page_blocks(*package.page_layout(page)) for page in pages]
     if not any(blocks for blocks in read):
-        raise UnreadableDocument("OFD with no text (scanned images?)")
+        raise UnreadableDocument("OFD 文件中没有文字（可能是扫描图片）")
     lines, _confidences = _join_pages(read)  # OFD text is exact: no OCR confidence
     return Document(text="\n".join(lines), source_format="ofd")
 
@@ -88,16 +88,16 @@ def _check_zip_limits(archive: zipfile.ZipFile, limits: Limits) -> None:
     """Refuse archives whose directory announces too much data or a bomb-like compression ratio."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise UnreadableDocument(f"refused .ofd: {len(infos)} files in the archive (limit {MAX_MEMBERS})")
+        raise UnreadableDocument(f"拒绝读取 OFD 文件：包内有 {len(infos)} 个文件（上限 {MAX_MEMBERS} 个）")
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MIN_BOMB_CHECK_BYTES and ratio > limits.max_ratio:
-            raise UnreadableDocument(f"refused .ofd: {info.filename} would expand {ratio:.0f}x (zip bomb?)")
+            raise UnreadableDocument(f"拒绝读取 OFD 文件：{info.filename} 解压后将膨胀 {ratio:.0f} 倍（可能是压缩炸弹）")
     if total > limits.max_decompressed:
-        raise UnreadableDocument(f"refused .ofd: {total / 1024 / 1024:.0f} MB uncompressed "
-                                 f"(limit {limits.max_decompressed // 1024 // 1024} MB)")
+        raise UnreadableDocument(f"拒绝读取 OFD 文件：解压后 {total / 1024 / 1024:.0f} MB"
+                                 f"（上限 {limits.max_decompressed // 1024 // 1024} MB）")
 
 
 # --- the package: OFD.xml -> Document.xml -> pages -------------------------------------------------------
@@ -113,24 +113,24 @@ class _Package:
     def xml(self, path: str) -> etree._Element:
         name = self.names.get(path) or self.names.get(_case_insensitive(self.names, path) or "")
         if name is None:
-            raise UnreadableDocument(f"broken .ofd: {path} is missing")
+            raise UnreadableDocument(f"OFD 文件已损坏：缺少 {path}")
         with self.archive.open(name) as member:
             # The directory may lie about sizes: read at most what the budget still allows.
             data = member.read(self.budget + 1)
         if len(data) > self.budget:
-            raise UnreadableDocument("refused .ofd: its XML expands beyond the limit")
+            raise UnreadableDocument("拒绝读取 OFD 文件：其中的 XML 解压后超过上限")
         self.budget -= len(data)
         try:
             return etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise UnreadableDocument(f"broken .ofd: {path} is not valid XML ({exc})") from exc
+            raise UnreadableDocument(f"OFD 文件已损坏：{path} 不是有效的 XML（{exc}）") from exc
 
     def pages(self) -> list[str]:
         """Content.xml paths of the first document's pages, in order; templates are noted on the way."""
         root = self.xml("OFD.xml")
         doc_root = _first_text(root, "DocBody/DocRoot")
         if not doc_root:
-            raise UnreadableDocument("broken .ofd: OFD.xml names no DocRoot")
+            raise UnreadableDocument("OFD 文件已损坏：OFD.xml 中没有文档入口（DocRoot）")
         document_path = _resolve("", doc_root)
         self.document_dir = posixpath.dirname(document_path)
         document = self.xml(document_path)
@@ -201,7 +201,7 @@ class _Drawing:
         for element in block:
             self.objects += 1
             if self.objects > MAX_OBJECTS_PER_PAGE:
-                raise UnreadableDocument(f"refused .ofd: a page holds over {MAX_OBJECTS_PER_PAGE} objects")
+                raise UnreadableDocument(f"拒绝读取 OFD 文件：一页中的对象超过 {MAX_OBJECTS_PER_PAGE} 个")
             kind = _local(element.tag)
             if kind == "PageBlock" and depth < MAX_BLOCK_DEPTH:
                 self._block(element, depth + 1)
@@ -226,7 +226,7 @@ class _Drawing:
             dy = _deltas(code.get("DeltaY"), len(text) - 1)
             for i, char in enumerate(text):
                 if len(self.chars) >= MAX_GLYPHS_PER_PAGE:
-                    raise UnreadableDocument(f"refused .ofd: a page holds over {MAX_GLYPHS_PER_PAGE} glyphs")
+                    raise UnreadableDocument(f"拒绝读取 OFD 文件：一页中的文字超过 {MAX_GLYPHS_PER_PAGE} 个")
                 advance = dx[i] if i < len(dx) else _advance(char, object_size)
                 page_x, page_y = _apply(matrix, x, y)
                 left, baseline = (x0 + page_x) * _MM_TO_PT, (y0 + page_y) * _MM_TO_PT

@@ -61,7 +61,7 @@ def read_office(data: bytes, kind: str, *, timeout: float, limits: Limits) -> Do
         docx, max_decompressed=limits.max_decompressed, max_ratio=limits.max_ratio, source_format=kind
     )
     if not document.text.strip():
-        raise UnreadableDocument(f"the .{kind} file holds no text")
+        raise UnreadableDocument(f".{kind} 文件中没有文字")
     return document
 
 
@@ -69,7 +69,7 @@ def convert(data: bytes, *, suffix: str, target: str, timeout: float, filter_opt
     """Convert a document with LibreOffice headless; returns the bytes of the converted file."""
     soffice = find_soffice()
     if soffice is None:
-        raise UnreadableDocument(f"LibreOffice is needed to read {suffix} files")
+        raise UnreadableDocument(f"读取 {suffix} 文件需要 LibreOffice，本机未安装")
     workdir = Path(tempfile.mkdtemp(prefix="nianbao-lo-"))
     try:
         source = workdir / f"input{suffix}"
@@ -91,7 +91,7 @@ def convert(data: bytes, *, suffix: str, target: str, timeout: float, filter_opt
         produced = sorted(outdir.glob("input.*")) if outdir.exists() else []
         if not produced:
             _discard_profile()
-            raise UnreadableDocument(f"LibreOffice could not convert this {suffix} file (damaged?)")
+            raise UnreadableDocument(f"LibreOffice 无法转换此 {suffix} 文件（文件可能已损坏）")
         return produced[0].read_bytes()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -107,7 +107,7 @@ def _run(command: list[str], timeout: float, workdir: Path) -> None:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         _kill_group(process)
-        raise UnreadableDocument(f"LibreOffice conversion timed out after {timeout:.0f} s") from exc
+        raise UnreadableDocument(f"LibreOffice 转换超时（{timeout:.0f} 秒）") from exc
     finally:
         # soffice may leave helper processes in its group even after a normal exit.
         _kill_group(process)

@@ -78,20 +78,20 @@ class Block:
 
 def read_pdf(data: bytes, *, max_pages: int) -> Document:
     if b"%%EOF" not in data[-4096:]:
-        raise UnreadableDocument("truncated PDF (the end-of-file marker is missing: incomplete download?)")
+        raise UnreadableDocument("PDF 文件不完整（缺少文件结束标记，可能未下载完整）")
     document = _open(data)
     try:
         pages = len(document)
         if pages == 0:
-            raise UnreadableDocument("PDF without pages")
+            raise UnreadableDocument("PDF 文件没有页面")
         if pages > max_pages:
-            raise UnreadableDocument(f"PDF too long: {pages} pages (limit {max_pages})")
+            raise UnreadableDocument(f"PDF 文件页数过多：{pages} 页（上限 {max_pages} 页）")
         budget = [ocr.PROSE_COLUMNS]  # shared by the document's scanned pages
         read = [_read_page(document, index, budget) for index in range(pages)]
     finally:
         document.close()
     if not any(text.strip() for text, _, _ in read):
-        raise UnreadableDocument("PDF with no text layer (scanned image?) and no text OCR could read")
+        raise UnreadableDocument("PDF 文件中没有文字层（可能是扫描图片），OCR 也未识读出文字")
     lines, confidences = _join_pages([blocks for _, blocks, _ in read])
     return Document(text="\n".join(lines), source_format="pdf",
                     ocr_pages=[index + 1 for index, (_, _, ocr) in enumerate(read) if ocr], ocr_cells=confidences)
@@ -103,10 +103,10 @@ def _open(data: bytes) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as exc:
         message = str(exc).lower()
         if "password" in message:
-            raise UnreadableDocument("encrypted PDF (needs a password to open)") from exc
+            raise UnreadableDocument("已加密的 PDF（需要密码才能打开）") from exc
         if "security" in message:
-            raise UnreadableDocument("PDF with unsupported security handler (encrypted)") from exc
-        raise UnreadableDocument(f"broken PDF: {_first_line(exc)}") from exc
+            raise UnreadableDocument("已加密的 PDF（加密方式不受支持）") from exc
+        raise UnreadableDocument(f"PDF 文件已损坏（{_first_line(exc)}）") from exc
 
 
 def _read_page(document: pdfium.PdfDocument, index: int, budget: list[int]) -> tuple[str, list[Block], bool]:

@@ -18,7 +18,7 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
 def read_text(data: bytes) -> Document:
     if _looks_binary(data):
-        raise UnreadableDocument("binary data: not a PDF, Word, HTML or text document")
+        raise UnreadableDocument("二进制数据，不是 PDF、Word、网页或文本文件")
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     return Document(text=text, source_format="text")
 
@@ -41,7 +41,7 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         return _big5_instead(data, text) if encoding == "gb18030" and not declared else text
     best = from_bytes(data[:200_000]).best()
     if best is None:
-        raise UnreadableDocument("binary data: not text in any known encoding")
+        raise UnreadableDocument("二进制数据，无法按任何已知编码识读为文字")
     return data.decode(best.encoding, errors="replace")
 
 

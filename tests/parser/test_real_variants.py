@@ -6,6 +6,7 @@ Every test pins one shape that used to be misread: read what is printed, invent 
 import pytest
 
 from nianbao.report import NotAReport, check_bytes
+from nianbao.report.check import unread_document
 from nianbao.report.model import get_path
 
 ROW_LABELS_2021 = [
@@ -184,11 +185,31 @@ def test_report_with_empty_tables_is_a_report_with_unreadable_rows():
     assert any(f.rule == "unreadable" for f in result.findings)
 
 
+FREE_FORM_2016 = ("一、主动公开政府信息情况\n全年主动公开信息52条。\n二、依申请公开政府信息情况\n"
+                  "本年度报告中所列数据的统计期限自2016年1月1日起至2016年12月31日止。共受理申请3件,同意公开3件。\n")
+
+
 def test_free_form_report_before_2019_says_so():
-    text = ("一、主动公开政府信息情况\n全年主动公开信息52条。\n二、依申请公开政府信息情况\n"
-            "本年度报告中所列数据的统计期限自2016年1月1日起至2016年12月31日止。共受理申请3件,同意公开3件。\n")
-    with pytest.raises(NotAReport, match="2016.*predates"):
-        parse(text)
+    with pytest.raises(NotAReport, match="^不是全国统一格式的报告：2016 年的报告早于"):
+        parse(FREE_FORM_2016)
+
+
+def test_a_published_free_form_report_before_2019_has_its_tables_unchecked():
+    with pytest.raises(NotAReport) as caught:
+        parse(FREE_FORM_2016)
+    assert unread_document(str(caught.value)).message == "2019 年以前的报告没有全国统一的表格格式，表格未作校验"
+
+
+def test_a_published_document_that_is_no_report_has_its_content_unchecked():
+    with pytest.raises(NotAReport) as caught:
+        parse("关于召开防汛工作会议的通知\n各单位：定于7月3日召开防汛工作会议。\n")
+    assert unread_document(str(caught.value)).message.startswith("文件中未读出年度报告的表格")
+
+
+def test_a_published_document_that_cannot_be_read_gives_its_reason():
+    finding = unread_document("PDF 文件不完整（缺少文件结束标记，可能未下载完整）")
+    assert (finding.rule, finding.severity) == ("unreadable", "warning")
+    assert finding.message == "文件无法读取（PDF 文件不完整（缺少文件结束标记，可能未下载完整）），内容未核对"
 
 
 @pytest.mark.parametrize(("lead", "agency"), [

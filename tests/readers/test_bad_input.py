@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import resource
 import zipfile
 from pathlib import Path
@@ -29,25 +30,25 @@ def _reason(data: bytes, filename: str | None = None) -> str:
 
 @pytest.mark.timeout(10)
 def test_empty_file() -> None:
-    assert _reason(b"", "report.pdf") == "empty file"
-    assert _reason(b"  \n\t ", None) == "empty file"
+    assert _reason(b"", "report.pdf") == "空文件（没有任何内容）"
+    assert _reason(b"  \n\t ", None) == "空文件（没有任何内容）"
 
 
 @pytest.mark.timeout(20)
 def test_truncated_pdf() -> None:
     data = REAL_PDF.read_bytes()
-    assert "truncated PDF" in _reason(data[: len(data) // 2], "report.pdf")
+    assert "PDF 文件不完整（缺少文件结束标记，可能未下载完整）" == _reason(data[: len(data) // 2], "report.pdf")
 
 
 @pytest.mark.timeout(20)
 def test_garbage_with_pdf_header() -> None:
-    assert "broken PDF" in _reason(b"%PDF-1.7\n" + os.urandom(5000) + b"\n%%EOF\n", "x.pdf")
+    assert "PDF 文件已损坏（" in _reason(b"%PDF-1.7\n" + os.urandom(5000) + b"\n%%EOF\n", "x.pdf")
 
 
 @pytest.mark.timeout(10)
 def test_random_binary() -> None:
     reason = _reason(bytes(range(256)) * 64 + os.urandom(4096), "download.bin")
-    assert "binary data" in reason
+    assert reason.startswith("二进制数据")
 
 
 @pytest.mark.timeout(10)
@@ -55,7 +56,7 @@ def test_zip_that_is_not_docx() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    assert "not a Word document" in _reason(buffer.getvalue(), "files.zip")
+    assert "ZIP 压缩包，不是 Word 文档（.docx）" == _reason(buffer.getvalue(), "files.zip")
 
 
 @pytest.mark.timeout(30)
@@ -71,7 +72,7 @@ def test_docx_zip_bomb_is_refused_without_inflating(tmp_path: Path) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     reason = _reason(path.read_bytes(), "bomb.docx")
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    assert "zip bomb" in reason or "uncompressed" in reason
+    assert "压缩炸弹" in reason or "解压后" in reason
     assert grown_kb < 100 * 1024
 
 
@@ -80,19 +81,19 @@ def test_200_mb_file_refused_from_stat(tmp_path: Path) -> None:
     path = tmp_path / "huge.pdf"
     with open(path, "wb") as handle:
         handle.truncate(200 * 1024 * 1024)  # sparse: no disk, no memory
-    with pytest.raises(UnreadableDocument, match="file too large"):
+    with pytest.raises(UnreadableDocument, match="文件过大"):
         read_path(path)
 
 
 @pytest.mark.timeout(10)
 def test_size_limit_is_overridable() -> None:
-    with pytest.raises(UnreadableDocument, match="file too large"):
+    with pytest.raises(UnreadableDocument, match="文件过大"):
         read_document(b"x" * 2000, "a.txt", max_bytes=1000)
 
 
 @pytest.mark.timeout(20)
 def test_page_limit() -> None:
-    with pytest.raises(UnreadableDocument, match="too long"):
+    with pytest.raises(UnreadableDocument, match=re.escape("PDF 文件页数过多：5 页（上限 2 页）")):
         read_document(REAL_PDF.read_bytes(), "r.pdf", max_pages=2)
 
 
@@ -108,7 +109,7 @@ def test_image_only_pdf(tmp_path: Path) -> None:
     page.gen_content()
     out = io.BytesIO()
     pdf.save(out)
-    assert "no text layer (scanned image?)" in _reason(out.getvalue(), "scan.pdf")
+    assert "没有文字层（可能是扫描图片）" in _reason(out.getvalue(), "scan.pdf")
 
 
 @pytest.mark.libreoffice
@@ -117,7 +118,7 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
     source = tmp_path / "secret.txt"
     source.write_text("2020年政府信息公开工作年度报告\n", encoding="utf-8")
     (encrypted,) = convert_many([source], ENCRYPTED_PDF, tmp_path / "out")
-    assert "encrypted PDF" in _reason(encrypted.read_bytes(), "secret.pdf")
+    assert "已加密的 PDF（需要密码才能打开）" == _reason(encrypted.read_bytes(), "secret.pdf")
 
 
 @pytest.mark.timeout(20)
@@ -130,7 +131,7 @@ def test_news_article_is_not_a_report() -> None:
     ).encode()
     with pytest.raises(UnreadableDocument) as caught:
         check_bytes(page, "news.html")
-    assert isinstance(caught.value, NotAReport) or "report" in str(caught.value)
+    assert isinstance(caught.value, NotAReport) and str(caught.value).startswith("不是年度报告：")
 
 
 @pytest.mark.timeout(10)
