@@ -149,27 +149,30 @@ def pg_database() -> tuple[str, Any]:
     return PG + name, drop
 
 
-def write_config(folder: Path, url: str, queue: str, hosts_per_shard: int) -> Path:
+def write_config(folder: Path, url: str, queue: str, hosts_per_shard: int, concurrency: int | None = None) -> Path:
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
-    # No `crawl` section: the settings' defaults (their politeness) are what is measured.
-    config = {"database_url": url, "blob_dir": str(folder / "blobs"), "outbox_dir": str(folder / "outbox"),
-              "cluster": {"crawl_queue": f"{queue}.crawl", "parse_queue": f"{queue}.parse",
-                          "hosts_per_shard": hosts_per_shard}}
+    # No `crawl` section: the settings' defaults (their politeness) are what is measured; --concurrency sets
+    # the requests in flight per worker only (a worker that waits more on the sites for each CPU second).
+    config: dict[str, Any] = {
+        "database_url": url, "blob_dir": str(folder / "blobs"), "outbox_dir": str(folder / "outbox"),
+        "cluster": {"crawl_queue": f"{queue}.crawl", "parse_queue": f"{queue}.parse", "hosts_per_shard": hosts_per_shard}}
+    if concurrency is not None:
+        config["crawl"] = {"concurrency": concurrency}
     path = folder / "nianbao.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
 def run_cluster(sites: int, workers: int, folder: Path, hosts_per_shard: int,
-                farm: list[multiprocessing.Process]) -> dict[str, Any]:
+                farm: list[multiprocessing.Process], concurrency: int | None = None) -> dict[str, Any]:
     from nianbao.settings import AgencyConfig, load_settings
     from nianbao.storage.store import Store
 
     url, drop = pg_database()
     queue = f"{PREFIX}-{secrets.token_hex(3)}"
-    config = write_config(folder, url, queue, hosts_per_shard)
+    config = write_config(folder, url, queue, hosts_per_shard, concurrency)
     settings = load_settings(config)
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -394,11 +397,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each worker count (medians printed)")
     parser.add_argument("--hosts-per-shard", type=int, default=125)
     parser.add_argument("--registry", type=int, default=300_000, help="agencies for the coordinator's costs (0: skip)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests in flight per worker (default: the settings'); fewer shows the latency-bound regime")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="nianbao-bench-cluster-"))
     from nianbao.settings import CrawlSettings
 
-    crawl = CrawlSettings()
+    crawl = CrawlSettings() if args.concurrency is None else CrawlSettings(concurrency=args.concurrency)
     print(json.dumps({"crawl": {k: getattr(crawl, k) for k in ("concurrency", "per_domain_concurrency", "delay",
                                                                "autothrottle", "obey_robots")},
                       "hosts_per_shard": args.hosts_per_shard, "cores": os.cpu_count()}), flush=True)
@@ -409,7 +414,7 @@ def main() -> None:
             for repeat in range(args.repeats):
                 for workers in args.workers if repeat % 2 == 0 else reversed(args.workers):
                     result = run_cluster(args.sites, workers, folder / f"w{workers}-{repeat}", args.hosts_per_shard,
-                                         farm)
+                                         farm, args.concurrency)
                     runs[workers].append(result)
                     print(json.dumps(result), flush=True)
         finally:

@@ -117,7 +117,10 @@ def _child(sender: multiprocessing.connection.Connection, work: Callable[[bytes,
     except UnreadableDocument as exc:
         # libxml2 and others report an allocation failure as a parse error ("unknown error"): near the
         # cap, it is the size that failed, not the document.
-        answer = _Failed(True, str(exc), over_memory=_peak_memory() > limits.max_memory * 0.9)
+        # A failed allocation can be one large request (a buffer doubling past the cap) made while the peak is
+        # still well below it: the library's own words for it count as well.
+        answer = _Failed(True, str(exc), over_memory=_peak_memory() > limits.max_memory * 0.9
+                         or "memory" in str(exc).lower() or "内存" in str(exc))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it there
         answer = _Failed(False, f"{type(exc).__name__}: {exc}")
     try:

@@ -85,5 +85,5 @@ def unread_document(reason: str) -> Finding:
     as one: the report counts as published, and what it says as not checked. A warning, as every
     "could not be read" is: nothing is proven against the agency."""
     message = next((words for start, words in _UNREAD_DOCUMENT if reason.startswith(start)),
-                   f"文件无法读取（{reason}），内容未核对")
+                   f"文件无法读取，内容未核对：{reason}")
     return Finding("unreadable", "warning", message)

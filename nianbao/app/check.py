@@ -23,6 +23,7 @@ from nianbao.report.grouping import group_findings
 from nianbao.report.limits import Limits
 from nianbao.report.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Report, get_path, report_json
 from nianbao.report.ocr_marks import LOW_CONFIDENCE
+from nianbao.report.parser import NOT_A_REPORT, PRE_NATIONAL_FORMAT
 from nianbao.report.printed import RULE_LABELS, SEVERITY_LABELS, column_name, row_name
 from nianbao.report.readers import UnreadableDocument
 from nianbao.report.readers.dispatch import sniff_format
@@ -110,7 +111,9 @@ def _print_unreadable(name: str, reason: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"file": name, "error": reason}, ensure_ascii=False))
     else:
-        click.echo(f"{name}：无法作为年度报告读取：{reason}", err=True)
+        # A reason that says what the file is instead ("不是年度报告：…") needs no heading of its own.
+        heading = "" if reason.startswith((NOT_A_REPORT, PRE_NATIONAL_FORMAT)) else "无法作为年度报告读取："
+        click.echo(f"{name}：{heading}{reason}", err=True)
 
 
 # --- human-readable rendering: Chinese labels, within 80 columns --------------------------------------

@@ -159,7 +159,7 @@ def test_a_report_whose_file_cannot_be_read_counts_as_published_with_its_bytes_k
     finally:
         store.close()
     assert [(f.rule, f.severity) for f in findings] == [("unreadable", "warning")]  # not proven against it
-    assert findings[0].message == "文件无法读取（PDF 文件不完整（缺少文件结束标记，可能未下载完整）），内容未核对"
+    assert findings[0].message == "文件无法读取，内容未核对：PDF 文件不完整（缺少文件结束标记，可能未下载完整）"
     again = Crawl(tmp_path, site)
     assert again.summary.reports_new == 0 and again.summary.reports_changed == 0
 

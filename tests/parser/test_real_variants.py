@@ -209,7 +209,7 @@ def test_a_published_document_that_is_no_report_has_its_content_unchecked():
 def test_a_published_document_that_cannot_be_read_gives_its_reason():
     finding = unread_document("PDF 文件不完整（缺少文件结束标记，可能未下载完整）")
     assert (finding.rule, finding.severity) == ("unreadable", "warning")
-    assert finding.message == "文件无法读取（PDF 文件不完整（缺少文件结束标记，可能未下载完整）），内容未核对"
+    assert finding.message == "文件无法读取，内容未核对：PDF 文件不完整（缺少文件结束标记，可能未下载完整）"
 
 
 @pytest.mark.parametrize(("lead", "agency"), [
