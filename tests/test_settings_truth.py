@@ -34,7 +34,7 @@ CHANGED = {
               "max_list_pages": 9, "browser_restart_pages": 11, "browser_timeout": 7,
               "recheck_known_after_days": 2, "max_pages_per_site": 70, "max_bytes_per_site": 8000,
               "max_pictures_per_page": 3, "max_picture_bytes": 5000, "known_agencies_per_read": 17,
-              "known_agencies_held": 170},
+              "known_agencies_held": 170, "private_addresses": True},
     "schedule": {"timezone": "Pacific/Kiritimati"},  # UTC+14: its calendar day differs from Shanghai's
     "deadlines": {"department": "02-15", "government": "04-30", "grace_days": 3},
     "monitor": {"site_failing_runs": 6},
@@ -89,6 +89,7 @@ def crawler_uses(settings: Settings) -> dict[str, Any]:
         "max_picture_bytes": spider.max_picture_bytes,
         "known_agencies_per_read": options["NIANBAO_KNOWN_AGENCIES_PER_READ"],
         "known_agencies_held": spider.known_hosts.held_limit,
+        "private_addresses": spider.private_addresses,
     }
 
 
