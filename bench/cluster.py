@@ -1,6 +1,7 @@
 """Cluster benchmark: a generated farm of sites with real-world latency, crawled by 1, 2, 4, 8 Celery workers.
 
     python3 bench/cluster.py [--sites 5000] [--workers 1 2 4 8] [--repeats 2] [--registry 300000]
+                             [--concurrency N]   # requests in flight per worker (the latency-bound regime)
 
 The farm: every site has its own loopback address (127.0.x.y: Scrapy's per-host slots and the cluster's
 shards see distinct hosts) on one port, each address bound explicitly (loopback only), shared out among
