@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
+from nianbao.crawler.confine import is_address
+
 # Host -> why it was refused, for the spider's error record: Twisted turns a failed resolution into its own
 # "no results for hostname lookup", and Chromium into ERR_BLOCKED_BY_CLIENT, each without the reason. One
 # crawl per process; a name found public again is taken out.
@@ -32,14 +34,6 @@ def refused(url: str) -> str | None:
     """Why the host of `url` was refused (None: it was not)."""
     host = urlsplit(url).hostname
     return _refused.get(host) if host else None
-
-
-def is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def is_public(address: str) -> bool:

@@ -39,7 +39,7 @@ class Places:
         if place in self.exact:
             return True
         host, port = place
-        if _is_address(host) or port not in self.domain_ports:
+        if is_address(host) or port not in self.domain_ports:
             return False
         return any(host == domain or host.endswith("." + domain) for domain in self.domains)
 
@@ -66,7 +66,7 @@ class AnyPlace:
         if place in self.exact:
             return True
         host, port = place
-        if _is_address(host):
+        if is_address(host):
             return False
         # The host and each domain it is a subdomain of (a.b.gov.cn: a.b.gov.cn, b.gov.cn, gov.cn, cn).
         labels = host.split(".")
@@ -79,7 +79,7 @@ def places(start_urls: Iterable[str], allowed_domains: Iterable[str] = ()) -> Pl
     exact |= frozenset((host, port) for host, start_port in exact if start_port in WEB_PORTS for port in WEB_PORTS)
     # The host names of the start URLs are domains too: a name, never an address, widens to its subdomains.
     domains = frozenset(d.strip().lower().rstrip(".") for d in allowed_domains if d.strip())
-    named = [host for host, _ in exact if not _is_address(host)]
+    named = [host for host, _ in exact if not is_address(host)]
     # www.x.gov.cn and x.gov.cn are one site (sites redirect between the two either way); never widened to
     # a public suffix (www.gov.cn does not allow every *.gov.cn).
     bare = (host.removeprefix("www.") for host in named if host.startswith("www."))
@@ -101,7 +101,8 @@ def host_port(url: str) -> tuple[str, int] | None:
 
 
 @lru_cache(maxsize=4096)  # asked for every link and request of a crawl, of a few hundred hosts per shard
-def _is_address(host: str) -> bool:
+def is_address(host: str) -> bool:
+    """True for an IP address (IPv4, or IPv6 with or without its brackets), not a host name."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
