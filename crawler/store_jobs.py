@@ -35,6 +35,7 @@ from nianbao.report.model import Report
 from nianbao.report.readers.pictures import web_archive
 from nianbao.report.titles import classify_title
 from nianbao.report.validate import year_chain as year_chain_rule
+from nianbao.storage.fetches import header
 from nianbao.storage.store import FetchRow, ParsedContent, SaveResult, Store
 
 log = logging.getLogger(__name__)
@@ -212,9 +213,10 @@ def _save_unread(item: ReportCandidate, sha: str, year: int, reason: str) -> Out
 
 
 def _record_fetch(item: ReportCandidate, sha: str, report_id: int | None) -> None:
-    header = {k.lower(): v for k, v in item.headers.items()}.get
+    headers = item.headers
     _current().store.write_crawl_batch([FetchRow(
-        item.url, item.agency_id, 200, header("etag"), header("last-modified"), header("content-type"),
+        item.url, item.agency_id, 200, header(headers, "etag"), header(headers, "last-modified"),
+        header(headers, "content-type"),
         datetime.now(UTC), sha256=sha, is_report=report_id is not None, report_id=report_id,
     )])
 
@@ -244,16 +246,12 @@ def _bundled(parts: list[ReportCandidate]) -> ReportCandidate:
     same page and pictures, so an unchanged page stays one version. A picture that could not be had has an
     empty part: left out (the report says so). Made here, by no single exchange: a WARC resource record."""
     page = parts[0]
-    pictures = [(part.url, part.body, _header(part.headers, "content-type")) for part in parts[1:] if part.body]
+    pictures = [(part.url, part.body, header(part.headers, "content-type")) for part in parts[1:] if part.body]
     body = web_archive(page.body, page.url, pictures, _current().limits.max_bytes)
     headers = {key: value for key, value in page.headers.items() if key.lower() != "content-type"}
     headers["Content-Type"] = 'multipart/related; type="text/html"'
     return ReportCandidate(page.agency_id, page.url, body, headers, title=page.title, filename=page.filename,
                            year_hint=page.year_hint, links=page.links, status=None)
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 # --- parsing for the Store -------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from warcio.warcwriter import WARCWriter
 
 from nianbao.storage.blobs import BlobStore
 from nianbao.storage.evidence import CaptureRecord
+from nianbao.storage.fetches import header
 
 _ID_NAMESPACE = uuid.UUID("5d1c3a7e-0b7e-4f5e-9a57-6e69616e6261")
 # Not true of the stored body any more (the crawler undid them): kept under X-Archive-Orig-*.
@@ -148,7 +149,7 @@ def _request(writer: WARCWriter, capture: CaptureRecord) -> Any:
 
 def _resource(writer: WARCWriter, capture: CaptureRecord, blobs: BlobStore) -> Any:
     body = blobs.get(capture.sha256, verify=True)
-    content_type = _header(capture.response_headers, "content-type") or "application/octet-stream"
+    content_type = header(capture.response_headers, "content-type") or "application/octet-stream"
     return writer.create_warc_record(capture.url, "resource", payload=BytesIO(body), length=len(body),
                                      warc_content_type=content_type,
                                      warc_headers_dict=_common(capture, "resource"))
@@ -179,10 +180,6 @@ def _payload_digest(sha256_hex: str) -> str:
 
 def _warc_date(at: datetime) -> str:
     return str(datetime_to_iso_date(at.replace(tzinfo=None) if at.tzinfo else at, use_micros=True))
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name), None)
 
 
 
