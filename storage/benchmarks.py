@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from nianbao.storage.engine import dialect_insert, insert_rows
+from nianbao.storage.engine import dialect_insert, id_batches, insert_rows
 from nianbao.storage.models import (
     Agency,
     Report,
@@ -48,7 +48,7 @@ def stale_versions(s: Session, agency_ids: Collection[str] | None = None) -> lis
     every agency, or of some (those a new version can have made stale)."""
     f = benchmark_figures
     found: list[tuple[str, int, int]] = []
-    for chunk in [None] if agency_ids is None else _chunks(agency_ids):
+    for chunk in [None] if agency_ids is None else id_batches(agency_ids):
         latest = _latest_versions(chunk).subquery()
         rows = s.execute(
             select(latest.c.agency_id, latest.c.year, latest.c.version_id)
@@ -63,7 +63,7 @@ def stored_figures(s: Session, agency_ids: Collection[str]) -> dict[tuple[str, i
     """(agency, year) -> the stored figures (FIGURES' order) of these agencies."""
     f = benchmark_figures
     found: dict[tuple[str, int], tuple[int | None, ...]] = {}
-    for chunk in _chunks(agency_ids):
+    for chunk in id_batches(agency_ids):
         rows = s.execute(select(f.c.agency_id, f.c.year, *(f.c[name] for name in FIGURES))
                          .where(f.c.agency_id.in_(chunk)))
         found.update({(row[0], row[1]): tuple(row[2:]) for row in rows})
@@ -114,7 +114,7 @@ def current_identities(s: Session, agency_ids: Collection[str]) -> dict[tuple[st
     full refresh rates (active agencies)."""
     f = benchmark_figures
     found: dict[tuple[str, int], Identity] = {}
-    for chunk in _chunks(agency_ids):
+    for chunk in id_batches(agency_ids):
         rows = s.execute(select(f.c.agency_id, f.c.year, Agency.name, Agency.region, Agency.level)
                          .join(Agency, Agency.id == f.c.agency_id)
                          .where(Agency.active.is_(True), f.c.agency_id.in_(chunk)))
@@ -126,7 +126,7 @@ def stored_identities(s: Session, agency_ids: Collection[str]) -> dict[tuple[str
     """(agency, year) -> the name, region and level of the stored rates rows of these agencies."""
     b = benchmark_rates
     found: dict[tuple[str, int], Identity] = {}
-    for chunk in _chunks(agency_ids):
+    for chunk in id_batches(agency_ids):
         rows = s.execute(select(b.c.agency_id, b.c.year, b.c.name, b.c.region, b.c.level)
                          .where(b.c.agency_id.in_(chunk)))
         found.update({(a, y): (name, region, level) for a, y, name, region, level in rows})
@@ -149,12 +149,6 @@ def year_values(s: Session, year: int, rates: Sequence[str]) -> list[list[float]
         return [list(values or ()) for values in arrays]
     rows = s.execute(select(*(b.c[rate] for rate in rates)).where(b.c.year == year)).all()
     return [[value for row in rows if (value := row[i]) is not None] for i in range(len(rates))]
-
-
-def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), BATCH_ROWS):
-        yield ordered[start:start + BATCH_ROWS]
 
 
 def _replace(s: Session, table: Any, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,13 @@ def dialect_insert(dialect: str) -> Any:
 
 
 BATCH_ROWS = 5000  # rows per executemany where COPY is not available: memory stays flat
+
+
+def id_batches(ids: Collection[str], size: int = BATCH_ROWS) -> Iterator[list[str]]:
+    """The ids in sorted batches of `size`: bounded IN lists (a driver takes at most 65,535 bound values)."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def insert_rows(s: Any, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from nianbao.storage.engine import insert_rows
+from nianbao.storage.engine import id_batches, insert_rows
 from nianbao.storage.models import dashboard_meta, dashboard_status
 
-BATCH_ROWS = 5000  # rows per executemany: memory stays flat at 100,000 agencies
+BATCH_ROWS = 5000  # agencies per DELETE of their rows (a bounded IN list)
 
 
 def replace_status_rows(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -25,9 +25,8 @@ def replace_status_rows(s: Session, rows: Iterable[Mapping[str, Any]]) -> int:
 
 def replace_agency_rows(s: Session, agency_ids: Collection[str], rows: Iterable[Mapping[str, Any]]) -> int:
     """The rows of `agency_ids` anew (an agency no longer active keeps none), in the caller's transaction."""
-    ids = sorted(agency_ids)
-    for start in range(0, len(ids), BATCH_ROWS):
-        s.execute(delete(dashboard_status).where(dashboard_status.c.agency_id.in_(ids[start:start + BATCH_ROWS])))
+    for batch in id_batches(agency_ids, BATCH_ROWS):
+        s.execute(delete(dashboard_status).where(dashboard_status.c.agency_id.in_(batch)))
     return _insert_all(s, rows)
 
 
